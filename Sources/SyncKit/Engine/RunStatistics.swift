@@ -1,0 +1,19 @@
+/// Counters of one run, per object, updated from every concurrent stream.
+public final class RunStatistics: Sendable {
+    private let counters = Protected<[String: ObjectStatistics]>([:])
+
+    public init() {}
+
+    public func add(object: String, rows: Int = 0, requests: Int = 0, retries: Int = 0, errors: Int = 0) {
+        counters.withLock { all in
+            var entry = all[object, default: ObjectStatistics()]
+            entry.rows += rows
+            entry.requests += requests
+            entry.retries += retries
+            entry.errors += errors
+            all[object] = entry
+        }
+    }
+
+    public var snapshot: [String: ObjectStatistics] { counters.value }
+}

@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+
+/// What the engine tells a progress display.
+public enum SyncProgress: Sendable {
+    case started(StreamKey)
+    case finished(StreamKey, rows: Int)
+    case skipped(advertiserID: String, reason: String)
+    case failed(StreamKey, SyncError)
+}
+
+/// Runs stream tasks with bounded concurrency into one destination, isolating failures:
+/// an unavailable advertiser is skipped, a failed stream fails alone, and only errors that no
+/// other stream could escape (token, parameters, destination) stop the run.
+public struct SyncEngine: Sendable {
+    public var destination: any Destination
+    public var concurrency: Int
+    public var logger: Logger
+    public var progress: @Sendable (SyncProgress) -> Void
+
+    public init(destination: any Destination, concurrency: Int, logger: Logger,
+                progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }) {
+        self.destination = destination
+        self.concurrency = max(1, concurrency)
+        self.logger = logger
+        self.progress = progress
+    }
+
+    /// Runs every task and returns the finished run record (also written to the run history).
+    public func run(_ tasks: [StreamTask], run initial: RunRecord, statistics: RunStatistics,
+                    alreadySkipped: [String: String] = [:]) async -> RunRecord {
+        var record = initial
+        let outcome = Protected(Outcome(skipped: alreadySkipped))
+        try? await destination.recordRun(record)
+
+        await withTaskGroup(of: Void.self) { group in
+            var pending = tasks[...]
+            var running = 0
+            func startNext() -> Bool {
+                while let task = pending.popFirst() {
+                    let stop = outcome.withLock { o -> Bool? in
+                        if o.fatal != nil { return nil }
+                        return o.skipped[task.key.advertiserID] != nil
+                    }
+                    guard let isSkipped = stop else { return false }
+                    if isSkipped { continue }
+                    group.addTask { await execute(task, statistics: statistics, outcome: outcome) }
+                    return true
+                }
+                return false
+            }
+            while running < concurrency, startNext() { running += 1 }
+            while running > 0 {
+                await group.next()
+                running -= 1
+                if outcome.withLock({ $0.fatal != nil }) {
+                    group.cancelAll()
+                    continue
+                }
+                if startNext() { running += 1 }
+            }
+        }
+
+        let final = outcome.withLock { $0 }
+        if final.fatal == nil {
+            for schema in Set(tasks.map(\.schema)).sorted(by: { $0.name < $1.name }) {
+                do { try await destination.finish(schema) } catch {
+                    outcome.withLock { $0.errors.append("Could not finish \(schema.name): \(error)") }
+                }
+            }
+        }
+        let done = outcome.withLock { $0 }
+        record.endedAt = Date()
+        record.objects = statistics.snapshot
+        record.skippedAdvertisers = done.skipped
+        record.errors = done.errors
+        if done.fatal != nil || done.failedStreams > 0 || !done.errors.isEmpty {
+            record.status = .failed
+        } else if !done.skipped.isEmpty {
+            record.status = .partial
+        } else {
+            record.status = .succeeded
+        }
+        do { try await destination.recordRun(record) } catch {
+            logger.error("could not record the run in the run history", metadata: ["error": "\(error)"])
+        }
+        return record
+    }
+
+    /// Shared results of the run's tasks.
+    struct Outcome: Sendable {
+        var skipped: [String: String]
+        var fatal: SyncError?
+        var failedStreams = 0
+        var errors: [String] = []
+    }
+
+    private func execute(_ task: StreamTask, statistics: RunStatistics, outcome: Protected<Outcome>) async {
+        let context = StreamContext(key: task.key, statistics: statistics, destination: destination)
+        progress(.started(task.key))
+        let rowsBefore = statistics.snapshot[task.key.object]?.rows ?? 0
+        do {
+            try Task.checkCancellation()
+            try await task.run(context)
+            progress(.finished(task.key, rows: (statistics.snapshot[task.key.object]?.rows ?? 0) - rowsBefore))
+        } catch {
+            let failure = SyncEngine.classify(error)
+            switch failure.kind {
+            case .advertiserUnavailable:
+                let first = outcome.withLock { o -> Bool in
+                    guard o.skipped[task.key.advertiserID] == nil else { return false }
+                    o.skipped[task.key.advertiserID] = failure.message
+                    return true
+                }
+                if first {
+                    logger.warning("advertiser skipped", metadata: ["advertiser_id": "\(task.key.advertiserID)", "reason": "\(failure.message)"])
+                    progress(.skipped(advertiserID: task.key.advertiserID, reason: failure.message))
+                }
+            case .cancelled:
+                break
+            default:
+                statistics.add(object: task.key.object, errors: 1)
+                logger.error("stream failed", metadata: ["stream": "\(task.key)", "error": "\(failure)"])
+                progress(.failed(task.key, failure))
+                outcome.withLock { o in
+                    o.errors.append("\(task.key): \(failure.message)")
+                    if failure.stopsRun {
+                        if o.fatal == nil { o.fatal = failure }
+                    } else {
+                        o.failedStreams += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Maps any error to a `SyncError`.
+    public static func classify(_ error: any Error) -> SyncError {
+        if let error = error as? SyncError { return error }
+        if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
+        return SyncError(.transient, "Unexpected error: \(error)")
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// How a run ended.
+public enum RunStatus: String, Sendable, Codable {
+    case running
+    case succeeded
+    /// Finished, but some advertisers were skipped.
+    case partial
+    case failed
+
+    /// The process exit code for this outcome (0 ok, 1 failed, 3 partial).
+    public var exitCode: Int32 {
+        switch self {
+        case .succeeded, .running: 0
+        case .failed: 1
+        case .partial: 3
+        }
+    }
+}
+
+/// Counters for one object in one run.
+public struct ObjectStatistics: Sendable, Codable, Equatable {
+    public var rows = 0
+    public var requests = 0
+    public var retries = 0
+    public var errors = 0
+
+    public init(rows: Int = 0, requests: Int = 0, retries: Int = 0, errors: Int = 0) {
+        self.rows = rows
+        self.requests = requests
+        self.retries = retries
+        self.errors = errors
+    }
+}
+
+/// The record of one run, as the run history table keeps it.
+public struct RunRecord: Sendable, Codable {
+    public var id: String
+    public var startedAt: Date
+    public var endedAt: Date?
+    public var status: RunStatus
+    public var objects: [String: ObjectStatistics]
+    /// Advertiser id -> why it was skipped.
+    public var skippedAdvertisers: [String: String]
+    public var errors: [String]
+
+    public init(id: String = UUID().uuidString, startedAt: Date, endedAt: Date? = nil, status: RunStatus = .running,
+                objects: [String: ObjectStatistics] = [:], skippedAdvertisers: [String: String] = [:], errors: [String] = []) {
+        self.id = id
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.status = status
+        self.objects = objects
+        self.skippedAdvertisers = skippedAdvertisers
+        self.errors = errors
+    }
+
+    public var totalRows: Int { objects.values.reduce(0) { $0 + $1.rows } }
+    public var totalRequests: Int { objects.values.reduce(0) { $0 + $1.requests } }
+}

@@ -1,0 +1,51 @@
+/// Every failure the tool reports: a kind that decides what happens next, and a message that tells the user what to do.
+public struct SyncError: Error, Sendable, CustomStringConvertible {
+    /// What a failure means for the run.
+    public enum Kind: String, Sendable {
+        /// The user's input (config, flags, files) is wrong; exit code 2.
+        case badInput
+        /// The access token is missing, wrong or revoked; nothing can continue.
+        case authentication
+        /// The API rejected a request's parameters; retrying cannot help.
+        case badRequest
+        /// One advertiser cannot be read (no permission, deleted); skip it and go on.
+        case advertiserUnavailable
+        /// A failure that may pass: retried, and reported if it does not.
+        case transient
+        /// The API answered something the client cannot understand.
+        case invalidResponse
+        /// The destination could not be written or read.
+        case destination
+        /// The run was cancelled.
+        case cancelled
+    }
+
+    public var kind: Kind
+    public var message: String
+    /// The TikTok body code, when the API gave one.
+    public var apiCode: Int?
+    public var advertiserID: String?
+    public var underlying: String?
+
+    public init(_ kind: Kind, _ message: String, apiCode: Int? = nil, advertiserID: String? = nil, underlying: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.apiCode = apiCode
+        self.advertiserID = advertiserID
+        self.underlying = underlying
+    }
+
+    public var description: String {
+        var text = message
+        if let underlying { text += " (\(underlying))" }
+        return text
+    }
+
+    /// Whether this failure ends the whole run rather than one stream.
+    public var stopsRun: Bool {
+        switch kind {
+        case .badInput, .authentication, .badRequest, .destination, .cancelled: true
+        case .advertiserUnavailable, .transient, .invalidResponse: false
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// A column of a destination table: its name, type and what it means.
+public struct Field: Sendable, Hashable, Codable {
+    public var name: String
+    public var type: FieldType
+    public var description: String
+
+    public init(_ name: String, _ type: FieldType, _ description: String) {
+        self.name = name
+        self.type = type
+        self.description = description
+    }
+}
+
+/// The shape of one destination table: ordered columns, the unique key and, for time series, the date column.
+public struct TableSchema: Sendable, Hashable {
+    public var name: String
+    public var fields: [Field]
+    /// Columns that identify a row; upserts match on them.
+    public var key: [String]
+    /// The column that holds the row's local date or hour, for time-series tables (cleanup and range merges use it).
+    public var timeField: String?
+
+    public init(name: String, fields: [Field], key: [String], timeField: String? = nil) {
+        self.name = name
+        self.fields = fields
+        self.key = key
+        self.timeField = timeField
+    }
+
+    public var columnNames: [String] { fields.map(\.name) }
+
+    public func index(of column: String) -> Int? { fields.firstIndex { $0.name == column } }
+}
+
+/// A batch of rows for one table, each row's values in the order of `schema.fields`.
+public struct RowBatch: Sendable {
+    public var schema: TableSchema
+    public var rows: [[Value]]
+
+    public init(schema: TableSchema, rows: [[Value]] = []) {
+        self.schema = schema
+        self.rows = rows
+    }
+
+    public var isEmpty: Bool { rows.isEmpty }
+    public var count: Int { rows.count }
+}

@@ -1,0 +1,57 @@
+import SyncKit
+
+/// Turns API items into rows of one schema: report items (`dimensions` + `metrics`) and flat entity items.
+/// Unknown members are ignored, so new API fields never break a sync.
+struct RowDecoder: Sendable {
+    let schema: TableSchema
+    let advertiserID: String
+    private let columnByAPIName: [String: Int]
+    private let types: [FieldType]
+    private let advertiserColumn: Int?
+    private let keyColumns: [Int]
+    private let timeColumn: Int?
+
+    init(schema: TableSchema, object: CatalogObject, advertiserID: String) {
+        self.schema = schema
+        self.advertiserID = advertiserID
+        var map: [String: Int] = [:]
+        for (index, field) in schema.fields.enumerated() {
+            let apiName = object.field(named: field.name)?.apiName ?? field.name
+            map[apiName] = index
+        }
+        columnByAPIName = map
+        types = schema.fields.map(\.type)
+        advertiserColumn = schema.index(of: "advertiser_id")
+        keyColumns = schema.key.compactMap { schema.index(of: $0) }
+        timeColumn = schema.timeField.flatMap { schema.index(of: $0) }
+    }
+
+    func row(_ item: JSONValue) -> [Value] {
+        var row = [Value](repeating: .null, count: types.count)
+        if let dimensions = item["dimensions"]?.objectValue {
+            fill(&row, from: dimensions)
+            if let metrics = item["metrics"]?.objectValue { fill(&row, from: metrics) }
+        } else if let members = item.objectValue {
+            fill(&row, from: members)
+        }
+        if let advertiserColumn, row[advertiserColumn].isNull { row[advertiserColumn] = .string(advertiserID) }
+        return row
+    }
+
+    func row(entity item: JSONValue) -> [Value] { row(item) }
+
+    private func fill(_ row: inout [Value], from members: [(String, JSONValue)]) {
+        for (name, value) in members {
+            guard let column = columnByAPIName[name] else { continue }
+            row[column] = ValueConversion.value(value, as: types[column])
+        }
+    }
+
+    func key(of row: [Value]) -> [Value] { keyColumns.map { row[$0] } }
+
+    /// Whether a report row's date lies in the requested window (rows outside it are dropped).
+    func isInside(_ row: [Value], _ window: DateWindow) -> Bool {
+        guard let timeColumn, let text = row[timeColumn].text, let date = LocalDate(text) else { return true }
+        return date >= window.start && date <= window.end
+    }
+}

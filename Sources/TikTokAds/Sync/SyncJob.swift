@@ -1,0 +1,89 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import SyncKit
+
+/// One whole sync: find advertisers, read their accounts, run every (advertiser, object) stream into
+/// the destination, then apply the retention window. The command line and the tests both run this.
+public struct SyncJob: Sendable {
+    public var api: TikTokAPIConfiguration
+    public var settings: SyncSettings
+    public var destination: any Destination
+    public var concurrency: Int
+    public var rateBudget: RateBudget
+    /// Days of time-series rows to keep per object name; absent = keep everything.
+    public var retentionDays: [String: Int]
+    public var logger: Logger
+    public var progress: @Sendable (SyncProgress) -> Void
+    /// The signpost: "today" for every advertiser is taken from this instant.
+    public var now: @Sendable () -> Date
+
+    public init(api: TikTokAPIConfiguration, settings: SyncSettings, destination: any Destination, concurrency: Int = 4,
+                rateBudget: RateBudget = .unlimited, retentionDays: [String: Int] = [:], logger: Logger,
+                progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.api = api
+        self.settings = settings
+        self.destination = destination
+        self.concurrency = concurrency
+        self.rateBudget = rateBudget
+        self.retentionDays = retentionDays
+        self.logger = logger
+        self.progress = progress
+        self.now = now
+    }
+
+    /// Runs the sync. Errors that stop the run before any stream starts (bad token, no advertiser,
+    /// destination unreachable) are thrown; everything else is in the returned record.
+    public func run(httpClient: HTTPClient = .shared) async throws -> RunRecord {
+        let signpost = now()
+        let limiter = RateLimiter(budget: rateBudget, clock: ContinuousClock())
+        let client = TikTokClient(configuration: api, httpClient: httpClient, pacer: limiter, logger: logger)
+        let source = TikTokSource(client: client, settings: settings, logger: logger)
+        let statistics = RunStatistics()
+        let schemas = try settings.objects.map { try $0.schema() }
+        var record = RunRecord(startedAt: signpost)
+
+        do {
+            try await destination.prepare(schemas)
+            let state = try await destination.loadState()
+            let ids = try await source.advertiserIDs(statistics: statistics)
+            let (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)
+            for (id, reason) in unavailable.sorted(by: { $0.key < $1.key }) {
+                logger.warning("advertiser skipped", metadata: ["advertiser_id": "\(id)", "reason": "\(reason)"])
+                progress(.skipped(advertiserID: id, reason: reason))
+            }
+            let tasks = try source.tasks(accounts: accounts, state: state, now: signpost)
+            let engine = SyncEngine(destination: destination, concurrency: concurrency, logger: logger, progress: progress)
+            record = await engine.run(tasks, run: record, statistics: statistics, alreadySkipped: unavailable)
+        } catch {
+            let failure = SyncEngine.classify(error)
+            record.endedAt = Date()
+            record.status = .failed
+            record.objects = statistics.snapshot
+            record.errors.append(failure.message)
+            try? await destination.recordRun(record)
+            throw failure
+        }
+
+        if record.status != .failed {
+            try await applyRetention(today: LocalDate(signpost, in: TimeZone(identifier: "UTC")!))  // UTC always exists
+        }
+        return record
+    }
+
+    /// Deletes rows older than each object's retention window; returns rows deleted per table.
+    @discardableResult
+    public func applyRetention(today: LocalDate) async throws -> [String: Int] {
+        var deleted: [String: Int] = [:]
+        for selection in settings.objects where selection.object.isTimeSeries {
+            guard let days = retentionDays[selection.object.name], days > 0 else { continue }
+            let cutoff = today.adding(days: -days)
+            let count = try await destination.deleteRows(of: try selection.schema(), before: cutoff)
+            deleted[selection.object.table] = count
+            if count > 0 {
+                logger.info("retention cleanup", metadata: ["table": "\(selection.object.table)", "rows": "\(count)", "before": "\(cutoff)"])
+            }
+        }
+        return deleted
+    }
+}

@@ -1,0 +1,45 @@
+import SyncKit
+
+/// One object to import and, optionally, the fields chosen for it.
+public struct ObjectSelection: Sendable, Hashable {
+    public var object: CatalogObject
+    /// nil = the object's default fields.
+    public var fields: [String]?
+
+    public init(object: CatalogObject, fields: [String]? = nil) {
+        self.object = object
+        self.fields = fields
+    }
+
+    public func schema() throws -> TableSchema { try object.schema(selecting: fields) }
+}
+
+/// What a sync reads from TikTok.
+public struct SyncSettings: Sendable {
+    /// nil = every advertiser the token can access (`oauth2/advertiser/get`).
+    public var advertiserIDs: [String]?
+    public var objects: [ObjectSelection]
+    /// Include deleted campaigns, ad groups and ads, and their report rows.
+    public var includeDeleted: Bool
+    /// Where the first run of a report stream starts.
+    public var startDate: LocalDate
+    /// Days re-read before the bookmark on each run, because TikTok restates conversions.
+    public var lookbackDays: Int
+    /// A backfill range that replaces the incremental window (`--start-date/--end-date`).
+    public var backfill: DateWindow?
+    public var pageSize: Int
+    public var audiencePageSize: Int
+
+    public init(advertiserIDs: [String]? = nil, objects: [ObjectSelection], includeDeleted: Bool = false,
+                startDate: LocalDate, lookbackDays: Int = 7, backfill: DateWindow? = nil,
+                pageSize: Int = 1000, audiencePageSize: Int = 100) {
+        self.advertiserIDs = advertiserIDs
+        self.objects = objects
+        self.includeDeleted = includeDeleted
+        self.startDate = startDate
+        self.lookbackDays = lookbackDays
+        self.backfill = backfill
+        self.pageSize = pageSize
+        self.audiencePageSize = audiencePageSize
+    }
+}

@@ -1,0 +1,214 @@
+import Foundation
+import Logging
+import SyncKit
+
+/// Reads TikTok objects for a sync: finds the advertisers, and turns each (advertiser, object) into a stream task.
+public struct TikTokSource: Sendable {
+    public let client: TikTokClient
+    public let settings: SyncSettings
+    public let logger: Logger
+
+    public init(client: TikTokClient, settings: SyncSettings, logger: Logger) {
+        self.client = client
+        self.settings = settings
+        self.logger = logger
+    }
+
+    // MARK: Advertisers
+
+    /// The configured advertisers, or every advertiser the token may access.
+    public func advertiserIDs(statistics: RunStatistics) async throws -> [String] {
+        if let ids = settings.advertiserIDs, !ids.isEmpty { return ids }
+        guard let appID = client.configuration.appID, let secret = client.configuration.appSecret else {
+            throw SyncError(.badInput,
+                "No advertiser ids given. Set advertiser_ids in the config (or --advertiser-ids), or set TIKTOK_APP_ID and TIKTOK_APP_SECRET so the tool can list the advertisers your token may access.")
+        }
+        let data = try await client.get("oauth2/advertiser/get", query: [("app_id", appID), ("secret", secret)],
+                                        onAttempt: counter(statistics, object: "advertiser"))
+        let ids = (data["list"]?.arrayValue ?? []).compactMap { $0["advertiser_id"]?.stringValue }
+        if ids.isEmpty {
+            throw SyncError(.badInput, "The token may access no advertiser. Authorise the app for at least one ad account, or set advertiser_ids.")
+        }
+        return ids
+    }
+
+    /// Reads `advertiser/info/` for the ids, 100 per request; advertisers that cannot be read are returned apart.
+    public func accounts(for ids: [String], statistics: RunStatistics) async throws -> (accounts: [AdvertiserAccount], unavailable: [String: String]) {
+        var accounts: [AdvertiserAccount] = []
+        var unavailable: [String: String] = [:]
+        var batches: [[String]] = stride(from: 0, to: ids.count, by: 100).map { Array(ids[$0..<min($0 + 100, ids.count)]) }
+        while !batches.isEmpty {
+            let batch = batches.removeFirst()
+            do {
+                let data = try await client.get("advertiser/info", query: [("advertiser_ids", QueryEncoding.jsonArray(batch))],
+                                                advertiserID: batch.count == 1 ? batch[0] : nil,
+                                                onAttempt: counter(statistics, object: "advertiser"))
+                let records = data["list"]?.arrayValue ?? []
+                var found = Set<String>()
+                for record in records {
+                    guard let id = record["advertiser_id"]?.stringValue else { continue }
+                    found.insert(id)
+                    accounts.append(account(from: record, id: id))
+                }
+                for id in batch where !found.contains(id) {
+                    unavailable[id] = "advertiser/info returned nothing for this advertiser; it may not exist or may have been deleted."
+                }
+            } catch let error as SyncError where error.kind == .advertiserUnavailable {
+                if batch.count == 1 {
+                    unavailable[batch[0]] = error.message
+                } else {
+                    // One id of the batch is not accessible: ask for each alone to find which.
+                    batches.insert(contentsOf: batch.map { [$0] }, at: 0)
+                }
+            }
+        }
+        let order = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        accounts.sort { order[$0.id, default: 0] < order[$1.id, default: 0] }
+        return (accounts, unavailable)
+    }
+
+    func account(from record: JSONValue, id: String) -> AdvertiserAccount {
+        let zoneName = record["timezone"]?.stringValue ?? record["display_timezone"]?.stringValue ?? "UTC"
+        let zone = TimeZone(identifier: zoneName) ?? record["display_timezone"]?.stringValue.flatMap(TimeZone.init(identifier:))
+        if zone == nil {
+            logger.warning("unknown advertiser timezone, using UTC for its report dates", metadata: ["advertiser_id": "\(id)", "timezone": "\(zoneName)"])
+        }
+        return AdvertiserAccount(id: id, name: record["name"]?.stringValue, timeZone: zone ?? TimeZone(identifier: "UTC")!,  // UTC always exists
+                                 timeZoneName: zoneName, record: record)
+    }
+
+    // MARK: Tasks
+
+    /// One task per (advertiser, object).
+    public func tasks(accounts: [AdvertiserAccount], state: [StreamKey: StreamState], now: Date) throws -> [StreamTask] {
+        var tasks: [StreamTask] = []
+        let schemas = try settings.objects.map { try $0.schema() }
+        for (selection, schema) in zip(settings.objects, schemas) {
+            for account in accounts {
+                let key = StreamKey(advertiserID: account.id, object: selection.object.name)
+                let object = selection.object
+                let stream: @Sendable (StreamContext) async throws -> Void
+                switch object.source {
+                case .advertiserInfo:
+                    stream = { context in try await writeAdvertiser(account, schema: schema, object: object, context: context, now: now) }
+                case .entity(let endpoint, let statusAll):
+                    stream = { context in
+                        try await readEntities(endpoint: endpoint, statusAll: statusAll, account: account, object: object,
+                                               schema: schema, context: context, now: now)
+                    }
+                case .audiences:
+                    stream = { context in try await readAudiences(account: account, object: object, schema: schema, context: context, now: now) }
+                case .report(let spec):
+                    let bookmark = state[key]?.bookmark
+                    stream = { context in
+                        try await readReport(spec: spec, account: account, object: object, schema: schema,
+                                             bookmark: bookmark, context: context, now: now)
+                    }
+                }
+                tasks.append(StreamTask(key: key, schema: schema, run: stream))
+            }
+        }
+        return tasks
+    }
+
+    func counter(_ statistics: RunStatistics, object: String) -> TikTokClient.AttemptObserver {
+        { isRetry in statistics.add(object: object, requests: 1, retries: isRetry ? 1 : 0) }
+    }
+
+    func counter(_ context: StreamContext) -> TikTokClient.AttemptObserver {
+        { isRetry in context.countRequests(1, retries: isRetry ? 1 : 0) }
+    }
+
+    // MARK: Streams
+
+    func writeAdvertiser(_ account: AdvertiserAccount, schema: TableSchema, object: CatalogObject, context: StreamContext, now: Date) async throws {
+        let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
+        let batch = RowBatch(schema: schema, rows: [decoder.row(entity: account.record)])
+        try await context.write(batch, checkpoint: StreamCheckpoint(key: context.key, state: StreamState(bookmark: nil, syncedAt: now)))
+    }
+
+    func readEntities(endpoint: String, statusAll: String, account: AdvertiserAccount, object: CatalogObject,
+                      schema: TableSchema, context: StreamContext, now: Date) async throws {
+        let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
+        let apiFields = schema.fields.compactMap { object.field(named: $0.name) }.filter { !$0.isInjected }.map(\.apiName)
+        var query: [(String, String)] = [
+            ("advertiser_id", account.id),
+            ("fields", QueryEncoding.jsonArray(apiFields)),
+            ("page_size", String(settings.pageSize)),
+        ]
+        if settings.includeDeleted {
+            query.append(("filtering", JSONValue.object([("secondary_status", .string(statusAll))]).jsonText))
+        }
+        try await readPages(endpoint: endpoint, query: query, account: account, decoder: decoder, context: context,
+                            checkpoint: StreamCheckpoint(key: context.key, state: StreamState(bookmark: nil, syncedAt: now)))
+    }
+
+    func readAudiences(account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, context: StreamContext, now: Date) async throws {
+        let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
+        let query: [(String, String)] = [("advertiser_id", account.id), ("page_size", String(settings.audiencePageSize))]
+        try await readPages(endpoint: "dmp/custom_audience/list", query: query, account: account, decoder: decoder, context: context,
+                            checkpoint: StreamCheckpoint(key: context.key, state: StreamState(bookmark: nil, syncedAt: now)))
+    }
+
+    func readReport(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject, schema: TableSchema,
+                    bookmark: LocalDate?, context: StreamContext, now: Date) async throws {
+        let planner = ReportWindowPlanner(startDate: settings.startDate, lookbackDays: settings.lookbackDays, backfill: settings.backfill)
+        let today = account.today(at: now)
+        let windows = planner.windows(bookmark: bookmark, today: today, granularity: spec.granularity)
+        let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
+        let dimensions = Set(spec.dimensions)
+        let metrics = schema.fields.compactMap { object.field(named: $0.name) }
+            .filter { !$0.isInjected && !dimensions.contains($0.apiName) }.map(\.apiName)
+        var base: [(String, String)] = [
+            ("advertiser_id", account.id),
+            ("service_type", "AUCTION"),
+            ("report_type", spec.reportType),
+            ("data_level", spec.level.rawValue),
+            ("dimensions", QueryEncoding.jsonArray(spec.dimensions)),
+            ("metrics", QueryEncoding.jsonArray(metrics)),
+            ("page_size", String(settings.pageSize)),
+        ]
+        if settings.includeDeleted, let statusField = spec.level.statusFilterField {
+            let filter = JSONValue.array([.object([
+                ("field_name", .string(statusField)), ("filter_type", .string("IN")),
+                ("filter_value", .string(QueryEncoding.jsonArray(["STATUS_ALL"]))),
+            ])])
+            base.append(("filtering", filter.jsonText))
+        }
+        for window in windows {
+            var query = base
+            query.append(("start_date", window.start.description))
+            query.append(("end_date", window.end.description))
+            let newBookmark = max(bookmark ?? window.end, window.end)
+            let checkpoint = StreamCheckpoint(key: context.key, state: StreamState(bookmark: newBookmark, syncedAt: now))
+            try await readPages(endpoint: "report/integrated/get", query: query, account: account, decoder: decoder,
+                                context: context, checkpoint: checkpoint, window: window)
+        }
+    }
+
+    /// Pages through a listing until `page >= total_page` or an empty page, writing each page as it
+    /// comes; rows seen on an earlier page (offset paging shifts) are dropped. The checkpoint goes
+    /// with the last page.
+    func readPages(endpoint: String, query: [(String, String)], account: AdvertiserAccount, decoder: RowDecoder,
+                   context: StreamContext, checkpoint: StreamCheckpoint, window: DateWindow? = nil) async throws {
+        var seen = Set<[Value]>()
+        var page = 1
+        while true {
+            let data = try await client.get(endpoint, query: query + [("page", String(page))], advertiserID: account.id,
+                                            onAttempt: counter(context))
+            let items = data["list"]?.arrayValue ?? []
+            let totalPages = data["page_info"]?["total_page"]?.intValue ?? page
+            var rows: [[Value]] = []
+            rows.reserveCapacity(items.count)
+            for item in items {
+                let row = decoder.row(item)
+                if let window, !decoder.isInside(row, window) { continue }
+                if seen.insert(decoder.key(of: row)).inserted { rows.append(row) }
+            }
+            let isLast = items.isEmpty || page >= totalPages
+            try await context.write(RowBatch(schema: decoder.schema, rows: rows), checkpoint: isLast ? checkpoint : nil)
+            if isLast { return }
+            page += 1
+        }
+    }
+}

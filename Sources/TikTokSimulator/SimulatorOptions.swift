@@ -1,0 +1,152 @@
+import Foundation
+
+/// Options for a simulator instance; Codable with snake_case keys so the CLI can read them from a YAML/JSON file.
+public struct SimulatorOptions: Sendable, Codable, Equatable {
+    /// Response latency added to every API request.
+    public struct Latency: Sendable, Codable, Equatable {
+        public var fixedMs: Int
+        public var jitterMs: Int
+
+        public init(fixedMs: Int = 0, jitterMs: Int = 0) {
+            self.fixedMs = fixedMs
+            self.jitterMs = jitterMs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case fixedMs = "fixed_ms"
+            case jitterMs = "jitter_ms"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            fixedMs = try c.decodeIfPresent(Int.self, forKey: .fixedMs) ?? 0
+            jitterMs = try c.decodeIfPresent(Int.self, forKey: .jitterMs) ?? 0
+        }
+    }
+
+    /// Per-app request budgets in sliding windows; nil means unlimited.
+    public struct RateLimit: Sendable, Codable, Equatable {
+        public var qps: Int?
+        public var qpm: Int?
+        public var qpmPenaltySeconds: Double
+
+        public init(qps: Int? = nil, qpm: Int? = nil, qpmPenaltySeconds: Double = 300) {
+            self.qps = qps
+            self.qpm = qpm
+            self.qpmPenaltySeconds = qpmPenaltySeconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case qps
+            case qpm
+            case qpmPenaltySeconds = "qpm_penalty_seconds"
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            qps = try c.decodeIfPresent(Int.self, forKey: .qps)
+            qpm = try c.decodeIfPresent(Int.self, forKey: .qpm)
+            qpmPenaltySeconds = try c.decodeIfPresent(Double.self, forKey: .qpmPenaltySeconds) ?? 300
+        }
+    }
+
+    public var seed: UInt64 = 42
+    public var advertisers: Int = 3
+    public var unauthorizedAdvertisers: Int = 1
+    public var campaignsPerAdvertiser: Int = 3
+    public var adGroupsPerCampaign: Int = 2
+    public var adsPerAdGroup: Int = 2
+    public var audiencesPerAdvertiser: Int = 4
+    public var historyDays: Int = 400
+    public var now: Date?
+    public var restatementDays: Int = 7
+    public var audienceLagHours: Int = 11
+    public var accessToken: String = "sim-access-token"
+    public var appId: String = "sim-app-id"
+    public var secret: String = "sim-app-secret"
+    public var authCode: String = "sim-auth-code"
+    public var latency = Latency()
+    public var rateLimit = RateLimit()
+    public var faults: [FaultRule] = []
+    public var slowResponseSeconds: Double = 30
+
+    /// All defaults.
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case seed, advertisers, now, latency, faults, secret
+        case unauthorizedAdvertisers = "unauthorized_advertisers"
+        case campaignsPerAdvertiser = "campaigns_per_advertiser"
+        case adGroupsPerCampaign = "ad_groups_per_campaign"
+        case adsPerAdGroup = "ads_per_ad_group"
+        case audiencesPerAdvertiser = "audiences_per_advertiser"
+        case historyDays = "history_days"
+        case restatementDays = "restatement_days"
+        case audienceLagHours = "audience_lag_hours"
+        case accessToken = "access_token"
+        case appId = "app_id"
+        case authCode = "auth_code"
+        case rateLimit = "rate_limit"
+        case slowResponseSeconds = "slow_response_seconds"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = SimulatorOptions()
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        advertisers = try c.decodeIfPresent(Int.self, forKey: .advertisers) ?? d.advertisers
+        unauthorizedAdvertisers =
+            try c.decodeIfPresent(Int.self, forKey: .unauthorizedAdvertisers) ?? d.unauthorizedAdvertisers
+        campaignsPerAdvertiser =
+            try c.decodeIfPresent(Int.self, forKey: .campaignsPerAdvertiser) ?? d.campaignsPerAdvertiser
+        adGroupsPerCampaign = try c.decodeIfPresent(Int.self, forKey: .adGroupsPerCampaign) ?? d.adGroupsPerCampaign
+        adsPerAdGroup = try c.decodeIfPresent(Int.self, forKey: .adsPerAdGroup) ?? d.adsPerAdGroup
+        audiencesPerAdvertiser =
+            try c.decodeIfPresent(Int.self, forKey: .audiencesPerAdvertiser) ?? d.audiencesPerAdvertiser
+        historyDays = try c.decodeIfPresent(Int.self, forKey: .historyDays) ?? d.historyDays
+        if let text = try? c.decodeIfPresent(String.self, forKey: .now) {
+            guard let date = CivilTime.parseISO8601(text) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .now, in: c, debugDescription: "now must be an ISO-8601 instant such as 2026-01-02T03:04:05Z")
+            }
+            now = date
+        } else {
+            now = try c.decodeIfPresent(Date.self, forKey: .now)
+        }
+        restatementDays = try c.decodeIfPresent(Int.self, forKey: .restatementDays) ?? d.restatementDays
+        audienceLagHours = try c.decodeIfPresent(Int.self, forKey: .audienceLagHours) ?? d.audienceLagHours
+        accessToken = try c.decodeIfPresent(String.self, forKey: .accessToken) ?? d.accessToken
+        appId = try c.decodeIfPresent(String.self, forKey: .appId) ?? d.appId
+        secret = try c.decodeIfPresent(String.self, forKey: .secret) ?? d.secret
+        authCode = try c.decodeIfPresent(String.self, forKey: .authCode) ?? d.authCode
+        latency = try c.decodeIfPresent(Latency.self, forKey: .latency) ?? d.latency
+        rateLimit = try c.decodeIfPresent(RateLimit.self, forKey: .rateLimit) ?? d.rateLimit
+        faults = try c.decodeIfPresent([FaultRule].self, forKey: .faults) ?? d.faults
+        slowResponseSeconds = try c.decodeIfPresent(Double.self, forKey: .slowResponseSeconds) ?? d.slowResponseSeconds
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(advertisers, forKey: .advertisers)
+        try c.encode(unauthorizedAdvertisers, forKey: .unauthorizedAdvertisers)
+        try c.encode(campaignsPerAdvertiser, forKey: .campaignsPerAdvertiser)
+        try c.encode(adGroupsPerCampaign, forKey: .adGroupsPerCampaign)
+        try c.encode(adsPerAdGroup, forKey: .adsPerAdGroup)
+        try c.encode(audiencesPerAdvertiser, forKey: .audiencesPerAdvertiser)
+        try c.encode(historyDays, forKey: .historyDays)
+        if let now {
+            try c.encode(now.formatted(Date.ISO8601FormatStyle()), forKey: .now)
+        }
+        try c.encode(restatementDays, forKey: .restatementDays)
+        try c.encode(audienceLagHours, forKey: .audienceLagHours)
+        try c.encode(accessToken, forKey: .accessToken)
+        try c.encode(appId, forKey: .appId)
+        try c.encode(secret, forKey: .secret)
+        try c.encode(authCode, forKey: .authCode)
+        try c.encode(latency, forKey: .latency)
+        try c.encode(rateLimit, forKey: .rateLimit)
+        try c.encode(faults, forKey: .faults)
+        try c.encode(slowResponseSeconds, forKey: .slowResponseSeconds)
+    }
+}

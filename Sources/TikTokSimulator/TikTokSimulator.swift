@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import Logging
+
+/// A running or runnable simulator of the TikTok Business API v1.3.
+public final class TikTokSimulator: Sendable {
+    let core: SimulatorCore
+    private let logger: Logger
+
+    /// Thread-safe log of the API requests received.
+    public let requestLog: RequestLog
+
+    public init(options: SimulatorOptions, logger: Logger = Logger(label: "tiktok-simulator")) {
+        core = SimulatorCore(options: options, logger: logger)
+        requestLog = core.requestLog
+        self.logger = logger
+    }
+
+    /// The options the simulator was made with.
+    public var options: SimulatorOptions { core.options }
+
+    /// Deterministic facts for tests: advertisers, their timezones/currencies, entity ids.
+    public var world: SimulatedWorld { SimulatedWorld(core: core) }
+
+    /// The simulated current instant.
+    public var now: Date { Date(timeIntervalSince1970: TimeInterval(core.now())) }
+
+    /// Moves simulated time (affects report visibility, restatement and entity states).
+    public func setNow(_ date: Date) {
+        core.setNow(date)
+    }
+
+    /// Serves until the task is cancelled; `onStarted` gets the bound port (port 0 = pick a free one).
+    public func run(host: String = "127.0.0.1", port: Int, onStarted: @escaping @Sendable (Int) async -> Void = { _ in })
+        async throws
+    {
+        let app = Application(
+            responder: SimulatorResponder(core: core),
+            configuration: .init(address: .hostname(host, port: port), serverName: nil),
+            onServerRunning: { channel in
+                await onStarted(channel.localAddress?.port ?? port)
+            },
+            logger: logger
+        )
+        try await app.run()
+    }
+
+    /// Starts on 127.0.0.1 with a free port, calls `body` with base URL "http://127.0.0.1:PORT/open_api/", stops afterwards.
+    public func withRunningServer<T: Sendable>(_ body: @Sendable (URL) async throws -> T) async throws -> T {
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { continuation.finish() }
+                try await self.run(port: 0) { port in continuation.yield(port) }
+            }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else {
+                try await group.next()
+                throw SimulatorError(message: "The simulator stopped before it started listening.")
+            }
+            // A port number always forms a valid URL.
+            let url = URL(string: "http://127.0.0.1:\(port)/open_api/")!
+            do {
+                let result = try await body(url)
+                group.cancelAll()
+                return result
+            } catch {
+                group.cancelAll()
+                throw error
+            }
+        }
+    }
+}
+
+/// An error starting or running the simulator.
+public struct SimulatorError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Destinations
+import Foundation
+import SyncKit
+import TikTokAds
+
+/// `tiktok-ads cleanup`: applies the retention window now.
+struct CleanupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cleanup",
+        abstract: "Delete report rows older than the retention window (retention_days, or --retention-days).")
+
+    @OptionGroup var options: SyncOptions
+
+    func run() async throws {
+        let logger = LoggingSetup.bootstrap(options.output)
+        let file = try options.loadConfiguration()
+        let destination = try SQLiteDestination(path: options.sqlitePath(file))
+        var environment = ProcessInfo.processInfo.environment
+        // Cleanup makes no API call: a token is not needed.
+        environment["TIKTOK_ACCESS_TOKEN"] = environment["TIKTOK_ACCESS_TOKEN"] ?? "unused-by-cleanup"
+        let job = try options.makeJob(file: file, destination: destination, logger: logger, environment: environment)
+        guard !job.retentionDays.isEmpty else {
+            await destination.close()
+            throw SyncError(.badInput, "No retention window is set. Pass --retention-days N or set retention_days in the config.")
+        }
+        let deleted = try await job.applyRetention(today: LocalDate(Date(), in: TimeZone(identifier: "UTC")!))  // UTC always exists
+        await destination.close()
+        for (table, count) in deleted.sorted(by: { $0.key < $1.key }) { print("\(table): deleted \(count) rows") }
+    }
+}

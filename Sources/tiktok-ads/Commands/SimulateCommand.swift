@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import TikTokSimulator
+import Yams
+
+/// `tiktok-ads simulate`: serves the TikTok API simulator on 127.0.0.1 until stopped.
+struct SimulateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simulate",
+        abstract: "Serve a simulated TikTok Business API v1.3 on 127.0.0.1 (deterministic data; no account needed).",
+        discussion: """
+            Query it like the real API, e.g.
+              curl -H 'Access-Token: sim-access-token' 'http://127.0.0.1:8080/open_api/v1.3/oauth2/advertiser/get/?app_id=sim-app-id&secret=sim-app-secret'
+            Faults: --fault KIND:RATE[:ENDPOINT], KIND one of \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")).
+            """)
+
+    @Option(help: "Port to listen on (0 picks a free one).")
+    var port = 8080
+
+    @Option(help: "YAML or JSON file of simulator options (snake_case keys); flags override it.")
+    var config: String?
+
+    @Option(help: "Seed of the generated data.")
+    var seed: UInt64?
+
+    @Option(help: "Advertisers the token may access.")
+    var advertisers: Int?
+
+    @Option(help: "Campaigns per advertiser.")
+    var campaigns: Int?
+
+    @Option(help: "Ad groups per campaign.")
+    var adGroups: Int?
+
+    @Option(help: "Ads per ad group.")
+    var ads: Int?
+
+    @Option(help: "Days of history before now.")
+    var historyDays: Int?
+
+    @Option(help: "Simulated now (ISO 8601, e.g. 2026-01-31T12:00:00Z); default the wall clock.")
+    var now: String?
+
+    @Option(help: "Fixed latency per response, milliseconds.")
+    var latencyMs: Int?
+
+    @Option(help: "Random extra latency up to this many milliseconds.")
+    var jitterMs: Int?
+
+    @Option(help: "Per-app requests per second before 40100.")
+    var qps: Int?
+
+    @Option(help: "Per-app requests per minute before 40100 (then a penalty window).")
+    var qpm: Int?
+
+    @Option(help: "Inject a fault: KIND:RATE[:ENDPOINT] (repeatable).")
+    var fault: [String] = []
+
+    func options() throws -> SimulatorOptions {
+        var options = SimulatorOptions()
+        if let config {
+            guard let data = FileManager.default.contents(atPath: config) else {
+                throw ValidationError("Cannot read the simulator config '\(config)'.")
+            }
+            do {
+                options = try YAMLDecoder().decode(SimulatorOptions.self, from: String(decoding: data, as: UTF8.self))
+            } catch {
+                throw ValidationError("The simulator config '\(config)' is not valid: \(error)")
+            }
+        }
+        if let seed { options.seed = seed }
+        if let advertisers { options.advertisers = advertisers }
+        if let campaigns { options.campaignsPerAdvertiser = campaigns }
+        if let adGroups { options.adGroupsPerCampaign = adGroups }
+        if let ads { options.adsPerAdGroup = ads }
+        if let historyDays { options.historyDays = historyDays }
+        if let now {
+            guard let date = try? Date(now, strategy: .iso8601) else {
+                throw ValidationError("--now '\(now)' is not an ISO 8601 time such as 2026-01-31T12:00:00Z.")
+            }
+            options.now = date
+        }
+        if let latencyMs { options.latency.fixedMs = latencyMs }
+        if let jitterMs { options.latency.jitterMs = jitterMs }
+        if let qps { options.rateLimit.qps = qps }
+        if let qpm { options.rateLimit.qpm = qpm }
+        for spec in fault {
+            let parts = spec.split(separator: ":").map(String.init)
+            guard parts.count >= 2, let kind = FaultKind(rawValue: parts[0]), let rate = Double(parts[1]), (0...1).contains(rate) else {
+                throw ValidationError("--fault '\(spec)' must be KIND:RATE[:ENDPOINT] with RATE in 0...1 and KIND one of \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            options.faults.append(FaultRule(kind: kind, rate: rate, endpoint: parts.count > 2 ? parts[2] : nil))
+        }
+        return options
+    }
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
+        _ = try options()
+    }
+
+    func run() async throws {
+        let output = OutputOptions()
+        let logger = LoggingSetup.bootstrap(output)
+        let options = try options()
+        let simulator = TikTokSimulator(options: options, logger: logger)
+        try await simulator.run(port: port) { bound in
+            let banner = """
+                TikTok API simulator listening on http://127.0.0.1:\(bound)/open_api/ (access token: \(options.accessToken), app_id: \(options.appId), secret: \(options.secret))
+                advertisers: \(simulator.world.grantedAdvertiserIDs.joined(separator: ", "))
+
+                """
+            FileHandle.standardOutput.write(Data(banner.utf8))
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import SyncKit
+import TikTokAds
+import Yams
+
+/// The YAML config file (`tiktok-ads.yml`). `${NAME}` anywhere in it is replaced by the environment variable.
+struct ToolConfiguration: Decodable, Sendable {
+    var accessToken: String?
+    var appID: String?
+    var appSecret: String?
+    var apiBaseURL: String?
+    var advertiserIDs: [String]?
+    var objects: [ObjectEntry]?
+    var includeDeleted: Bool?
+    var startDate: LocalDate?
+    var lookbackDays: Int?
+    var concurrency: Int?
+    var rateLimit: RateLimitEntry?
+    var requestTimeoutSeconds: Double?
+    var maxAttempts: Int?
+    /// Days of report rows to keep, for every time-series object.
+    var retentionDays: Int?
+    /// Per-object retention that overrides `retention_days`.
+    var retentionDaysByObject: [String: Int]?
+    var sqlite: String?
+
+    enum CodingKeys: String, CodingKey {
+        case accessToken = "access_token", appID = "app_id", appSecret = "app_secret", apiBaseURL = "api_base_url"
+        case advertiserIDs = "advertiser_ids", objects, includeDeleted = "include_deleted", startDate = "start_date"
+        case lookbackDays = "lookback_days", concurrency, rateLimit = "rate_limit", requestTimeoutSeconds = "request_timeout_seconds"
+        case maxAttempts = "max_attempts", retentionDays = "retention_days", retentionDaysByObject = "retention_days_by_object"
+        case sqlite
+    }
+
+    /// An object by name, or `{name, fields}`.
+    struct ObjectEntry: Decodable, Sendable {
+        var name: String
+        var fields: [String]?
+
+        enum CodingKeys: String, CodingKey { case name, fields }
+
+        init(name: String, fields: [String]? = nil) {
+            self.name = name
+            self.fields = fields
+        }
+
+        init(from decoder: any Decoder) throws {
+            if let name = try? decoder.singleValueContainer().decode(String.self) {
+                self.name = name
+                return
+            }
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            fields = try container.decodeIfPresent([String].self, forKey: .fields)
+        }
+    }
+
+    struct RateLimitEntry: Decodable, Sendable {
+        var qps: Int?
+        var qpm: Int?
+    }
+
+    static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ToolConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SyncError(.badInput, "Cannot read the config file '\(path)'. Check the path, or run without --config.")
+        }
+        let text = try substitute(String(decoding: data, as: UTF8.self), environment: environment, file: path)
+        do {
+            return try YAMLDecoder().decode(ToolConfiguration.self, from: text)
+        } catch let error as DecodingError {
+            throw SyncError(.badInput, "The config file '\(path)' is not valid: \(describe(error))")
+        } catch {
+            throw SyncError(.badInput, "The config file '\(path)' is not valid YAML: \(error)")
+        }
+    }
+
+    /// Replaces `${NAME}` with the environment variable; a missing variable is an error that names it (never its value).
+    static func substitute(_ text: String, environment: [String: String], file: String) throws -> String {
+        var output = ""
+        var rest = Substring(text)
+        while let start = rest.range(of: "${") {
+            output += rest[..<start.lowerBound]
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else {
+                throw SyncError(.badInput, "The config file '\(file)' has an unclosed '${'.")
+            }
+            let name = String(rest[start.upperBound..<end])
+            guard let value = environment[name] else {
+                throw SyncError(.badInput, "The config file '\(file)' uses ${\(name)}, but the environment variable \(name) is not set.")
+            }
+            output += value
+            rest = rest[rest.index(after: end)...]
+        }
+        return output + rest
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        func path(_ context: DecodingError.Context) -> String {
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        }
+        switch error {
+        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
+            return "\(path(context)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context)): missing '\(key.stringValue)'"
+        @unknown default:
+            return "\(error)"
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import SyncKit
+
+/// `tiktok-ads`: imports TikTok Ads data into SQLite (and more).
+@main
+struct TikTokAdsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tiktok-ads",
+        abstract: "Import TikTok Ads (Business API v1.3) data into SQLite.",
+        discussion: "Start with `tiktok-ads demo`: it syncs simulated accounts into a local SQLite file, no account needed.",
+        subcommands: [DemoCommand.self, SyncCommand.self, CheckCommand.self, DiscoverCommand.self, StateCommand.self,
+                      CleanupCommand.self, SimulateCommand.self])
+
+    /// Parses and runs a command, mapping failures to the documented exit codes:
+    /// 0 ok, 1 failed, 2 bad input, 3 finished with skipped advertisers.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as SyncError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            Foundation.exit(error.kind == .badInput ? 2 : 1)
+        } catch let exit as ExitCode {
+            Foundation.exit(exit.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                self.exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            // Usage and validation errors are bad input.
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import SyncKit
+import Testing
+import TikTokAds
+import TikTokSimulator
+
+/// Syncs under injected faults and rate-limit budgets.
+@Suite(.serialized)
+struct ResilienceEndToEndTests {
+    @Test func underEveryKindOfFaultTheSyncGivesTheContentOfACleanRun() async throws {
+        let objects = ["advertiser", "campaigns", "ad_groups", "ads", "audiences", "ad_insights", "ad_insights_by_country"]
+        var draft = try SyncHarness.settings(objects: objects, startDaysAgo: 12)
+        draft.pageSize = 7
+        draft.audiencePageSize = 3
+        let settings = draft
+
+        let cleanSimulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let clean = SyncHarness.temporaryDatabase()
+        let cleanRecord = try await cleanSimulator.withRunningServer { url in
+            try await SyncHarness.sync(baseURL: url, simulator: cleanSimulator, database: clean, settings: settings)
+        }
+        #expect(cleanRecord.status == .succeeded)
+
+        var options = SyncHarness.simulatorOptions()
+        options.slowResponseSeconds = 2
+        let kinds = FaultKind.allCases.filter { $0 != .slowResponse }
+        options.faults = kinds.map { FaultRule(kind: $0, rate: 0.09) } + [FaultRule(kind: .slowResponse, rate: 0.02)]
+        let faulty = TikTokSimulator(options: options)
+        let database = SyncHarness.temporaryDatabase()
+        let record = try await faulty.withRunningServer { url in
+            try await SyncHarness.sync(baseURL: url, simulator: faulty, database: database, settings: settings,
+                                       retryPolicy: SyncHarness.fastRetries(maxAttempts: 25), timeout: .milliseconds(500))
+        }
+        #expect(record.status == .succeeded, "\(record.errors)")
+        let entries = faulty.requestLog.entries
+        let faulted = entries.filter { $0.fault != nil }
+        #expect(Set(faulted.compactMap(\.fault)) == Set(FaultKind.allCases), "every fault kind should have happened")
+        #expect(Double(faulted.count) / Double(entries.count) > 0.4, "most calls should fail at least once")
+        #expect(record.objects.values.reduce(0) { $0 + $1.retries } > 0)
+        #expect(SyncHarness.differences(try await SyncHarness.dump(database), try await SyncHarness.dump(clean)).isEmpty)
+    }
+
+    @Test func aRateBudgetIsNeverExceeded() async throws {
+        var options = SyncHarness.simulatorOptions(advertisers: 3)
+        options.rateLimit = .init(qps: 8, qpm: 400)
+        let simulator = TikTokSimulator(options: options)
+        let database = SyncHarness.temporaryDatabase()
+        var draft = try SyncHarness.settings(objects: ["campaigns", "ads", "ad_insights"], startDaysAgo: 5)
+        draft.pageSize = 4
+        let settings = draft
+        let record = try await simulator.withRunningServer { url in
+            try await SyncHarness.sync(baseURL: url, simulator: simulator, database: database, settings: settings,
+                                       concurrency: 8, budget: RateBudget(perSecond: 8, perMinute: 400))
+        }
+        #expect(record.status == .succeeded)
+        let entries = simulator.requestLog.entries
+        #expect(entries.count > 24, "the workload should need more than three seconds of budget")
+        #expect(!entries.contains { $0.code == 40100 }, "the simulator rate-limited the client")
+        let times = entries.map(\.time).sorted()
+        for (index, time) in times.enumerated() {
+            let inWindow = times[index...].prefix { $0.timeIntervalSince(time) < 1 }.count
+            #expect(inWindow <= 8)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import SyncKit
+import Testing
+import TestSupport
+@testable import TikTokAds
+
+struct RateLimiterTests {
+    /// Grants `count` calls and returns the instants they were made at.
+    func grants(_ budget: RateBudget, count: Int, clock: VirtualClock) async throws -> [Duration] {
+        let limiter = RateLimiter(budget: budget, clock: clock, safetyMargin: .zero)
+        var times: [Duration] = []
+        for _ in 0..<count {
+            try await limiter.acquire()
+            times.append(clock.now.offset)
+        }
+        return times
+    }
+
+    func maxInAnyWindow(_ times: [Duration], window: Duration) -> Int {
+        var best = 0
+        for (i, t) in times.enumerated() {
+            best = max(best, times[i...].prefix { $0 < t + window }.count)
+        }
+        return best
+    }
+
+    @Test(arguments: [1, 5, 20])
+    func neverExceedsThePerSecondBudget(qps: Int) async throws {
+        let clock = VirtualClock()
+        let times = try await grants(RateBudget(perSecond: qps), count: qps * 5, clock: clock)
+        #expect(maxInAnyWindow(times, window: .seconds(1)) == qps)
+        // And keeps it saturated: qps*5 calls take just over 4 seconds.
+        #expect(times.last! <= .seconds(4))  // 5 batches, the last one at 4 s
+    }
+
+    @Test func neverExceedsThePerMinuteBudget() async throws {
+        let clock = VirtualClock()
+        let times = try await grants(RateBudget(perSecond: 10, perMinute: 30), count: 90, clock: clock)
+        #expect(maxInAnyWindow(times, window: .seconds(60)) == 30)
+        #expect(maxInAnyWindow(times, window: .seconds(1)) <= 10)
+    }
+
+    @Test func pauseHoldsEveryCallerBack() async throws {
+        let clock = VirtualClock()
+        let limiter = RateLimiter(budget: .unlimited, clock: clock)
+        await limiter.pause(for: .seconds(5))
+        try await limiter.acquire()
+        #expect(clock.now.offset == .seconds(5))
+    }
+}
+
+struct RetryPolicyTests {
+    @Test func backsOffExponentiallyWithJitterAndACap() {
+        let policy = RetryPolicy(maxAttempts: 10, baseDelay: .seconds(1), maxDelay: .seconds(30), rateLimitDelay: .seconds(5))
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<200 {
+            let first = policy.delay(afterAttempt: 1, using: &generator)
+            #expect(first >= .milliseconds(500) && first <= .seconds(1))
+            let third = policy.delay(afterAttempt: 3, using: &generator)
+            #expect(third >= .seconds(2) && third <= .seconds(4))
+            let capped = policy.delay(afterAttempt: 9, using: &generator)
+            #expect(capped >= .seconds(15) && capped <= .seconds(30))
+            let limited = policy.delay(afterAttempt: 1, rateLimited: true, using: &generator)
+            #expect(limited >= .milliseconds(2500) && limited <= .seconds(5))
+        }
+    }
+}
+
+struct ResponseClassifierTests {
+    static func body(_ code: Int, _ message: String = "x") -> HTTPOutcome {
+        .response(status: 200, body: Array(#"{"code":\#(code),"message":"\#(message)","request_id":"r","data":{}}"#.utf8))
+    }
+
+    enum Expected: Equatable { case success, retry, rateLimited, skip, fatal(SyncError.Kind) }
+
+    @Test(arguments: [
+        (body(0, "OK"), Expected.success),
+        (body(40100), .rateLimited), (body(40016), .rateLimited), (body(40102), .rateLimited),
+        (body(50000), .retry), (body(50001), .retry), (body(50002), .retry), (body(51001), .retry),
+        (body(51002), .retry), (body(51039), .retry), (body(51305), .retry), (body(60001), .retry),
+        (HTTPOutcome.response(status: 429, body: []), .rateLimited),
+        (.response(status: 500, body: []), .retry), (.response(status: 502, body: []), .retry),
+        (.response(status: 503, body: []), .retry), (.response(status: 504, body: []), .retry),
+        (.response(status: 200, body: Array(#"{"code":0,"message":"OK","data":{"li"#.utf8)), .retry),
+        (.transportError("timeout"), .retry),
+        (body(40001, "No permission to operate advertiser 1"), .skip),
+        (body(40003, "Advertiser doesn't exist or has been deleted"), .skip),
+        (body(40105, "Access token is incorrect or has been revoked"), .fatal(.authentication)),
+        (body(40104), .fatal(.authentication)),
+        (body(40002, "page_size: must be between 1 and 1000"), .fatal(.badRequest)),
+    ])
+    func classifiesEveryOutcomeOnce(_ outcome: HTTPOutcome, _ expected: Expected) {
+        let action = ResponseClassifier.classify(outcome, endpoint: "campaign/get", advertiserID: "1")
+        switch (action, expected) {
+        case (.success, .success): break
+        case (.retry(_, let rateLimited), .retry): #expect(!rateLimited)
+        case (.retry(_, let rateLimited), .rateLimited): #expect(rateLimited)
+        case (.fail(let error), .skip): #expect(error.kind == .advertiserUnavailable)
+        case (.fail(let error), .fatal(let kind)): #expect(error.kind == kind)
+        default: Issue.record("got \(action), expected \(expected)")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Destinations
+import Foundation
+import SyncKit
+import Testing
+
+struct SQLiteDestinationTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-test-\(UUID().uuidString).sqlite").path
+    }
+
+    let schema = TableSchema(name: "tiktok_ads_ad_insights", fields: [
+        Field("ad_id", .string, ""), Field("advertiser_id", .string, ""), Field("stat_time_day", .date, ""),
+        Field("spend", .decimal, ""), Field("impressions", .integer, ""),
+    ], key: ["ad_id", "stat_time_day", "advertiser_id"], timeField: "stat_time_day")
+
+    func row(_ ad: String, _ day: String, spend: String, impressions: Int64) -> [Value] {
+        [.string(ad), .string("7000000000000000001"), .date(day), .decimal(spend), .integer(impressions)]
+    }
+
+    @Test func upsertsOnTheUniqueKeyAndKeepsIdsExact() async throws {
+        let destination = try SQLiteDestination(path: Self.temporaryPath())
+        try await destination.prepare([schema])
+        try await destination.write(RowBatch(schema: schema, rows: [row("1714125042508817123", "2024-01-01", spend: "1.00", impressions: 10)]), checkpoint: nil)
+        try await destination.write(RowBatch(schema: schema, rows: [
+            row("1714125042508817123", "2024-01-01", spend: "2.50", impressions: 20),
+            row("1714125042508817124", "2024-01-01", spend: "3.00", impressions: 30),
+        ]), checkpoint: nil)
+        let rows = try await destination.dump(table: schema.name)
+        #expect(rows == [
+            "'1714125042508817123'|'7000000000000000001'|'2024-01-01'|'2.5'|'20'",
+            "'1714125042508817124'|'7000000000000000001'|'2024-01-01'|'3.0'|'30'",
+        ])
+    }
+
+    @Test func stateCommitsWithTheRowsAndRollsBackWithThem() async throws {
+        let destination = try SQLiteDestination(path: Self.temporaryPath())
+        try await destination.prepare([schema])
+        let key = StreamKey(advertiserID: "7000000000000000001", object: "ad_insights")
+        let checkpoint = StreamCheckpoint(key: key, state: StreamState(bookmark: LocalDate("2024-01-31"), syncedAt: Date(timeIntervalSince1970: 1_700_000_000)))
+        // A row violating NOT NULL on a key column fails the whole transaction: neither rows nor state land.
+        let bad = RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1), [.null, .null, .null, .null, .null]])
+        await #expect(throws: SyncError.self) { try await destination.write(bad, checkpoint: checkpoint) }
+        #expect(try await destination.dump(table: schema.name).isEmpty)
+        #expect(try await destination.loadState().isEmpty)
+        try await destination.write(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: checkpoint)
+        #expect(try await destination.loadState()[key]?.bookmark == LocalDate("2024-01-31"))
+    }
+
+    @Test func aNewlySelectedFieldAddsAColumnAndKeepsRows() async throws {
+        let path = Self.temporaryPath()
+        let destination = try SQLiteDestination(path: path)
+        try await destination.prepare([schema])
+        try await destination.write(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: nil)
+        var wider = schema
+        wider.fields.append(Field("clicks", .integer, ""))
+        try await destination.prepare([wider])
+        try await destination.write(RowBatch(schema: wider, rows: [row("2", "2024-01-02", spend: "2", impressions: 2) + [.integer(7)]]), checkpoint: nil)
+        #expect(try await destination.dump(table: schema.name) == [
+            "'1'|'7000000000000000001'|'2024-01-01'|'1.0'|'1'|NULL",
+            "'2'|'7000000000000000001'|'2024-01-02'|'2.0'|'2'|'7'",
+        ])
+    }
+
+    @Test func cleanupDeletesExactlyTheRowsBeforeTheCutoff() async throws {
+        let destination = try SQLiteDestination(path: Self.temporaryPath())
+        try await destination.prepare([schema])
+        try await destination.write(RowBatch(schema: schema, rows: (1...9).map { row("1", "2024-01-0\($0)", spend: "1", impressions: 1) }), checkpoint: nil)
+        let deleted = try await destination.deleteRows(of: schema, before: LocalDate("2024-01-05")!)  // a valid literal
+        #expect(deleted == 4)
+        #expect(try await destination.dump(table: schema.name).first?.contains("2024-01-05") == true)
+    }
+
+    @Test func recordsRunsWithPerObjectCounts() async throws {
+        let destination = try SQLiteDestination(path: Self.temporaryPath())
+        let run = RunRecord(startedAt: Date(timeIntervalSince1970: 1_700_000_000), endedAt: Date(timeIntervalSince1970: 1_700_000_100),
+                            status: .partial, objects: ["ads": ObjectStatistics(rows: 5, requests: 2, retries: 1, errors: 0)],
+                            skippedAdvertisers: ["9": "no permission"], errors: [])
+        try await destination.recordRun(run)
+        let runs = try await destination.recentRuns(limit: 5)
+        #expect(runs.count == 1)
+        #expect(runs[0].status == .partial)
+        #expect(runs[0].objects["ads"] == ObjectStatistics(rows: 5, requests: 2, retries: 1, errors: 0))
+        #expect(runs[0].skippedAdvertisers == ["9": "no permission"])
+    }
+}

@@ -1,0 +1,88 @@
+import Destinations
+import Foundation
+import Logging
+import SyncKit
+import TikTokAds
+import TikTokSimulator
+
+/// Runs real syncs against an in-process simulator into a temporary SQLite file.
+struct SyncHarness {
+    /// A fixed simulated "now" so runs are reproducible: 2026-03-15 12:00 UTC.
+    static let now = Date(timeIntervalSince1970: 1_773_576_000)
+
+    static func simulatorOptions(seed: UInt64 = 7, advertisers: Int = 2) -> SimulatorOptions {
+        var options = SimulatorOptions()
+        options.seed = seed
+        options.advertisers = advertisers
+        options.unauthorizedAdvertisers = 1
+        options.now = now
+        return options
+    }
+
+    static func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-e2e-\(UUID().uuidString).sqlite").path
+    }
+
+    static func settings(objects: [String], fields: [String: [String]] = [:], advertiserIDs: [String]? = nil,
+                         includeDeleted: Bool = false, startDaysAgo: Int = 20, lookbackDays: Int = 7,
+                         backfill: DateWindow? = nil) throws -> SyncSettings {
+        let selections = try Catalog.resolve(objects).map { ObjectSelection(object: $0, fields: fields[$0.name]) }
+        let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
+        return SyncSettings(advertiserIDs: advertiserIDs, objects: selections, includeDeleted: includeDeleted,
+                            startDate: today.adding(days: -startDaysAgo), lookbackDays: lookbackDays, backfill: backfill)
+    }
+
+    static func fastRetries(maxAttempts: Int = 12) -> RetryPolicy {
+        RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(20), rateLimitDelay: .milliseconds(5))
+    }
+
+    /// Runs one sync into `database` against a running simulator at `baseURL`.
+    static func sync(baseURL: URL, simulator: TikTokSimulator, database: String, settings: SyncSettings,
+                     at instant: Date = now, concurrency: Int = 4, budget: RateBudget = .unlimited,
+                     retryPolicy: RetryPolicy = fastRetries(), timeout: Duration = .seconds(30),
+                     retention: [String: Int] = [:]) async throws -> RunRecord {
+        let destination = try SQLiteDestination(path: database)
+        let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: simulator.options.accessToken,
+                                         appID: simulator.options.appId, appSecret: simulator.options.secret,
+                                         requestTimeout: timeout, retryPolicy: retryPolicy)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
+                          rateBudget: budget, retentionDays: retention, logger: logger, now: { instant })
+        do {
+            let record = try await job.run()
+            await destination.close()
+            return record
+        } catch {
+            await destination.close()
+            throw error
+        }
+    }
+
+    /// Every data table's rows, sorted: two databases with equal dumps hold the same content.
+    static func dump(_ database: String) async throws -> [String: [String]] {
+        let destination = try SQLiteDestination(path: database)
+        var result: [String: [String]] = [:]
+        for table in try await destination.tables() { result[table] = try await destination.dump(table: table) }
+        await destination.close()
+        return result
+    }
+
+    /// Rows present in one dump and not the other, per table (empty when the contents are equal).
+    static func differences(_ a: [String: [String]], _ b: [String: [String]]) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for table in Set(a.keys).union(b.keys) {
+            let left = Set(a[table] ?? []), right = Set(b[table] ?? [])
+            let count = left.symmetricDifference(right).count + abs((a[table]?.count ?? 0) - (b[table]?.count ?? 0))
+            if count > 0 { result[table] = count }
+        }
+        return result
+    }
+
+    static func query(_ database: String, _ sql: String) async throws -> [[String?]] {
+        let destination = try SQLiteDestination(path: database)
+        let rows = try await destination.select(sql)
+        await destination.close()
+        return rows
+    }
+}

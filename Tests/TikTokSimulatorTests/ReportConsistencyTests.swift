@@ -1,0 +1,197 @@
+import Foundation
+import Testing
+import TikTokSimulator
+
+@Suite struct ReportConsistencyTests {
+    static let additive = ["spend", "impressions", "clicks", "conversion", "reach", "video_play_actions", "likes", "purchase"]
+    static let levels: [(String, String)] = [
+        ("AUCTION_ADVERTISER", "advertiser_id"), ("AUCTION_CAMPAIGN", "campaign_id"), ("AUCTION_ADGROUP", "adgroup_id"),
+        ("AUCTION_AD", "ad_id"),
+    ]
+
+    /// Sums additive metrics by the given dimension keys.
+    static func totals(_ rows: [[String: Any]], by keys: [String]) -> [String: [Int64]] {
+        var out: [String: [Int64]] = [:]
+        for r in rows {
+            let key = keys.map { r.dim($0) ?? "" }.joined(separator: "|")
+            let values = additive.map { r.hundredths($0) }
+            out[key] = zip(out[key] ?? Array(repeating: 0, count: additive.count), values).map(+)
+        }
+        return out
+    }
+
+    static func checkRowInvariants(_ rows: [[String: Any]]) {
+        for r in rows {
+            let impressions = r.hundredths("impressions")
+            let clicks = r.hundredths("clicks")
+            #expect(impressions > 0)
+            #expect(clicks <= impressions)
+            #expect(r.hundredths("conversion") <= clicks)
+            #expect(r.metricString("spend") != "-")
+        }
+    }
+
+    @Test(arguments: [1, 42, 2024] as [UInt64])
+    func levelsGranularitiesAndBreakdownsAddUp(seed: UInt64) async throws {
+        try await Harness.withSimulator(Harness.options(seed: seed) { $0.advertisers = 2 }) { sim, url in
+            for adv in sim.world.grantedAdvertiserIDs {
+                var daily: [[String: [Int64]]] = []
+                for (level, idDim) in Self.levels {
+                    let rows = try await Harness.allRows(
+                        url,
+                        Harness.report(
+                            advertiser: adv, level: level, dimensions: [idDim, "stat_time_day"], metrics: Self.additive,
+                            start: "2026-01-01", end: "2026-01-15", pageSize: 17, statusAll: true))
+                    Self.checkRowInvariants(rows)
+                    #expect(!rows.isEmpty)
+                    daily.append(Self.totals(rows, by: ["stat_time_day"]))
+                }
+                #expect(daily[0] == daily[1], "advertiser vs campaign totals")
+                #expect(daily[1] == daily[2], "campaign vs ad group totals")
+                #expect(daily[2] == daily[3], "ad group vs ad totals")
+
+                // Hours add up to days, for a past day and for the (partial) current day.
+                let zone = TimeZone(identifier: sim.world.advertiser(id: adv)!.timezone)!
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = zone
+                let c = calendar.dateComponents([.year, .month, .day], from: Harness.fixedNow)
+                let today = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+                for day in ["2026-01-05", today] {
+                    let hourly = try await Harness.allRows(
+                        url,
+                        Harness.report(
+                            advertiser: adv, dimensions: ["ad_id", "stat_time_hour"], metrics: Self.additive, start: day,
+                            end: day, statusAll: true))
+                    Self.checkRowInvariants(hourly)
+                    let dayRows = try await Harness.allRows(
+                        url,
+                        Harness.report(
+                            advertiser: adv, dimensions: ["ad_id", "stat_time_day"], metrics: Self.additive, start: day,
+                            end: day, statusAll: true))
+                    #expect(Self.totals(hourly, by: ["ad_id"]) == Self.totals(dayRows, by: ["ad_id"]), "hours of \(day)")
+                    if day == today {
+                        let hours = Set(hourly.compactMap { $0.dim("stat_time_hour") })
+                        #expect(hours.count < 24, "today only has hours up to now")
+                    }
+                }
+
+                // BASIC country breakdown adds up to totals.
+                let country = try await Harness.allRows(
+                    url,
+                    Harness.report(
+                        advertiser: adv, level: "AUCTION_CAMPAIGN", dimensions: ["campaign_id", "stat_time_day", "country_code"],
+                        metrics: Self.additive, statusAll: true))
+                Self.checkRowInvariants(country)
+                #expect(Self.totals(country, by: ["stat_time_day"]) == daily[0])
+                #expect(country.allSatisfy { ($0.dim("country_code") ?? "").count == 2 })
+            }
+        }
+    }
+
+    @Test(arguments: [3, 42] as [UInt64])
+    func audienceBreakdownsAddUpToLaggedTotals(seed: UInt64) async throws {
+        try await Harness.withSimulator(Harness.options(seed: seed)) { sim, url in
+            let adv = sim.world.grantedAdvertiserIDs[0]
+            let metrics = ["spend", "impressions", "clicks", "conversion", "video_play_actions", "likes"]
+            func audience(_ dims: [String]) async throws -> [[String: Any]] {
+                try await Harness.allRows(
+                    url,
+                    Harness.report(advertiser: adv, level: "AUCTION_ADVERTISER", dimensions: ["advertiser_id", "stat_time_day"] + dims,
+                                   metrics: metrics, start: "2026-01-05", end: "2026-01-15", type: "AUDIENCE"))
+            }
+            let ageGender = try await audience(["age", "gender"])
+            let age = try await audience(["age"])
+            let gender = try await audience(["gender"])
+            let platform = try await audience(["platform"])
+            let country = try await audience(["country_code"])
+            for rows in [ageGender, age, gender, platform, country] { Self.checkRowInvariants(rows) }
+            #expect(Set(age.compactMap { $0.dim("age") }).isSubset(of: ["AGE_13_17", "AGE_18_24", "AGE_25_34", "AGE_35_44", "AGE_45_54", "AGE_55_100"]))
+            #expect(Set(gender.compactMap { $0.dim("gender") }).isSubset(of: ["MALE", "FEMALE", "NONE"]))
+            #expect(Set(platform.compactMap { $0.dim("platform") }).isSubset(of: ["ANDROID", "IPHONE", "IPAD", "PC"]))
+            // Audience data lags: compare with BASIC totals observed 11 hours earlier.
+            sim.setNow(Harness.fixedNow.addingTimeInterval(-11 * 3600))
+            let basic = try await Harness.allRows(
+                url,
+                Harness.report(advertiser: adv, level: "AUCTION_ADVERTISER", dimensions: ["advertiser_id", "stat_time_day"],
+                               metrics: metrics, start: "2026-01-05", end: "2026-01-15"))
+            sim.setNow(Harness.fixedNow)
+            let want = Self.totals(basic, by: ["stat_time_day"])
+            #expect(Self.totals(ageGender, by: ["stat_time_day"]) == want)
+            #expect(Self.totals(age, by: ["stat_time_day"]) == want)
+            #expect(Self.totals(gender, by: ["stat_time_day"]) == want)
+            #expect(Self.totals(platform, by: ["stat_time_day"]) == want)
+            #expect(Self.totals(country, by: ["stat_time_day"]) == want)
+            // Marginals of the joint split.
+            #expect(Self.totals(ageGender, by: ["stat_time_day", "age"]) == Self.totals(age, by: ["stat_time_day", "age"]))
+        }
+    }
+
+    @Test func deletedEntitiesOnlyWithStatusAllButAdvertiserTotalsIncludeThem() async throws {
+        let options = Harness.options(seed: 7) {
+            $0.campaignsPerAdvertiser = 12
+            $0.adGroupsPerCampaign = 3
+            $0.adsPerAdGroup = 3
+            $0.advertisers = 1
+        }
+        try await Harness.withSimulator(options) { sim, url in
+            let adv = sim.world.grantedAdvertiserIDs[0]
+            let deletedAds = Set(sim.world.entities(.ad, advertiserID: adv).filter { $0.isDeleted }.map(\.id))
+            #expect(!deletedAds.isEmpty)
+            let params = Harness.report(advertiser: adv, dimensions: ["ad_id"], metrics: ["spend", "impressions"],
+                                        start: "2025-06-01", end: "2026-01-15")
+            let live = try await Harness.allRows(url, params)
+            var allParams = params
+            allParams["filtering"] = Harness.jsonText([["field_name": "ad_status", "filter_type": "IN", "filter_value": "[\"STATUS_ALL\"]"]])
+            let all = try await Harness.allRows(url, allParams)
+            let liveIDs = Set(live.compactMap { $0.dim("ad_id") })
+            let allIDs = Set(all.compactMap { $0.dim("ad_id") })
+            #expect(liveIDs.isDisjoint(with: deletedAds))
+            #expect(!allIDs.intersection(deletedAds).isEmpty, "deleted ads delivered before deletion")
+            let advertiserTotal = try await Harness.allRows(
+                url, Harness.report(advertiser: adv, level: "AUCTION_ADVERTISER", dimensions: ["advertiser_id"],
+                                    metrics: ["spend", "impressions"], start: "2025-06-01", end: "2026-01-15"))
+            let sumAll = all.map { $0.hundredths("spend") }.reduce(0, +)
+            let sumLive = live.map { $0.hundredths("spend") }.reduce(0, +)
+            #expect(advertiserTotal.first?.hundredths("spend") == sumAll)
+            #expect(sumLive < sumAll)
+        }
+    }
+
+    @Test func emptyRangesAndMetricFormats() async throws {
+        try await Harness.withSimulator(Harness.options()) { sim, url in
+            let adv = sim.world.grantedAdvertiserIDs[0]
+            let future = try await Harness.get(
+                url, "report/integrated/get", Harness.report(advertiser: adv, dimensions: ["ad_id", "stat_time_day"], start: "2026-02-01", end: "2026-02-10"))
+            #expect(future.code == 0)
+            #expect(future.list.isEmpty)
+            #expect(future.pageInfo["total_number"] == 0)
+            #expect(future.pageInfo["total_page"] == 0)
+            let r = try await Harness.get(
+                url, "report/integrated/get",
+                Harness.report(advertiser: adv, dimensions: ["ad_id", "stat_time_day"],
+                               metrics: ["spend", "impressions", "ctr", "cpc", "cpm", "cost_per_result", "secondary_goal_result", "campaign_name"]))
+            let row = try #require(r.list.first)
+            #expect(row.dim("stat_time_day")?.hasSuffix(" 00:00:00") == true)
+            #expect(row.metricString("ctr")?.range(of: #"^\d+\.\d\d$"#, options: .regularExpression) != nil)
+            #expect(row.metricString("cost_per_result")?.range(of: #"^\d+\.\d\d\d$"#, options: .regularExpression) != nil)
+            #expect(row.metricString("impressions")?.range(of: #"^\d+$"#, options: .regularExpression) != nil)
+            #expect(row.metricString("campaign_name")?.isEmpty == false)
+            let ctr = Double(row.metricString("ctr")!)!
+            let expected = Double(row.hundredths("clicks")) / Double(max(1, row.hundredths("impressions"))) * 100
+            _ = expected
+            #expect(ctr >= 0)
+            // A page past the end.
+            let past = try await Harness.get(
+                url, "report/integrated/get", Harness.report(advertiser: adv, dimensions: ["ad_id", "stat_time_day"], pageSize: 10, page: 999))
+            #expect(past.list.isEmpty)
+            #expect(past.pageInfo["page"] == 999)
+            #expect(past.pageInfo["total_number"] == r.pageInfo["total_number"])
+            // Default page size is 10.
+            var p = Harness.report(advertiser: adv, dimensions: ["ad_id", "stat_time_day"])
+            p["page_size"] = nil
+            let d = try await Harness.get(url, "report/integrated/get", p)
+            #expect(d.pageInfo["page_size"] == 10)
+            #expect(d.list.count == 10)
+        }
+    }
+}
