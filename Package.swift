@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "TikTokAdsTests",
             dependencies: [
-                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport",
+                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport", "tiktok-ads",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings

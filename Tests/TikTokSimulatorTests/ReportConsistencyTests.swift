@@ -14,7 +14,7 @@ import TikTokSimulator
         var out: [String: [Int64]] = [:]
         for r in rows {
             let key = keys.map { r.dim($0) ?? "" }.joined(separator: "|")
-            let values = additive.map { r.hundredths($0) }
+            let values = additive.map { r.metricString($0) == nil ? 0 : r.hundredths($0) }
             out[key] = zip(out[key] ?? Array(repeating: 0, count: additive.count), values).map(+)
         }
         return out

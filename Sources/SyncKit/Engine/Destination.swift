@@ -29,4 +29,7 @@ public protocol Destination: Sendable {
 
     /// The most recent runs, newest first.
     func recentRuns(limit: Int) async throws -> [RunRecord]
+
+    /// Releases the connection; the destination is not used afterwards.
+    func close() async
 }

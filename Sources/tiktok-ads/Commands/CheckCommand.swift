@@ -15,9 +15,9 @@ struct CheckCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
         let file = try options.loadConfiguration()
-        let destination = try SQLiteDestination(path: options.sqlitePath(file))
-        let job = try options.makeJob(file: file, destination: destination, logger: logger)
-        await destination.close()
+        // `check` writes nothing: an in-memory database stands in for the destination.
+        let job = try options.makeJob(file: file, destination: { try SQLiteDestination(path: ":memory:") }, logger: logger)
+        await job.destination.close()
         let client = TikTokClient(configuration: job.api, pacer: RateLimiter(budget: job.rateBudget, clock: ContinuousClock()), logger: logger)
         let report = try await AccessCheck(source: TikTokSource(client: client, settings: job.settings, logger: logger)).run()
         print("token: valid\(report.tokenOwner.map { " (owner \($0))" } ?? "")")

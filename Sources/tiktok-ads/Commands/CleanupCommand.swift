@@ -15,17 +15,23 @@ struct CleanupCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
         let file = try options.loadConfiguration()
-        let destination = try SQLiteDestination(path: options.sqlitePath(file))
         var environment = ProcessInfo.processInfo.environment
         // Cleanup makes no API call: a token is not needed.
         environment["TIKTOK_ACCESS_TOKEN"] = environment["TIKTOK_ACCESS_TOKEN"] ?? "unused-by-cleanup"
-        let job = try options.makeJob(file: file, destination: destination, logger: logger, environment: environment)
+        let job = try options.makeJob(file: file, destination: { try SQLiteDestination(path: options.sqlitePath(file)) },
+                                      logger: logger, environment: environment)
         guard !job.retentionDays.isEmpty else {
-            await destination.close()
+            await job.destination.close()
             throw SyncError(.badInput, "No retention window is set. Pass --retention-days N or set retention_days in the config.")
         }
-        let deleted = try await job.applyRetention(today: LocalDate(Date(), in: TimeZone(identifier: "UTC")!))  // UTC always exists
-        await destination.close()
+        let deleted: [String: Int]
+        do {
+            deleted = try await job.applyRetention(today: LocalDate(Date(), in: TimeZone(identifier: "UTC")!))  // UTC always exists
+        } catch {
+            await job.destination.close()
+            throw error
+        }
+        await job.destination.close()
         for (table, count) in deleted.sorted(by: { $0.key < $1.key }) { print("\(table): deleted \(count) rows") }
     }
 }

@@ -15,18 +15,17 @@ struct SyncCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
         let file = try options.loadConfiguration()
-        let destination = try SQLiteDestination(path: options.sqlitePath(file))
-        var job = try options.makeJob(file: file, destination: destination, logger: logger)
+        var job = try options.makeJob(file: file, destination: { try SQLiteDestination(path: options.sqlitePath(file)) }, logger: logger)
         let reporter = ConsoleReporter(options: options.output)
         job.progress = { reporter.progress($0) }
         let record: RunRecord
         do {
             record = try await job.run()
         } catch {
-            await destination.close()
+            await job.destination.close()
             throw error
         }
-        await destination.close()
+        await job.destination.close()
         print(ConsoleReporter.summary(record), terminator: "")
         if record.status.exitCode != 0 { throw ExitCode(record.status.exitCode) }
     }

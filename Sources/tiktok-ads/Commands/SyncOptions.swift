@@ -58,12 +58,24 @@ struct SyncOptions: ParsableArguments {
     @Option(help: "Delete report rows older than this many days after each successful sync.")
     var retentionDays: Int?
 
+    @Option(help: .hidden)
+    var now: String?
+
     @OptionGroup var output: OutputOptions
+
+    /// The instant the run treats as now (`--now`, for reproducible runs and tests), else the clock.
+    func currentInstant() throws -> Date {
+        guard let now else { return Date() }
+        guard let date = try? Date(now, strategy: .iso8601) else {
+            throw ValidationError("--now '\(now)' is not an ISO 8601 time such as 2026-01-31T12:00:00Z.")
+        }
+        return date
+    }
 
     func validate() throws {
         let start = try startDate.map { try Self.parseDate($0, flag: "--start-date") }
         let end = try endDate.map { try Self.parseDate($0, flag: "--end-date") }
-        let latestToday = LocalDate(Date(), in: TimeZone(secondsFromGMT: 14 * 3600)!)  // a valid offset
+        let latestToday = LocalDate(try currentInstant(), in: TimeZone(secondsFromGMT: 14 * 3600)!)  // a valid offset
         if let start, start > latestToday {
             throw ValidationError("--start-date \(start) is in the future; the latest date with data anywhere is \(latestToday).")
         }
@@ -107,9 +119,11 @@ struct SyncOptions: ParsableArguments {
     /// The SQLite path: flag, config, or the default file in the working directory.
     func sqlitePath(_ file: ToolConfiguration) -> String { sqlite ?? file.sqlite ?? "tiktok-ads.sqlite" }
 
-    /// Everything a sync needs, from flags over the config file over the environment over defaults.
-    func makeJob(file: ToolConfiguration, destination: any Destination, logger: Logger, now: Date = Date(),
+    /// Everything a sync needs, from flags over the config file over the environment over defaults;
+    /// `destination` is opened only once everything else is valid.
+    func makeJob(file: ToolConfiguration, destination: () throws -> any Destination, logger: Logger,
                  environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SyncJob {
+        let now = try currentInstant()
         guard let token = accessToken ?? file.accessToken ?? environment["TIKTOK_ACCESS_TOKEN"], !token.isEmpty else {
             throw SyncError(.badInput, "No access token. Set TIKTOK_ACCESS_TOKEN (or access_token in the config file) to your TikTok Business API long-term access token.")
         }
@@ -180,7 +194,8 @@ struct SyncOptions: ParsableArguments {
             retention[object.name] = days
         }
         let budget = RateBudget(perSecond: qps ?? file.rateLimit?.qps, perMinute: qpm ?? file.rateLimit?.qpm)
-        return SyncJob(api: api, settings: settings, destination: destination,
+        // The destination opens last, so bad input never leaves an empty database behind.
+        return SyncJob(api: api, settings: settings, destination: try destination(),
                        concurrency: concurrency ?? file.concurrency ?? 4, rateBudget: budget,
                        retentionDays: retention, logger: logger, now: { now })
     }

@@ -1,0 +1,121 @@
+import Foundation
+import SyncKit
+import Testing
+import TikTokSimulator
+
+/// The `tiktok-ads` binary, built next to the test bundle.
+enum ToolBinary {
+    static var url: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tiktok-ads")
+    }
+
+    static func process(_ arguments: [String], environment: [String: String]) -> Process {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        return process
+    }
+
+    /// Runs the tool to completion and returns its exit code.
+    static func run(_ arguments: [String], environment: [String: String]) throws -> Int32 {
+        let process = process(arguments, environment: environment)
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+/// Kills `tiktok-ads sync` with SIGKILL at many points, then lets it finish: the content must equal an uninterrupted sync.
+@Suite(.serialized)
+struct CrashRecoveryTests {
+    @Test func killedSyncsResumeToTheContentOfAnUninterruptedSync() async throws {
+        var options = SyncHarness.simulatorOptions()
+        options.latency = .init(fixedMs: 15, jitterMs: 10)
+        let simulator = TikTokSimulator(options: options)
+        let reference = SyncHarness.temporaryDatabase()
+        let crashed = SyncHarness.temporaryDatabase()
+        try await simulator.withRunningServer { url in
+            let environment = ["TIKTOK_ACCESS_TOKEN": simulator.options.accessToken]
+            func arguments(_ database: String) -> [String] {
+                ["sync", "--api-base-url", url.absoluteString, "--sqlite", database, "--now", "2026-03-15T12:00:00Z",
+                 "--objects", "campaigns,ads,ad_insights,ad_insights_hourly,ad_insights_by_country",
+                 "--advertiser-ids", simulator.world.grantedAdvertiserIDs.joined(separator: ","),
+                 "--concurrency", "3", "--max-attempts", "3", "--quiet",
+                 // Every run re-reads the whole range, so each one lasts as long as the reference and every kill lands mid-run.
+                 "--lookback-days", "60"]
+            }
+            let started = Date()
+            #expect(try ToolBinary.run(arguments(reference), environment: environment) == 0)
+            let duration = Date().timeIntervalSince(started)
+            #expect(duration > 0.5, "the reference sync should take long enough to be interrupted")
+
+            // Kill at spread-out points: early (during the first fetches), mid-run (inside transactions), late (between objects).
+            var kills = 0
+            for fraction in [0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.97] {
+                let process = ToolBinary.process(arguments(crashed), environment: environment)
+                try process.run()
+                try await Task.sleep(for: .milliseconds(Int(duration * fraction * 1000)))
+                if process.isRunning {
+                    kill(process.processIdentifier, SIGKILL)
+                    kills += 1
+                }
+                process.waitUntilExit()
+            }
+            #expect(kills >= 6, "most runs should have been killed before they finished")
+            #expect(try ToolBinary.run(arguments(crashed), environment: environment) == 0)
+        }
+        let expected = try await SyncHarness.dump(reference)
+        let actual = try await SyncHarness.dump(crashed)
+        #expect(expected.values.reduce(0) { $0 + $1.count } > 1000)
+        #expect(SyncHarness.differences(expected, actual).isEmpty)
+        // The primary keys forbid duplicates; equal sorted dumps mean nothing is missing either.
+        #expect(expected.mapValues(\.count) == actual.mapValues(\.count))
+    }
+
+    @Test(arguments: [
+        ["sync", "--start-date", "2026-13-01"],
+        ["sync", "--start-date", "2026-02-01", "--end-date", "2026-01-01"],
+        ["sync", "--end-date", "2999-01-01"],
+        ["sync", "--objects", "no_such_object"],
+        ["sync", "--fields", "ads"],
+        ["sync", "--objects", "ads", "--fields", "ads=no_such_field"],
+        ["sync", "--config", "/no/such/file.yml"],
+        ["discover", "--object", "nope"],
+        ["no-such-command"],
+    ])
+    func badInputExitsWithCode2(_ arguments: [String]) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let database = directory.appendingPathComponent("db.sqlite").path
+        #expect(try ToolBinary.run(arguments + (arguments.first == "sync" ? ["--sqlite", database] : []),
+                                   environment: ["TIKTOK_ACCESS_TOKEN": "secret-token-value"]) == 2)
+        #expect(!FileManager.default.fileExists(atPath: database), "bad input must not create a database")
+    }
+
+    @Test func aWrongTokenFailsWithAdviceAndNeverPrintsTheToken() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        let output = try await simulator.withRunningServer { url in
+            let process = Process()
+            process.executableURL = ToolBinary.url
+            process.arguments = ["sync", "--api-base-url", url.absoluteString, "--sqlite", database, "--objects", "campaigns",
+                                 "--log-format", "json"]
+            process.environment = ["TIKTOK_ACCESS_TOKEN": "wrong-secret-token-123", "TIKTOK_APP_ID": simulator.options.appId,
+                                   "TIKTOK_APP_SECRET": "the-app-secret-456"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = pipe
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        #expect(output.0 == 1)
+        #expect(output.1.contains("TIKTOK_ACCESS_TOKEN"))
+        #expect(!output.1.contains("wrong-secret-token-123"))
+        #expect(!output.1.contains("the-app-secret-456"))
+    }
+}
