@@ -68,6 +68,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "TikTokSimulatorTests",
+            dependencies: ["TikTokSimulator", "TestSupport", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "TikTokAdsTests",
             dependencies: [
                 "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport", "tiktok-ads",

@@ -4,6 +4,20 @@ import NIOCore
 import Logging
 
 /// A running or runnable simulator of the TikTok Business API v1.3.
+///
+/// Design notes:
+/// - Ids are 19-digit strings encoding (kind, advertiser index, entity index, 3 check digits),
+///   scrambled by two affine maps mod 10^18 around a swap of 9-digit halves; `IDCodec` inverts them,
+///   so any id is decoded without a lookup table and nothing is stored per entity.
+/// - Entity facts (creation, pause interval, deletion, two modifications) are hashes of
+///   (seed, kind, advertiser, index), anchored on the UTC day of `options.now` (or the wall clock
+///   at creation); entity state is evaluated at the simulated now.
+/// - Report cells: the ad-day is the primary cell (hash of seed, ad, day); hours and audience
+///   breakdowns are capped largest-remainder splits, so every sum is exact; higher levels sum ads.
+///   Reach is treated as additive. Conversion-type metrics grow until a day is
+///   `restatement_days` old; today holds only hours up to the current local hour; AUDIENCE reports
+///   observe `now - audience_lag_hours`.
+/// - Rate limits use monotonic time; faults are chosen by per-rule matching-request counters.
 public final class TikTokSimulator: Sendable {
     let core: SimulatorCore
     private let logger: Logger

@@ -194,9 +194,10 @@ struct WorldModel: Sendable {
         let hh = h(.advertiser, i, 0)
         let region = WorldTables.regions[i % WorldTables.regions.count]
         let city = region.timezone.split(separator: "/").last.map(String.init) ?? region.timezone
+        // Data reaches back `historyDays` from the anchor day (the first campaign starts within 3 days).
         let create =
-            base - Int64(historyDays + 5) * CivilTime.secondsPerDay
-            - Hashing.range(Hashing.mix(hh ^ 1), 0, 40 * CivilTime.secondsPerDay)
+            base - Int64(historyDays) * CivilTime.secondsPerDay
+            - Hashing.range(Hashing.mix(hh ^ 1), 0, CivilTime.secondsPerDay)
         return AdvertiserFacts(
             index: i,
             id: codec.encode(.advertiser, advertiser: i, entity: 0),

@@ -47,24 +47,29 @@ struct CrashRecoveryTests {
                  // Every run re-reads the whole range, so each one lasts as long as the reference and every kill lands mid-run.
                  "--lookback-days", "60"]
             }
-            let started = Date()
+            let before = simulator.requestLog.totalCount
             #expect(try ToolBinary.run(arguments(reference), environment: environment) == 0)
-            let duration = Date().timeIntervalSince(started)
-            #expect(duration > 0.5, "the reference sync should take long enough to be interrupted")
+            let requestsPerRun = simulator.requestLog.totalCount - before
+            #expect(requestsPerRun > 40, "the reference sync should make enough calls to be interrupted at many points")
 
-            // Kill at spread-out points: early (during the first fetches), mid-run (inside transactions), late (between objects).
+            // Kill after a growing number of API calls: during the first fetches, mid-run (pages are being
+            // written), and late (between objects). Every run re-reads everything, so each kill lands mid-run.
             var kills = 0
-            for fraction in [0.05, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 0.97] {
+            for fraction in [0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95] {
+                let target = max(1, Int(Double(requestsPerRun) * fraction))
+                let base = simulator.requestLog.totalCount
                 let process = ToolBinary.process(arguments(crashed), environment: environment)
                 try process.run()
-                try await Task.sleep(for: .milliseconds(Int(duration * fraction * 1000)))
+                while process.isRunning, simulator.requestLog.totalCount - base < target {
+                    try await Task.sleep(for: .milliseconds(1))
+                }
                 if process.isRunning {
                     kill(process.processIdentifier, SIGKILL)
                     kills += 1
                 }
                 process.waitUntilExit()
             }
-            #expect(kills >= 6, "most runs should have been killed before they finished")
+            #expect(kills == 8, "every run should have been killed before it finished")
             #expect(try ToolBinary.run(arguments(crashed), environment: environment) == 0)
         }
         let expected = try await SyncHarness.dump(reference)

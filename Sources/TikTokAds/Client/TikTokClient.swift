@@ -40,6 +40,15 @@ public struct TikTokClient: Sendable {
         try await call(endpoint, method: .POST, query: [], body: json.jsonText, advertiserID: nil, onAttempt: onAttempt)
     }
 
+    /// One unpaced, unretried GET that returns the raw body (benchmarks of the API side use it).
+    public func rawBody(_ endpoint: String, query: [(String, String)]) async throws -> [UInt8] {
+        switch await send(url: configuration.url(for: endpoint, query: query), method: .GET, body: nil) {
+        case .response(200, let body): return body
+        case .response(let status, _): throw SyncError(.invalidResponse, "\(endpoint) answered HTTP \(status)")
+        case .transportError(let reason): throw SyncError(.transient, "\(endpoint) failed: \(reason)")
+        }
+    }
+
     private func call(_ endpoint: String, method: HTTPMethod, query: [(String, String)], body: String?,
                       advertiserID: String?, onAttempt: AttemptObserver) async throws -> JSONValue {
         let url = configuration.url(for: endpoint, query: query)

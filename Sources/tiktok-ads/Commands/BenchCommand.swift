@@ -1,0 +1,212 @@
+import ArgumentParser
+import Destinations
+import Foundation
+import Logging
+import SyncKit
+import TikTokAds
+import TikTokSimulator
+
+/// `tiktok-ads bench`: documented workloads against the in-process simulator, with printed figures.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure sync throughput, request counts, pacing and memory on simulated workloads (use a release build).",
+        discussion: """
+            Workloads:
+              sync       ad-level daily backfill into SQLite: rows/s end to end, requests vs the lower bound, peak RSS
+              budget     the same with latency and a QPS budget: wall time vs requests / budget
+              simulator  raw simulator serving speed: report rows/s fetched over HTTP, nothing decoded or stored
+            """)
+
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case sync, budget, simulator }
+
+    @Option(help: "sync, budget or simulator.")
+    var workload: Workload = .sync
+
+    @Option(help: "Simulated advertisers.")
+    var advertisers = 50
+
+    @Option(help: "Days of backfill.")
+    var days = 90
+
+    @Option(help: "Campaigns per advertiser.")
+    var campaigns = 4
+
+    @Option(help: "Ad groups per campaign.")
+    var adGroups = 4
+
+    @Option(help: "Ads per ad group.")
+    var ads = 5
+
+    @Option(help: "Simulator latency per response, milliseconds.")
+    var latencyMs = 0
+
+    @Option(help: "QPS budget (budget workload; also paces the sync workload when set).")
+    var qps: Int?
+
+    @Option(help: "Streams read at once.")
+    var concurrency = 8
+
+    @Option(help: "SQLite file (default: a temporary file, deleted afterwards).")
+    var sqlite: String?
+
+    func run() async throws {
+        var logger = Logger(label: "bench")
+        logger.logLevel = .critical
+        var options = SimulatorOptions()
+        options.seed = 1
+        options.advertisers = advertisers
+        options.unauthorizedAdvertisers = 0
+        options.campaignsPerAdvertiser = campaigns
+        options.adGroupsPerCampaign = adGroups
+        options.adsPerAdGroup = ads
+        options.historyDays = max(options.historyDays, days + 30)
+        options.now = Date(timeIntervalSince1970: 1_773_576_000)  // 2026-03-15 12:00 UTC: fixed, so runs compare
+        options.latency = .init(fixedMs: workload == .budget ? max(latencyMs, 100) : latencyMs, jitterMs: 0)
+        let simulator = TikTokSimulator(options: options, logger: logger)
+        let frozen = options
+        let quiet = logger
+        switch workload {
+        case .simulator:
+            try await simulator.withRunningServer { url in try await benchSimulator(url: url, simulator: simulator, options: frozen) }
+        case .sync, .budget:
+            let budget = workload == .budget ? (qps ?? 20) : qps
+            try await simulator.withRunningServer { url in
+                try await benchSync(url: url, simulator: simulator, options: frozen, budget: budget, logger: quiet)
+            }
+        }
+    }
+
+    func benchSync(url: URL, simulator: TikTokSimulator, options: SimulatorOptions, budget: Int?, logger: Logger) async throws {
+        let path = sqlite ?? FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-bench-\(UUID().uuidString).sqlite").path
+        defer {
+            if sqlite == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        }
+        let destination = try SQLiteDestination(path: path)
+        let now = try require(options.now)
+        let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
+        let backfill = DateWindow(start: today.adding(days: -days), end: today.adding(days: -1))
+        let object = try require(Catalog.object(named: "ad_insights"))
+        let settings = SyncSettings(objects: [ObjectSelection(object: object)], startDate: backfill.start, backfill: backfill)
+        let api = TikTokAPIConfiguration(baseURL: url, accessToken: options.accessToken, appID: options.appId, appSecret: options.secret)
+        let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
+                          rateBudget: RateBudget(perSecond: budget), logger: logger, now: { now })
+        let rssBefore = MemoryUsage.peakResidentBytes()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let record = try await job.run()
+        let elapsed = started.duration(to: clock.now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+
+        // The fewest requests the API allows: per advertiser and 30-day window, ceil(rows / 1000) pages, at least one.
+        var lowerBound = 0
+        let counts = try await destination.select("""
+            SELECT advertiser_id, stat_time_day, COUNT(*) FROM tiktok_ads_ad_insights GROUP BY advertiser_id, stat_time_day
+            """)
+        var perWindow: [String: Int] = [:]
+        let windows = backfill.chunked(maxDays: 30)
+        for row in counts {
+            guard let advertiser = row[0], let day = row[1].flatMap({ LocalDate($0) }), let n = row[2].flatMap({ Int($0) }) else { continue }
+            let window = windows.firstIndex { day >= $0.start && day <= $0.end } ?? -1
+            perWindow["\(advertiser)|\(window)", default: 0] += n
+        }
+        for advertiser in simulator.world.grantedAdvertiserIDs {
+            for index in windows.indices {
+                lowerBound += max(1, (perWindow["\(advertiser)|\(index)", default: 0] + 999) / 1000)
+            }
+        }
+        await destination.close()
+        let reportRequests = simulator.requestLog.count(endpoint: "report/integrated/get")
+        let rows = record.objects["ad_insights"]?.rows ?? 0
+        print("""
+            workload:        \(workload.rawValue): \(advertisers) advertisers x \(campaigns * adGroups * ads) ads x \(days) days, ad-level daily backfill into SQLite
+            simulator:       latency \(options.latency.fixedMs) ms\(budget.map { ", client budget \($0) QPS" } ?? ""), concurrency \(concurrency)
+            status:          \(record.status.rawValue)
+            rows:            \(rows)
+            wall time:       \(String(format: "%.2f", seconds)) s
+            rows/second:     \(String(format: "%.0f", Double(rows) / seconds))
+            report requests: \(reportRequests) (lower bound from page and window limits: \(lowerBound))
+            all requests:    \(record.totalRequests) (retries \(record.objects.values.reduce(0) { $0 + $1.retries }))
+            peak RSS:        \(MemoryUsage.megabytes(MemoryUsage.peakResidentBytes())) MB (before the sync: \(MemoryUsage.megabytes(rssBefore)) MB)
+            """)
+        if let budget {
+            let ideal = Double(record.totalRequests) / Double(budget)
+            print("budget:          requests / budget = \(String(format: "%.2f", ideal)) s; wall time / that = \(String(format: "%.3f", seconds / ideal))")
+        }
+    }
+
+    func benchSimulator(url: URL, simulator: TikTokSimulator, options: SimulatorOptions) async throws {
+        let advertiserIDs = simulator.world.grantedAdvertiserIDs
+        let now = try require(options.now)
+        let end = LocalDate(now, in: TimeZone(identifier: "UTC")!).adding(days: -1)  // UTC always exists
+        let start = end.adding(days: -29)
+        let metrics = #"["spend","impressions","clicks","ctr","cpc","cpm","reach","frequency","conversion","cost_per_conversion","conversion_rate","result","cost_per_result","result_rate","video_play_actions","video_watched_2s","video_watched_6s","video_views_p25","video_views_p50","video_views_p75","video_views_p100","likes","comments","shares","follows","profile_visits","campaign_id","campaign_name","adgroup_id","adgroup_name"]"#
+        let client = TikTokClient(configuration: TikTokAPIConfiguration(baseURL: url, accessToken: options.accessToken),
+                                  pacer: RateLimiter(budget: .unlimited, clock: ContinuousClock()), logger: Logger(label: "bench"))
+        let clock = ContinuousClock()
+        let started = clock.now
+        var rows = 0
+        var requests = 0
+        var bytes = 0
+        try await withThrowingTaskGroup(of: (Int, Int, Int).self) { group in
+            for worker in 0..<concurrency {
+                group.addTask {
+                    var rows = 0, requests = 0, bytes = 0
+                    for advertiser in advertiserIDs.enumerated().filter({ $0.offset % concurrency == worker }).map(\.element) {
+                        var page = 1
+                        while true {
+                            let body = try await client.rawBody("report/integrated/get", query: [
+                                ("advertiser_id", advertiser), ("report_type", "BASIC"), ("data_level", "AUCTION_AD"),
+                                ("dimensions", #"["ad_id","stat_time_day"]"#), ("metrics", metrics),
+                                ("start_date", start.description), ("end_date", end.description), ("page_size", "1000"), ("page", String(page)),
+                            ])
+                            requests += 1
+                            bytes += body.count
+                            // Count rows without decoding: each row has one "dimensions" member.
+                            let text = String(decoding: body, as: UTF8.self)
+                            rows += text.components(separatedBy: "\"dimensions\"").count - 1
+                            guard let range = text.range(of: "\"total_page\":"),
+                                  let total = Int(text[range.upperBound...].prefix { $0.isNumber }), page < total else { break }
+                            page += 1
+                        }
+                    }
+                    return (rows, requests, bytes)
+                }
+            }
+            for try await (r, q, b) in group {
+                rows += r
+                requests += q
+                bytes += b
+            }
+        }
+        let elapsed = started.duration(to: clock.now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print("""
+            workload:     simulator: AUCTION_AD daily pages of up to 1000 rows x 30 metrics, \(advertisers) advertisers x 30 days, \(concurrency) concurrent clients
+            rows:         \(rows) in \(requests) requests (\(bytes / 1_000_000) MB)
+            wall time:    \(String(format: "%.2f", seconds)) s
+            rows/second:  \(String(format: "%.0f", Double(rows) / seconds))
+            peak RSS:     \(MemoryUsage.megabytes(MemoryUsage.peakResidentBytes())) MB
+            """)
+    }
+}
+
+/// The process's memory, from /proc (Linux).
+enum MemoryUsage {
+    /// Peak resident set size (VmHWM), in bytes; 0 where /proc is unavailable.
+    static func peakResidentBytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return (Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) * 1024
+        }
+        return 0
+    }
+
+    static func megabytes(_ bytes: Int) -> String { String(format: "%.1f", Double(bytes) / 1_048_576) }
+}
+
+/// Unwraps a value that a workload's fixed setup guarantees.
+func require<T>(_ value: T?, _ what: String = "value") throws -> T {
+    guard let value else { throw ValidationError("missing \(what)") }
+    return value
+}
