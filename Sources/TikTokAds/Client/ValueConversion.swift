@@ -67,7 +67,9 @@ public enum ValueConversion {
 
     static func scalarText(_ json: JSONValue) -> String? {
         switch json {
-        case .string(let s): s.trimmingCharacters(in: .whitespaces)
+        case .string(let s):
+            // Metrics rarely carry spaces; trim only when they do (Foundation's trimming is costly per cell).
+            s.utf8.first == 0x20 || s.utf8.last == 0x20 ? s.trimmingCharacters(in: .whitespaces) : s
         case .number(let n): n
         case .bool(let b): b ? "1" : "0"
         default: nil

@@ -47,6 +47,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Streams read at once.")
     var concurrency = 8
 
+    @Option(help: "Simulator workload: fetch only the first N advertisers (the rest exist, to show memory does not grow with scale).")
+    var sampleAdvertisers: Int?
+
     @Option(help: "SQLite file (default: a temporary file, deleted afterwards).")
     var sqlite: String?
 
@@ -136,7 +139,7 @@ struct BenchCommand: AsyncParsableCommand {
     }
 
     func benchSimulator(url: URL, simulator: TikTokSimulator, options: SimulatorOptions) async throws {
-        let advertiserIDs = simulator.world.grantedAdvertiserIDs
+        let advertiserIDs = Array(simulator.world.grantedAdvertiserIDs.prefix(sampleAdvertisers ?? advertisers))
         let now = try require(options.now)
         let end = LocalDate(now, in: TimeZone(identifier: "UTC")!).adding(days: -1)  // UTC always exists
         let start = end.adding(days: -29)
@@ -163,10 +166,8 @@ struct BenchCommand: AsyncParsableCommand {
                             requests += 1
                             bytes += body.count
                             // Count rows without decoding: each row has one "dimensions" member.
-                            let text = String(decoding: body, as: UTF8.self)
-                            rows += text.components(separatedBy: "\"dimensions\"").count - 1
-                            guard let range = text.range(of: "\"total_page\":"),
-                                  let total = Int(text[range.upperBound...].prefix { $0.isNumber }), page < total else { break }
+                            rows += ByteSearch.occurrences(of: Array("\"dimensions\"".utf8), in: body)
+                            guard let total = ByteSearch.integer(after: Array("\"total_page\":".utf8), in: body), page < total else { break }
                             page += 1
                         }
                     }
@@ -182,12 +183,45 @@ struct BenchCommand: AsyncParsableCommand {
         let elapsed = started.duration(to: clock.now)
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         print("""
-            workload:     simulator: AUCTION_AD daily pages of up to 1000 rows x 30 metrics, \(advertisers) advertisers x 30 days, \(concurrency) concurrent clients
+            workload:     simulator: AUCTION_AD daily pages of up to 1000 rows x 30 metrics, 30 days of \(advertiserIDs.count) of \(advertisers) advertisers x \(campaigns * adGroups * ads) ads, \(concurrency) concurrent clients
             rows:         \(rows) in \(requests) requests (\(bytes / 1_000_000) MB)
             wall time:    \(String(format: "%.2f", seconds)) s
             rows/second:  \(String(format: "%.0f", Double(rows) / seconds))
             peak RSS:     \(MemoryUsage.megabytes(MemoryUsage.peakResidentBytes())) MB
             """)
+    }
+}
+
+/// Scans response bytes without decoding them (so the simulator benchmark measures the server, not a parser).
+enum ByteSearch {
+    static func occurrences(of needle: [UInt8], in haystack: [UInt8]) -> Int {
+        guard let first = needle.first, haystack.count >= needle.count else { return 0 }
+        var count = 0
+        var index = 0
+        let last = haystack.count - needle.count
+        while index <= last {
+            if haystack[index] == first, haystack[index..<index + needle.count].elementsEqual(needle) {
+                count += 1
+                index += needle.count
+            } else {
+                index += 1
+            }
+        }
+        return count
+    }
+
+    static func integer(after needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard let first = needle.first, haystack.count >= needle.count else { return nil }
+        for index in 0...(haystack.count - needle.count) where haystack[index] == first && haystack[index..<index + needle.count].elementsEqual(needle) {
+            var value = 0
+            var cursor = index + needle.count
+            while cursor < haystack.count, (48...57).contains(haystack[cursor]) {
+                value = value * 10 + Int(haystack[cursor] - 48)
+                cursor += 1
+            }
+            return value
+        }
+        return nil
     }
 }
 
