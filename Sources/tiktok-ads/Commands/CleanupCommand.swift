@@ -26,7 +26,7 @@ struct CleanupCommand: AsyncParsableCommand {
         }
         let deleted: [String: Int]
         do {
-            deleted = try await job.applyRetention(today: LocalDate(Date(), in: TimeZone(identifier: "UTC")!))  // UTC always exists
+            deleted = try await job.applyRetention(today: LocalDate(job.now(), in: TimeZone(identifier: "UTC")!))  // UTC always exists
         } catch {
             await job.destination.close()
             throw error
