@@ -16,12 +16,16 @@ public struct StreamContext: Sendable {
     public let key: StreamKey
     public let statistics: RunStatistics
     let destination: any Destination
+    private let rowsWritten = Protected(0)
 
     public init(key: StreamKey, statistics: RunStatistics, destination: any Destination) {
         self.key = key
         self.statistics = statistics
         self.destination = destination
     }
+
+    /// Rows this stream has written so far.
+    public var rows: Int { rowsWritten.value }
 
     /// Upserts `batch`; `checkpoint`, if any, commits with it.
     public func write(_ batch: RowBatch, checkpoint: StreamCheckpoint? = nil) async throws {
@@ -34,6 +38,7 @@ public struct StreamContext: Sendable {
             throw SyncError(.destination, "Could not write \(batch.schema.name) to \(destination.displayName).", underlying: "\(error)")
         }
         statistics.add(object: key.object, rows: batch.count)
+        rowsWritten.withLock { $0 += batch.count }
     }
 
     /// Counts API calls made for this stream; `retries` of them were repeats.

@@ -98,11 +98,10 @@ public struct SyncEngine: Sendable {
     private func execute(_ task: StreamTask, statistics: RunStatistics, outcome: Protected<Outcome>) async {
         let context = StreamContext(key: task.key, statistics: statistics, destination: destination)
         progress(.started(task.key))
-        let rowsBefore = statistics.snapshot[task.key.object]?.rows ?? 0
         do {
             try Task.checkCancellation()
             try await task.run(context)
-            progress(.finished(task.key, rows: (statistics.snapshot[task.key.object]?.rows ?? 0) - rowsBefore))
+            progress(.finished(task.key, rows: context.rows))
         } catch {
             let failure = SyncEngine.classify(error)
             switch failure.kind {

@@ -38,8 +38,6 @@ struct RowDecoder: Sendable {
         return row
     }
 
-    func row(entity item: JSONValue) -> [Value] { row(item) }
-
     private func fill(_ row: inout [Value], from members: [(String, JSONValue)]) {
         for (name, value) in members {
             guard let column = columnByAPIName[name] else { continue }

@@ -123,7 +123,7 @@ public struct TikTokSource: Sendable {
 
     func writeAdvertiser(_ account: AdvertiserAccount, schema: TableSchema, object: CatalogObject, context: StreamContext, now: Date) async throws {
         let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
-        let batch = RowBatch(schema: schema, rows: [decoder.row(entity: account.record)])
+        let batch = RowBatch(schema: schema, rows: [decoder.row(account.record)])
         try await context.write(batch, checkpoint: StreamCheckpoint(key: context.key, state: StreamState(bookmark: nil, syncedAt: now)))
     }
 

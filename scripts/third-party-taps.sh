@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Syncs two third-party TikTok Ads connectors from PyPI -- singer-io's tap-tiktok-ads
+# 1.2.1 and Airbyte's airbyte-source-tiktok-marketing 4.7.0 -- against the TikTok API
+# simulator (`tiktok-ads simulate`), to check that connectors written against the real
+# API, not by us, sync from it without error.
+#
+# Usage: scripts/third-party-taps.sh [PATH/TO/tiktok-ads] [runner options...]
+#   PATH/TO/tiktok-ads  the built tool (default: .build/debug/tiktok-ads, built if missing)
+#   runner options      passed to scripts/third_party_taps.py run, e.g.
+#                       --connectors singer | --stream ads_reports_daily | --show-requests
+#                       | --include-out-of-scope | --airbyte-default-filters
+# Environment: PYTHON (3.10-3.13, default python3), TAPS_VENV (default .venv-taps),
+#              TAPS_OUT (artefacts; default a new temporary directory).
+#
+# Prints one line per stream (records emitted, or the error), then "N passed, M failed";
+# exits non-zero if any stream failed.  Needs network access to PyPI only on the first
+# run (to fill the virtualenvs); the connectors' requests to TikTok's hosts are re-pointed
+# at the local simulator, and any other host is refused.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNNER="$ROOT/scripts/third_party_taps.py"
+PYTHON="${PYTHON:-python3}"
+VENV="${TAPS_VENV:-$ROOT/.venv-taps}"
+SINGER_PIN="tap-tiktok-ads==1.2.1"
+AIRBYTE_PIN="airbyte-source-tiktok-marketing==4.7.0"
+
+BIN=""
+if [[ $# -gt 0 && "$1" != -* ]]; then
+    BIN="$1"
+    shift
+fi
+if [[ -z "$BIN" ]]; then
+    BIN="$ROOT/.build/debug/tiktok-ads"
+    if [[ ! -x "$BIN" ]]; then
+        echo "== building tiktok-ads (no binary given and $BIN is missing)"
+        (cd "$ROOT" && swift build --product tiktok-ads)
+    fi
+fi
+if [[ ! -x "$BIN" ]]; then
+    echo "error: $BIN is not an executable" >&2
+    exit 2
+fi
+
+export THIRD_PARTY_TAPS_STARTED="$(date +%s)"
+
+# 1. Virtualenvs (one per connector: their dependency pins differ).
+"$PYTHON" - <<'PY' || { echo "error: $PYTHON must be Python 3.10-3.13 (airbyte-cdk's range)" >&2; exit 2; }
+import sys
+sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)
+PY
+ensure_venv() { # dir requirement distribution version
+    local dir="$1" req="$2" dist="$3" version="$4"
+    if [[ -x "$dir/bin/python" ]] && "$dir/bin/python" - "$dist" "$version" <<'PY' 2>/dev/null; then
+import importlib.metadata as m, sys
+sys.exit(0 if m.version(sys.argv[1]) == sys.argv[2] else 1)
+PY
+        return 0
+    fi
+    echo "== installing $req into $dir"
+    rm -rf "$dir"
+    "$PYTHON" -m venv "$dir"
+    "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$req"
+}
+ensure_venv "$VENV/singer" "$SINGER_PIN" tap-tiktok-ads 1.2.1
+ensure_venv "$VENV/airbyte" "$AIRBYTE_PIN" airbyte-source-tiktok-marketing 4.7.0
+
+# 2. The simulator, on a free port (port 0: it prints the one it bound).
+OUT="${TAPS_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/third-party-taps.XXXXXX")}"
+mkdir -p "$OUT"
+SIM_LOG="$OUT/simulator.log"
+SIM_PID=""
+cleanup() {
+    if [[ -n "$SIM_PID" ]] && kill -0 "$SIM_PID" 2>/dev/null; then
+        kill "$SIM_PID" 2>/dev/null || true
+        wait "$SIM_PID" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+"$BIN" simulate --port 0 --seed 42 --advertisers 2 >"$SIM_LOG" 2>&1 &
+SIM_PID=$!
+PORT=""
+ADVERTISERS=""
+for _ in $(seq 1 150); do
+    if ! kill -0 "$SIM_PID" 2>/dev/null; then
+        echo "error: the simulator exited at start:" >&2
+        cat "$SIM_LOG" >&2
+        exit 2
+    fi
+    PORT="$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9]*\)/open_api/.*#\1#p' "$SIM_LOG" | head -n 1)"
+    ADVERTISERS="$(sed -n 's/^advertisers: //p' "$SIM_LOG" | head -n 1 | tr -d ' ')"
+    [[ -n "$PORT" && -n "$ADVERTISERS" ]] && break
+    sleep 0.2
+done
+if [[ -z "$PORT" || -z "$ADVERTISERS" ]]; then
+    echo "error: the simulator did not print its port and advertisers within 30 s:" >&2
+    cat "$SIM_LOG" >&2
+    exit 2
+fi
+echo "== simulator pid $SIM_PID on port $PORT, advertisers $ADVERTISERS"
+
+# 3. The connectors.
+"$VENV/singer/bin/python" "$RUNNER" run \
+    --base "http://127.0.0.1:$PORT" \
+    --singer-python "$VENV/singer/bin/python" \
+    --airbyte-python "$VENV/airbyte/bin/python" \
+    --advertisers "$ADVERTISERS" \
+    --out "$OUT" "$@"
