@@ -1,30 +1,15 @@
 import Foundation
+import Logging
+import SyncKit
+import TikTokAds
 import Testing
 import TikTokSimulator
-
-extension ToolBinary {
-    /// Runs the tool and returns its exit code, standard output and standard error.
-    static func capture(_ arguments: [String], environment: [String: String] = [:]) throws -> (code: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.environment = ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
-}
 
 /// The commands other than `sync`, run as a user would.
 @Suite(.serialized)
 struct CommandLineTests {
-    @Test func discoverPrintsEveryObjectWithTypesAndKeysAsJSON() throws {
-        let result = try ToolBinary.capture(["discover", "--format", "json"])
+    @Test func discoverPrintsEveryObjectWithTypesAndKeysAsJSON() async throws {
+        let result = try await ToolBinary.capture(["discover", "--format", "json"])
         #expect(result.code == 0)
         let objects = try #require(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [[String: Any]])
         let insights = try #require(objects.first { $0["name"] as? String == "ad_insights" })
@@ -39,15 +24,32 @@ struct CommandLineTests {
         ]))
     }
 
+    @Test func simulateServesTheAPIUntilStopped() async throws {
+        let out = Pipe()
+        let child = try ToolBinary.start(["simulate", "--port", "0", "--seed", "3", "--advertisers", "2"], environment: [:],
+                                         output: out.fileHandleForWriting)
+        try out.fileHandleForWriting.close()
+        let banner = await ToolBinary.readUntil(out.fileHandleForReading) { $0.contains("advertisers: ") && $0.hasSuffix("\n") }
+        defer { kill(child.pid, SIGTERM) }
+        let match = try #require(banner.firstMatch(of: /listening on (http:\/\/127\.0\.0\.1:\d+\/open_api\/)/))
+        let base = try #require(URL(string: String(match.1)))
+        let client = TikTokClient(configuration: TikTokAPIConfiguration(baseURL: base, accessToken: "sim-access-token"),
+                                  pacer: RateLimiter(budget: .unlimited, clock: ContinuousClock()), logger: Logger(label: "test"))
+        let data = try await client.get("oauth2/advertiser/get", query: [("app_id", "sim-app-id"), ("secret", "sim-app-secret")])
+        #expect(data["list"]?.arrayValue?.count == 2)
+        kill(child.pid, SIGTERM)
+        _ = await child.exit.value
+    }
+
     @Test func checkReportsPermissionsAndExitsThreeForAnUnreachableAdvertiser() async throws {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let granted = simulator.world.grantedAdvertiserIDs
         let denied = try #require(simulator.world.unauthorizedAdvertiserIDs.first)
         let (good, partial) = try await simulator.withRunningServer { url in
             let environment = ["TIKTOK_ACCESS_TOKEN": simulator.options.accessToken]
-            let good = try ToolBinary.capture(["check", "--api-base-url", url.absoluteString, "--advertiser-ids", granted.joined(separator: ",")],
+            let good = try await ToolBinary.capture(["check", "--api-base-url", url.absoluteString, "--advertiser-ids", granted.joined(separator: ",")],
                                               environment: environment)
-            let partial = try ToolBinary.capture(["check", "--api-base-url", url.absoluteString,
+            let partial = try await ToolBinary.capture(["check", "--api-base-url", url.absoluteString,
                                                   "--advertiser-ids", (granted + [denied]).joined(separator: ",")], environment: environment)
             return (good, partial)
         }
@@ -77,14 +79,14 @@ struct CommandLineTests {
                 start_date: 2026-02-20
                 sqlite: \(database)
                 """.write(toFile: config, atomically: true, encoding: .utf8)
-            let missing = try ToolBinary.capture(["sync", "--config", config, "--now", "2026-03-15T12:00:00Z"])
-            let sync = try ToolBinary.capture(["sync", "--config", config, "--now", "2026-03-15T12:00:00Z"],
+            let missing = try await ToolBinary.capture(["sync", "--config", config, "--now", "2026-03-15T12:00:00Z"])
+            let sync = try await ToolBinary.capture(["sync", "--config", config, "--now", "2026-03-15T12:00:00Z"],
                                               environment: ["SIM_TOKEN": simulator.options.accessToken])
-            let show = try ToolBinary.capture(["state", "show", "--sqlite", database])
-            let cleanup = try ToolBinary.capture(["cleanup", "--config", config, "--retention-days", "5", "--now", "2026-03-15T12:00:00Z"],
+            let show = try await ToolBinary.capture(["state", "show", "--sqlite", database])
+            let cleanup = try await ToolBinary.capture(["cleanup", "--config", config, "--retention-days", "5", "--now", "2026-03-15T12:00:00Z"],
                                                  environment: ["SIM_TOKEN": simulator.options.accessToken])
-            let reset = try ToolBinary.capture(["state", "reset", "--sqlite", database, "--object", "advertiser_insights"])
-            let after = try ToolBinary.capture(["state", "show", "--sqlite", database])
+            let reset = try await ToolBinary.capture(["state", "reset", "--sqlite", database, "--object", "advertiser_insights"])
+            let after = try await ToolBinary.capture(["state", "show", "--sqlite", database])
             return (missing, sync, show, cleanup, reset, after)
         }
         #expect(results.0.code == 2)

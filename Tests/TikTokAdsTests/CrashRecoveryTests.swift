@@ -3,31 +3,6 @@ import SyncKit
 import Testing
 import TikTokSimulator
 
-/// The `tiktok-ads` binary, built next to the test bundle.
-enum ToolBinary {
-    static var url: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tiktok-ads")
-    }
-
-    static func process(_ arguments: [String], environment: [String: String]) -> Process {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        return process
-    }
-
-    /// Runs the tool to completion and returns its exit code.
-    static func run(_ arguments: [String], environment: [String: String]) throws -> Int32 {
-        let process = process(arguments, environment: environment)
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-}
-
 /// Kills `tiktok-ads sync` with SIGKILL at many points, then lets it finish: the content must equal an uninterrupted sync.
 @Suite(.serialized)
 struct CrashRecoveryTests {
@@ -48,7 +23,7 @@ struct CrashRecoveryTests {
                  "--lookback-days", "60"]
             }
             let before = simulator.requestLog.totalCount
-            #expect(try ToolBinary.run(arguments(reference), environment: environment) == 0)
+            #expect(try await ToolBinary.run(arguments(reference), environment: environment) == 0)
             let requestsPerRun = simulator.requestLog.totalCount - before
             #expect(requestsPerRun > 40, "the reference sync should make enough calls to be interrupted at many points")
 
@@ -58,19 +33,18 @@ struct CrashRecoveryTests {
             for fraction in [0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95] {
                 let target = max(1, Int(Double(requestsPerRun) * fraction))
                 let base = simulator.requestLog.totalCount
-                let process = ToolBinary.process(arguments(crashed), environment: environment)
-                try process.run()
-                while process.isRunning, simulator.requestLog.totalCount - base < target {
+                let child = try ToolBinary.start(arguments(crashed), environment: environment)
+                while child.isRunning, simulator.requestLog.totalCount - base < target {
                     try await Task.sleep(for: .milliseconds(1))
                 }
-                if process.isRunning {
-                    kill(process.processIdentifier, SIGKILL)
+                if child.isRunning {
+                    kill(child.pid, SIGKILL)
                     kills += 1
                 }
-                process.waitUntilExit()
+                _ = await child.exit.value
             }
             #expect(kills == 8, "every run should have been killed before it finished")
-            #expect(try ToolBinary.run(arguments(crashed), environment: environment) == 0)
+            #expect(try await ToolBinary.run(arguments(crashed), environment: environment) == 0)
         }
         let expected = try await SyncHarness.dump(reference)
         let actual = try await SyncHarness.dump(crashed)
@@ -91,11 +65,11 @@ struct CrashRecoveryTests {
         ["discover", "--object", "nope"],
         ["no-such-command"],
     ])
-    func badInputExitsWithCode2(_ arguments: [String]) throws {
+    func badInputExitsWithCode2(_ arguments: [String]) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let database = directory.appendingPathComponent("db.sqlite").path
-        #expect(try ToolBinary.run(arguments + (arguments.first == "sync" ? ["--sqlite", database] : []),
+        #expect(try await ToolBinary.run(arguments + (arguments.first == "sync" ? ["--sqlite", database] : []),
                                    environment: ["TIKTOK_ACCESS_TOKEN": "secret-token-value"]) == 2)
         #expect(!FileManager.default.fileExists(atPath: database), "bad input must not create a database")
     }
@@ -104,23 +78,16 @@ struct CrashRecoveryTests {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let database = SyncHarness.temporaryDatabase()
         let output = try await simulator.withRunningServer { url in
-            let process = Process()
-            process.executableURL = ToolBinary.url
-            process.arguments = ["sync", "--api-base-url", url.absoluteString, "--sqlite", database, "--objects", "campaigns",
-                                 "--log-format", "json"]
-            process.environment = ["TIKTOK_ACCESS_TOKEN": "wrong-secret-token-123", "TIKTOK_APP_ID": simulator.options.appId,
-                                   "TIKTOK_APP_SECRET": "the-app-secret-456"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+            try await ToolBinary.capture(["sync", "--api-base-url", url.absoluteString, "--sqlite", database, "--objects", "campaigns",
+                                          "--log-format", "json", "--log-level", "debug"],
+                                         environment: ["TIKTOK_ACCESS_TOKEN": "wrong-secret-token-123", "TIKTOK_APP_ID": simulator.options.appId,
+                                                       "TIKTOK_APP_SECRET": "the-app-secret-456"])
         }
-        #expect(output.0 == 1)
-        #expect(output.1.contains("TIKTOK_ACCESS_TOKEN"))
-        #expect(!output.1.contains("wrong-secret-token-123"))
-        #expect(!output.1.contains("the-app-secret-456"))
+        #expect(output.code == 1)
+        #expect(output.err.contains("TIKTOK_ACCESS_TOKEN"))
+        for text in [output.out, output.err] {
+            #expect(!text.contains("wrong-secret-token-123"))
+            #expect(!text.contains("the-app-secret-456"))
+        }
     }
 }

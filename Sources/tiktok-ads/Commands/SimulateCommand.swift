@@ -56,6 +56,8 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Inject a fault: KIND:RATE[:ENDPOINT] (repeatable).")
     var fault: [String] = []
 
+    @OptionGroup var output: OutputOptions
+
     func options() throws -> SimulatorOptions {
         var options = SimulatorOptions()
         if let config {
@@ -100,7 +102,6 @@ struct SimulateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let output = OutputOptions()
         let logger = LoggingSetup.bootstrap(output)
         let options = try options()
         let simulator = TikTokSimulator(options: options, logger: logger)

@@ -1,0 +1,84 @@
+import Foundation
+import SyncKit
+
+/// The `tiktok-ads` binary, built next to the test bundle. Child processes are awaited without
+/// blocking a thread of the concurrency pool: the in-process simulator they talk to needs those threads.
+enum ToolBinary {
+    static var url: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tiktok-ads")
+    }
+
+    /// A started child process and its exit status.
+    struct Child: Sendable {
+        let pid: Int32
+        let exit: Task<Int32, Never>
+
+        let exited: Protected<Bool>
+
+        var isRunning: Bool { !exited.value }
+    }
+
+    static func start(_ arguments: [String], environment: [String: String], output: FileHandle? = nil, error: FileHandle? = nil,
+                      inheritEnvironment: Bool = true) throws -> Child {
+        let process = Process()
+        process.executableURL = url
+        process.arguments = arguments
+        process.environment = inheritEnvironment
+            ? ProcessInfo.processInfo.environment.merging(environment) { $1 } : ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+        process.standardOutput = output ?? FileHandle.nullDevice
+        process.standardError = error ?? FileHandle.nullDevice
+        let (statuses, continuation) = AsyncStream.makeStream(of: Int32.self)
+        let exited = Protected(false)
+        process.terminationHandler = { finished in
+            exited.withLock { $0 = true }
+            continuation.yield(finished.terminationStatus)
+            continuation.finish()
+        }
+        try process.run()
+        let exit = Task { await statuses.first { _ in true } ?? -1 }
+        return Child(pid: process.processIdentifier, exit: exit, exited: exited)
+    }
+
+    /// Runs the tool to completion and returns its exit code.
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> Int32 {
+        try await start(arguments, environment: environment).exit.value
+    }
+
+    /// Runs the tool and returns its exit code, standard output and standard error.
+    static func capture(_ arguments: [String], environment: [String: String] = [:]) async throws -> (code: Int32, out: String, err: String) {
+        let out = Pipe(), err = Pipe()
+        let child = try start(arguments, environment: environment, output: out.fileHandleForWriting, error: err.fileHandleForWriting,
+                              inheritEnvironment: false)
+        try out.fileHandleForWriting.close()
+        try err.fileHandleForWriting.close()
+        async let outText = readAll(out.fileHandleForReading)
+        async let errText = readAll(err.fileHandleForReading)
+        let code = await child.exit.value
+        return (code, await outText, await errText)
+    }
+
+    /// Reads a pipe to its end on a Dispatch thread, not on the concurrency pool.
+    static func readAll(_ handle: FileHandle) async -> String {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: String(decoding: handle.readDataToEndOfFile(), as: UTF8.self))
+            }
+        }
+    }
+
+    /// Reads a pipe until `predicate` holds for the text so far (or the pipe ends), on a Dispatch thread.
+    static func readUntil(_ handle: FileHandle, _ predicate: @escaping @Sendable (String) -> Bool) async -> String {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                var text = ""
+                while true {
+                    let chunk = handle.availableData
+                    if chunk.isEmpty { break }
+                    text += String(decoding: chunk, as: UTF8.self)
+                    if predicate(text) { break }
+                }
+                continuation.resume(returning: text)
+            }
+        }
+    }
+}
