@@ -54,7 +54,7 @@ public struct TikTokClient: Sendable {
         let url = configuration.url(for: endpoint, query: query)
         let policy = configuration.retryPolicy
         var lastReason = ""
-        for attempt in 1...max(1, policy.maxAttempts) {
+        attempts: for attempt in 1...max(1, policy.maxAttempts) {
             try Task.checkCancellation()
             try await pacer.acquire()
             onAttempt(attempt > 1)
@@ -66,7 +66,7 @@ public struct TikTokClient: Sendable {
                 throw error
             case .retry(let reason, let rateLimited):
                 lastReason = reason
-                guard attempt < policy.maxAttempts else { break }
+                guard attempt < policy.maxAttempts else { break attempts }
                 let delay = policy.delay(afterAttempt: attempt, rateLimited: rateLimited)
                 logger.debug("retrying TikTok call", metadata: [
                     "endpoint": "\(endpoint)", "attempt": "\(attempt)", "reason": "\(reason)", "delay": "\(delay)",
