@@ -37,14 +37,14 @@ enum Attribute: String {
     case dpaTargetAudienceType = "dpa_target_audience_type", mobileAppID = "mobile_app_id", ttAppID = "tt_app_id"
     case ttAppName = "tt_app_name", adName = "ad_name", adText = "ad_text", callToAction = "call_to_action"
     case imageMode = "image_mode", isSmartCreative = "is_smart_creative", optStatus = "opt_status"
-    case currency = "currency"
+    case currency = "currency", rfCampaignType = "rf_campaign_type"
 
     /// The shallowest data level at which the attribute exists.
     var minimumLevel: DataLevel {
         switch self {
         case .currency: return .advertiser
         case .campaignID, .campaignName, .campaignBudget, .campaignDedicateType, .splitTest, .appPromotionType,
-            .objectiveType, .optStatus:
+            .objectiveType, .optStatus, .rfCampaignType:
             return .campaign
         case .adGroupID, .adGroupName, .placementType, .promotionType, .budget, .bid, .bidStrategy, .billingEvent,
             .smartTarget, .dpaTargetAudienceType, .mobileAppID, .ttAppID, .ttAppName:
@@ -122,7 +122,7 @@ enum MetricCatalog {
         add("real_time_conversion", .count(.realTimeConversion), audience: true)
         add("real_time_cost_per_conversion", .costPer(.spend, .realTimeConversion, scale: 1, decimals: 2), audience: true)
         add("real_time_conversion_rate", .percent(.realTimeConversion, .clicks), audience: true)
-        add("real_time_conversion_rate_v2", .percent(.realTimeConversion, .impressions))
+        add("real_time_conversion_rate_v2", .percent(.realTimeConversion, .impressions), audience: true)
         add("result", .count(.result), audience: true)
         add("cost_per_result", .costPer(.spend, .result, scale: 1, decimals: 3), audience: true)
         add("result_rate", .percent(.result, .impressions), audience: true)
@@ -183,14 +183,16 @@ enum MetricCatalog {
         add("cta_purchase", .count(.ctaPurchase))
         add("vta_purchase", .count(.vtaPurchase))
         add("total_landing_page_view", .count(.landingPageView), audience: true)
-        // Attributes
+        // Attributes. TikTok accepts them in AUDIENCE reports too (at the levels where they apply), with the
+        // same per-entity values as in BASIC rows; peers (singer's audience streams, Airbyte's province
+        // stream) request them there.
         for a in [Attribute.campaignID, .campaignName, .campaignBudget, .campaignDedicateType, .splitTest,
-                  .appPromotionType, .objectiveType, .adGroupID, .adGroupName, .placementType, .promotionType,
-                  .budget, .bid, .bidStrategy, .billingEvent, .smartTarget, .dpaTargetAudienceType, .mobileAppID,
-                  .ttAppID, .ttAppName, .adName, .adText, .callToAction, .imageMode, .isSmartCreative,
+                  .appPromotionType, .objectiveType, .rfCampaignType, .adGroupID, .adGroupName, .placementType,
+                  .promotionType, .budget, .bid, .bidStrategy, .billingEvent, .smartTarget, .dpaTargetAudienceType,
+                  .mobileAppID, .ttAppID, .ttAppName, .adName, .adText, .callToAction, .imageMode, .isSmartCreative,
                   .optStatus, .currency]
         {
-            add(a.rawValue, .attribute(a))
+            add(a.rawValue, .attribute(a), audience: true)
         }
         return m
     }()

@@ -7,8 +7,14 @@ enum SubSplit: Equatable {
     case gender
     case ageGender
     case platform
+    /// AUDIENCE `province_id`: the provinces of the advertiser's country (4 to 6, see
+    /// `ReportEngine.outputCount`).
+    case province
+    /// BASIC `stat_time_hour` × `country_code`: bucket `h * 5 + c`.
+    case hoursCountry
 
-    /// Number of buckets the day is split into (before marginalising age or gender).
+    /// Number of buckets the day is split into (before marginalising age or gender); for `province`
+    /// the maximum (the advertiser's count is `ReportEngine.outputCount`).
     var splitCount: Int {
         switch self {
         case .none: return 1
@@ -16,6 +22,8 @@ enum SubSplit: Equatable {
         case .country: return 5
         case .age, .gender, .ageGender: return 18
         case .platform: return 4
+        case .province: return ReportEngine.maxProvinces
+        case .hoursCountry: return 24 * 5
         }
     }
 
@@ -52,6 +60,7 @@ final class ReportEngine {
     static let ageBase: [Int64] = [4, 28, 32, 18, 11, 7]
     static let genderBase: [Int64] = [48, 47, 5]
     static let platformBase: [Int64] = [52, 38, 6, 4]
+    static let maxProvinces = 6
 
     static let parentOf: [Int] = Quantity.allCases.map { $0.spec.parent?.rawValue ?? -1 }
     static let cappedQ: [Bool] = Quantity.allCases.map { $0.spec.capped }
@@ -71,6 +80,9 @@ final class ReportEngine {
     let currentHour: Int
     let now: Int64
     let zone: ZoneOffsets
+    /// Province ids of the advertiser's country and their per-advertiser weights.
+    let provinceIDs: [String]
+    let provinceWeights: [Int64]
 
     // Per ad slot (all ads of the advertiser, in hierarchical order).
     var adKey: [UInt64] = []
@@ -99,6 +111,12 @@ final class ReportEngine {
         let facts = model.advertiser(adv)
         currencyPerMille = facts.region.currencyPerMille
         zone = ZoneOffsets(identifier: facts.region.timezone)
+        let provinces = WorldTables.provinces[facts.region.country] ?? WorldTables.provinces["US"] ?? []
+        provinceIDs = provinces.map(\.id)
+        let seed = model.seed
+        provinceWeights = provinces.enumerated().map { i, p in
+            p.weight * (700 + Int64(Hashing.hash(seed, 0x960_0000 | UInt64(i), UInt64(adv)) % 601))
+        }
         self.now = now
         let local = zone.local(now)
         today = local.day
@@ -160,6 +178,11 @@ final class ReportEngine {
     }
 
     var adCount: Int { adKey.count }
+
+    /// Number of output buckets (rows per entity and time group) of a split for this advertiser.
+    func outputCount(_ kind: SubSplit) -> Int {
+        kind == .province ? provinceIDs.count : kind.outputCount
+    }
 
     /// The instant whose entity states decide delivery on a local day: local noon, or now for today.
     @inline(__always)
@@ -309,8 +332,49 @@ final class ReportEngine {
     @discardableResult
     func addHourCells(_ s: Int, day: Int64, into acc: inout [Int64], scratch: inout [Int64]) -> Bool {
         let q = ReportEngine.q
+        guard let visible = hourCells(s, day: day, scratch: &scratch) else { return false }
+        for h in 0..<visible {
+            for qi in needed.ordered { acc[h * q + qi] += hourBuf[h * q + qi] }
+        }
+        return true
+    }
+
+    /// Observed values of one ad-day split into 24 hours and each hour into the 5 countries of the
+    /// BASIC `country_code` breakdown, added into `acc[(h * 5 + c) * Q + q]`. Returns false when
+    /// nothing delivered.
+    ///
+    /// Each hour cell is exactly that of `addHourCells`, split with the capped largest-remainder split
+    /// and the country weights of the daily country split of the same ad-day. So, exactly: an hour's
+    /// country cells sum to the hour's cell (hour × country rows add up to the hourly rows), all of a
+    /// day's hour × country cells sum to the day cell, and clicks ≤ impressions, conversions ≤ clicks
+    /// hold in every cell. Not exactly: a country's cells summed over the day's hours only approximate
+    /// the day × country cell (each hour is rounded on its own; the difference per ad-day and country
+    /// is below the number of hours with delivery).
+    @discardableResult
+    func addHourCountryCells(_ s: Int, day: Int64, into acc: inout [Int64], scratch: inout [Int64]) -> Bool {
+        let q = ReportEngine.q
+        let k = SubSplit.country.splitCount
+        guard let visible = hourCells(s, day: day, scratch: &scratch) else { return false }
+        fillCategoryWeights(.country, s, day: day)
+        for h in 0..<visible where hourBuf[h * q] > 0 {
+            for qi in needed.ordered {
+                let spec = Quantity(rawValue: qi).unsafelyUnwrapped.spec
+                split(total: hourBuf[h * q + qi], k: k, target: qi, parent: spec.parent?.rawValue, capped: spec.capped, buffer: &splitBuf)
+            }
+            let base = h * k
+            for c in 0..<k {
+                for qi in needed.ordered { acc[(base + c) * q + qi] += splitBuf[c * q + qi] }
+            }
+        }
+        return true
+    }
+
+    /// All needed quantities of one ad-day split into hours in `hourBuf`; returns the number of
+    /// visible hours, or nil when nothing delivered.
+    private func hourCells(_ s: Int, day: Int64, scratch: inout [Int64]) -> Int? {
+        let q = ReportEngine.q
         let hd = dayHash(s, day)
-        guard delivers(s, day: day, dayHash: hd) else { return false }
+        guard delivers(s, day: day, dayHash: hd) else { return nil }
         let visible = visibleHours(day)
         splitHours(s, day: day, dayHash: hd, visible: visible)
         // Day totals (visible) for the restated quantities.
@@ -325,28 +389,39 @@ final class ReportEngine {
             guard spec.restated else { continue }
             split(total: scratch[qi], k: visible, target: qi, parent: spec.parent?.rawValue, capped: spec.capped, buffer: &hourBuf)
         }
-        for h in 0..<visible {
-            for qi in needed.ordered { acc[h * q + qi] += hourBuf[h * q + qi] }
+        return visible
+    }
+
+    /// Root weights of an audience split of an ad-day into `weightBuf`: base weights times a
+    /// per-(ad, day, bucket) noise of 0.8–1.2.
+    private func fillCategoryWeights(_ kind: SubSplit, _ s: Int, day: Int64) {
+        let hd = dayHash(s, day) ^ 0xCA7E
+        switch kind {
+        case .country, .hoursCountry:
+            for i in 0..<SubSplit.country.splitCount {
+                weightBuf[i] = ReportEngine.countryBase[i] * (800 + Int64(Hashing.mix(hd ^ UInt64(i)) % 401))
+            }
+        case .platform:
+            for i in 0..<kind.splitCount {
+                weightBuf[i] = ReportEngine.platformBase[i] * (800 + Int64(Hashing.mix(hd ^ UInt64(i)) % 401))
+            }
+        case .province:
+            for i in 0..<provinceWeights.count {
+                weightBuf[i] = provinceWeights[i] * (800 + Int64(Hashing.mix(hd ^ UInt64(i)) % 401))
+            }
+        default:
+            for i in 0..<kind.splitCount {
+                weightBuf[i] = ReportEngine.ageBase[i / 3] * ReportEngine.genderBase[i % 3]
+                    * (800 + Int64(Hashing.mix(hd ^ UInt64(i)) % 401))
+            }
         }
-        return true
     }
 
     /// Splits an observed day cell across audience categories, added into `acc[k * Q + q]`.
     func addCategoryCells(_ s: Int, day: Int64, split kind: SubSplit, cell: [Int64], into acc: inout [Int64]) {
         let q = ReportEngine.q
-        let hd = dayHash(s, day) ^ 0xCA7E
-        let k = kind.splitCount
-        switch kind {
-        case .country:
-            for i in 0..<k { weightBuf[i] = ReportEngine.countryBase[i] * (800 + Int64(Hashing.mix(hd ^ UInt64(i)) % 401)) }
-        case .platform:
-            for i in 0..<k { weightBuf[i] = ReportEngine.platformBase[i] * (800 + Int64(Hashing.mix(hd ^ UInt64(i)) % 401)) }
-        default:
-            for i in 0..<k {
-                weightBuf[i] = ReportEngine.ageBase[i / 3] * ReportEngine.genderBase[i % 3]
-                    * (800 + Int64(Hashing.mix(hd ^ UInt64(i)) % 401))
-            }
-        }
+        let k = kind == .province ? provinceIDs.count : kind.splitCount
+        fillCategoryWeights(kind, s, day: day)
         for qi in needed.ordered {
             let spec = Quantity(rawValue: qi).unsafelyUnwrapped.spec
             split(total: cell[qi], k: k, target: qi, parent: spec.parent?.rawValue, capped: spec.capped, buffer: &splitBuf)

@@ -23,9 +23,9 @@ struct ReportQuery {
     var isAudience: Bool { reportType == "AUDIENCE" }
 
     static let idDimensions: Set<String> = ["advertiser_id", "campaign_id", "adgroup_id", "ad_id"]
-    static let audienceDimensions: Set<String> = ["age", "gender", "country_code", "platform"]
+    static let audienceDimensions: Set<String> = ["age", "gender", "country_code", "platform", "province_id"]
     static let unsupportedKnownDimensions: Set<String> = [
-        "ad_id_v2", "ac", "language", "placement", "interest_category", "interest_category_v2", "province_id",
+        "ad_id_v2", "ac", "language", "placement", "interest_category", "interest_category_v2",
         "dma_id", "contextual_tag", "stat_time_week", "stat_time_month", "custom_event_type", "event_source_id",
         "comment_id", "search_terms", "tt_app_id",
     ]
@@ -61,7 +61,11 @@ struct ReportQuery {
         }
         let queryLifetime = try p.bool("query_lifetime") ?? false
         let deprecatedLifetime = try p.bool("lifetime") ?? false
-        let lifetime = queryLifetime || deprecatedLifetime
+        // The deprecated v1.2 `lifetime` alone on an AUDIENCE report is ignored and the date range served:
+        // Airbyte's audience lifetime stream sends `lifetime=true` with start_date/end_date, and TikTok
+        // answers it (lifetime itself is not supported for audience reports). `query_lifetime=true`
+        // there is still rejected below.
+        let lifetime = queryLifetime || (deprecatedLifetime && reportType != "AUDIENCE")
         let lifetimeParam = p["query_lifetime"] != nil ? "query_lifetime" : "lifetime"
         let totalMetrics = try p.bool("enable_total_metrics") ?? false
         _ = try p.bool("multi_adv_report_in_utc_time")
@@ -105,7 +109,7 @@ struct ReportQuery {
         }
         if reportType == "AUDIENCE" {
             if audienceDims.isEmpty {
-                throw .invalid("dimensions", "AUDIENCE reports need one of age, gender, country_code, platform.")
+                throw .invalid("dimensions", "AUDIENCE reports need one of age, gender, country_code, platform, province_id.")
             }
             if timeDimension == .hour {
                 throw .invalid("dimensions", "stat_time_hour is not supported in AUDIENCE reports.")
@@ -120,12 +124,14 @@ struct ReportQuery {
         case ["age"]: split = .age
         case ["gender"]: split = .gender
         case ["age", "gender"]: split = .ageGender
-        case ["country_code"]: split = .country
+        case ["country_code"]: split = timeDimension == .hour ? .hoursCountry : .country
         case ["platform"]: split = .platform
+        case ["province_id"]: split = .province
         default:
             throw .invalid("dimensions", "The combination \(audienceDims) is not supported; combine age with gender only.")
         }
-        if timeDimension == .hour && !audienceDims.isEmpty {
+        // Hourly rows can only be broken down by country (BASIC); AUDIENCE hourly is rejected above.
+        if timeDimension == .hour && !audienceDims.isEmpty && split != .hoursCountry {
             throw .invalid("dimensions", "stat_time_hour cannot be combined with \(audienceDims[0]).")
         }
         if lifetime {

@@ -187,6 +187,7 @@ struct ReportRowWriter {
             values["split_test"] = "Split test off"
             values["app_promotion_type"] = o.isApp ? "App install" : "-"
             values["objective_type"] = o.objectiveType
+            values["rf_campaign_type"] = "STANDARD"
             values["opt_status"] = (e.state ?? cs).enabled ? "ENABLE" : "DISABLE"
             if let g = e.adGroup {
                 let gs = EntityState.adGroup(g.timeline, campaign: c.timeline, now: now)

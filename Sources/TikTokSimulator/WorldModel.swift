@@ -37,6 +37,19 @@ enum WorldTables {
         "AU": "2077456", "BR": "3469034",
     ]
 
+    /// First-level regions ("provinces") of each account country, as GeoNames-style 7-digit ids (the
+    /// form of TikTok's `province_id`), with a base delivery weight. The AUDIENCE `province_id` split
+    /// of an advertiser uses its country's list, weights perturbed per advertiser.
+    static let provinces: [String: [(id: String, weight: Int64)]] = [
+        "US": [("5332921", 30), ("4736286", 22), ("4155751", 17), ("5128638", 15), ("4896861", 9), ("6254927", 7)],
+        "GB": [("6269131", 84), ("2638360", 8), ("2634895", 5), ("2641364", 3)],
+        "JP": [("1850144", 35), ("1853904", 20), ("1860291", 18), ("1865694", 12), ("1863958", 8), ("2130037", 7)],
+        "DE": [("2861876", 26), ("2951839", 22), ("2953481", 18), ("2862926", 13), ("2905330", 11), ("2950157", 10)],
+        "SG": [("1880252", 40), ("7289707", 20), ("7289708", 15), ("7289709", 13), ("7289710", 12)],
+        "AU": [("2155400", 32), ("2145234", 26), ("2152274", 20), ("2058645", 11), ("2061327", 7), ("2147291", 4)],
+        "BR": [("3448433", 34), ("3457153", 16), ("3451189", 15), ("3471168", 12), ("3455077", 12), ("3451133", 11)],
+    ]
+
     struct Objective {
         let objectiveType: String
         let optimizationGoal: String

@@ -1,0 +1,3 @@
+import Testing
+
+// The BigQuery destination's tests land here.
