@@ -62,7 +62,7 @@ public struct SyncEngine: Sendable {
         }
 
         let final = outcome.withLock { $0 }
-        if final.fatal == nil {
+        if final.fatal == nil, !Task.isCancelled {
             for schema in Set(tasks.map(\.schema)).sorted(by: { $0.name < $1.name }) {
                 do { try await destination.finish(schema) } catch {
                     outcome.withLock { $0.errors.append("Could not finish \(schema.name): \(error)") }
@@ -74,7 +74,9 @@ public struct SyncEngine: Sendable {
         record.objects = statistics.snapshot
         record.skippedAdvertisers = done.skipped
         record.errors = done.errors
-        if done.fatal != nil || done.failedStreams > 0 || !done.errors.isEmpty {
+        if Task.isCancelled {
+            record.status = .cancelled
+        } else if done.fatal != nil || done.failedStreams > 0 || !done.errors.isEmpty {
             record.status = .failed
         } else if !done.skipped.isEmpty {
             record.status = .partial

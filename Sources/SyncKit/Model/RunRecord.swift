@@ -7,12 +7,14 @@ public enum RunStatus: String, Sendable, Codable {
     /// Finished, but some advertisers were skipped.
     case partial
     case failed
+    /// Stopped on request (SIGTERM/SIGINT) after committing what it had read.
+    case cancelled
 
-    /// The process exit code for this outcome (0 ok, 1 failed, 3 partial).
+    /// The process exit code for this outcome (0 ok, 1 failed or cancelled, 3 partial).
     public var exitCode: Int32 {
         switch self {
         case .succeeded, .running: 0
-        case .failed: 1
+        case .failed, .cancelled: 1
         case .partial: 3
         }
     }

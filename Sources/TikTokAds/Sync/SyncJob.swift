@@ -58,7 +58,7 @@ public struct SyncJob: Sendable {
         } catch {
             let failure = SyncEngine.classify(error)
             record.endedAt = Date()
-            record.status = .failed
+            record.status = failure.kind == .cancelled ? .cancelled : .failed
             record.objects = statistics.snapshot
             record.errors.append(failure.message)
             try? await destination.recordRun(record)

@@ -18,14 +18,20 @@ struct SyncCommand: AsyncParsableCommand {
         var job = try options.makeJob(file: file, destination: { try SQLiteDestination(path: options.sqlitePath(file)) }, logger: logger)
         let reporter = ConsoleReporter(options: options.output)
         job.progress = { reporter.progress($0) }
-        let record: RunRecord
+        // One sync per database at a time, shared with `tiktok-ads schedule`.
+        let lockPath = SyncLock.path(forDatabase: options.sqlitePath(file))
+        let outcome: RunRecord?
         do {
-            record = try await job.run()
+            outcome = try await FileLock.withLock(at: lockPath) { try await job.run() }
         } catch {
             await job.destination.close()
             throw error
         }
         await job.destination.close()
+        guard let record = outcome else {
+            throw SyncError(.destination,
+                "Another sync is writing to \(options.sqlitePath(file)) (pid \(FileLock.holder(of: lockPath) ?? "?")). Wait for it to finish, or stop it, then run again.")
+        }
         print(ConsoleReporter.summary(record), terminator: "")
         if record.status.exitCode != 0 { throw ExitCode(record.status.exitCode) }
     }

@@ -1,0 +1,190 @@
+import ArgumentParser
+import Destinations
+import Foundation
+import Logging
+import ServiceLifecycle
+import SyncKit
+import TikTokAds
+import UnixSignals
+
+/// `tiktok-ads schedule`: runs the sync on a schedule until stopped.
+struct ScheduleCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "schedule",
+        abstract: "Run the sync daily, hourly or on a cron expression until stopped.",
+        discussion: """
+            Never overlaps: a tick that finds a run in progress (here, or a manual `tiktok-ads sync` on the same database)
+            is skipped and logged. After downtime, one catch-up run. SIGTERM or SIGINT lets the current page commit, then
+            exits 0. Hourly schedules re-read today and yesterday on each tick, and the full lookback window once a day.
+            """)
+
+    @OptionGroup var options: SyncOptions
+
+    @Option(help: "Run every day at this local time, HH:MM (in --timezone).")
+    var daily: String?
+
+    @Option(help: "Run every hour at this minute (0-59).")
+    var hourly: Int?
+
+    @Option(help: "Run on a five-field cron expression (in --timezone), e.g. '0 */6 * * *'.")
+    var cron: String?
+
+    @Option(help: "Timezone of --daily and --cron, e.g. Europe/Berlin.")
+    var timezone = "UTC"
+
+    @Option(help: "Add a random delay of up to this many seconds to each tick.")
+    var jitterSeconds = 0
+
+    @Option(help: "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics and a health check at /health (0 picks a port).")
+    var metricsPort: Int?
+
+    func validate() throws {
+        guard [daily != nil, hourly != nil, cron != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("Give exactly one of --daily HH:MM, --hourly MINUTE or --cron EXPRESSION.")
+        }
+        _ = try makeSchedule()
+        guard jitterSeconds >= 0 else { throw ValidationError("--jitter-seconds must not be negative.") }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535.") }
+    }
+
+    func makeSchedule() throws -> Schedule {
+        guard let zone = TimeZone(identifier: timezone) else {
+            throw ValidationError("--timezone '\(timezone)' is not a known timezone; use a name such as Europe/Berlin or UTC.")
+        }
+        do {
+            if let daily {
+                let parts = daily.split(separator: ":")
+                guard parts.count == 2, let hour = Int(parts[0]), let minute = Int(parts[1]), (0...23).contains(hour), (0...59).contains(minute) else {
+                    throw ValidationError("--daily '\(daily)' must be a time HH:MM, e.g. 05:00.")
+                }
+                return try .daily(hour: hour, minute: minute, timeZone: zone)
+            }
+            if let hourly {
+                guard (0...59).contains(hourly) else { throw ValidationError("--hourly must be a minute between 0 and 59.") }
+                return try .hourly(minute: hourly, timeZone: zone)
+            }
+            return Schedule(cron: try CronExpression(cron ?? ""), timeZone: zone)
+        } catch let error as SyncError {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func run() async throws {
+        let logger = LoggingSetup.bootstrap(options.output)
+        let file = try options.loadConfiguration()
+        let schedule = try makeSchedule()
+        let path = options.sqlitePath(file)
+        // Check the configuration once before waiting for the first tick.
+        _ = try options.makeJob(file: file, destination: { try SQLiteDestination(path: ":memory:") }, logger: logger)
+        let history = try SQLiteDestination(path: path)
+        let lastRunStart = try await history.recentRuns(limit: 1).first?.startedAt
+        await history.close()
+
+        let metrics = SyncMetrics(interval: schedule.nominalInterval)
+        let runner = ScheduledSync(options: options, file: file, databasePath: path, schedule: schedule, metrics: metrics, logger: logger)
+        let scheduler = Scheduler(schedule: schedule, jitter: .seconds(jitterSeconds), logger: logger)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: SchedulerService(scheduler: scheduler, lastRunStart: lastRunStart, runner: runner, metrics: metrics),
+                  successTerminationBehavior: .gracefullyShutdownGroup),
+        ]
+        if let metricsPort {
+            let server = MetricsServer.application(metrics: metrics, port: metricsPort, logger: logger) { port in
+                FileHandle.standardOutput.write(Data("metrics on http://127.0.0.1:\(port)/metrics, health on http://127.0.0.1:\(port)/health\n".utf8))
+            }
+            services.append(.init(service: server))
+        }
+        logger.info("schedule started", metadata: ["schedule": "\(schedule)", "database": "\(path)"])
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.info("schedule stopped")
+    }
+}
+
+/// The scheduler as a service: stops sleeping on SIGTERM/SIGINT, and lets a running sync commit its current page first.
+struct SchedulerService: Service {
+    let scheduler: Scheduler
+    let lastRunStart: Date?
+    let runner: ScheduledSync
+    let metrics: SyncMetrics
+
+    func run() async throws {
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await scheduler.run(lastRunStart: lastRunStart, onEvent: { event in
+                    if case .skipped = event { metrics.recordSkippedTick() }
+                }, perform: { tick in await runner.perform(tick) })
+            }
+        } catch is CancellationError {
+            // Graceful shutdown: the current run recorded itself as cancelled.
+        }
+    }
+}
+
+/// One scheduled run: takes the database's lock, runs the same sync as `tiktok-ads sync`, records metrics.
+struct ScheduledSync: Sendable {
+    let options: SyncOptions
+    let file: ToolConfiguration
+    let databasePath: String
+    let schedule: Schedule
+    let metrics: SyncMetrics
+    let logger: Logger
+    private let lastFullLookback = Protected<Date?>(nil)
+
+    init(options: SyncOptions, file: ToolConfiguration, databasePath: String, schedule: Schedule, metrics: SyncMetrics, logger: Logger) {
+        self.options = options
+        self.file = file
+        self.databasePath = databasePath
+        self.schedule = schedule
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    func perform(_ tick: Scheduler.Tick) async -> Scheduler.Outcome {
+        let lockPath = SyncLock.path(forDatabase: databasePath)
+        do {
+            let outcome = try await FileLock.withLock(at: lockPath) { () async -> Scheduler.Outcome in
+                await runLocked(tick)
+                return .completed
+            }
+            return outcome ?? .skipped(reason: "another sync is running on \(databasePath) (pid \(FileLock.holder(of: lockPath) ?? "?"))")
+        } catch {
+            logger.error("scheduled run could not start", metadata: ["error": "\(error)"])
+            metrics.recordFailure()
+            return .completed
+        }
+    }
+
+    private func runLocked(_ tick: Scheduler.Tick) async {
+        do {
+            var job = try options.makeJob(file: file, destination: { try SQLiteDestination(path: databasePath) }, logger: logger)
+            // Hourly refreshes re-read today and yesterday; the full lookback window once a day.
+            let now = job.now()
+            let fullDue = lastFullLookback.value.map { now.timeIntervalSince($0) >= 86_400 } ?? true
+            if schedule.nominalInterval <= .seconds(3600), !fullDue {
+                job.settings.lookbackDays = min(job.settings.lookbackDays, 1)
+            }
+            logger.info("scheduled run", metadata: [
+                "tick": "\(tick.scheduledAt.formatted(.iso8601))", "catch_up": "\(tick.isCatchUp)", "lookback_days": "\(job.settings.lookbackDays)",
+            ])
+            let record: RunRecord
+            do {
+                record = try await job.run()
+            } catch {
+                await job.destination.close()
+                throw error
+            }
+            await job.destination.close()
+            metrics.record(record)
+            if fullDue, record.status == .succeeded || record.status == .partial { lastFullLookback.withLock { $0 = now } }
+            logger.info("scheduled run finished", metadata: ["status": "\(record.status.rawValue)", "rows": "\(record.totalRows)"])
+        } catch {
+            metrics.recordFailure()
+            logger.error("scheduled run failed", metadata: ["error": "\(SyncEngine.classify(error).message)"])
+        }
+    }
+}
+
+/// Where the lock that keeps two syncs off one database lives.
+enum SyncLock {
+    static func path(forDatabase path: String) -> String { path + ".lock" }
+}

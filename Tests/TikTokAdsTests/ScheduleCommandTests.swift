@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import Foundation
+import SyncKit
+import Testing
+import TikTokSimulator
+
+/// `tiktok-ads schedule` run as a user would: catch-up at start, metrics, the shared lock, SIGTERM.
+@Suite(.serialized)
+struct ScheduleCommandTests {
+    func arguments(_ url: URL, _ database: String, _ simulator: TikTokSimulator, extra: [String] = []) -> [String] {
+        ["schedule", "--hourly", "0", "--api-base-url", url.absoluteString, "--sqlite", database, "--now", "2026-03-15T12:00:00Z",
+         "--advertiser-ids", simulator.world.grantedAdvertiserIDs.joined(separator: ","),
+         "--objects", "campaigns,ads,ad_insights,ad_insights_hourly", "--quiet"] + extra
+    }
+
+    func get(_ url: String) async throws -> (Int, String) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), String(buffer: body))
+    }
+
+    /// Starts the schedule and returns the child and the metrics base URL it printed.
+    func startWithMetrics(_ arguments: [String]) async throws -> (ToolBinary.Child, String) {
+        let out = Pipe()
+        let child = try ToolBinary.start(arguments + ["--metrics-port", "0"], environment: ["TIKTOK_ACCESS_TOKEN": "sim-access-token"],
+                                         output: out.fileHandleForWriting)
+        try out.fileHandleForWriting.close()
+        let banner = await ToolBinary.readUntil(out.fileHandleForReading) { $0.contains("/health\n") }
+        let match = try #require(banner.firstMatch(of: /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/))
+        return (child, String(match.1))
+    }
+
+    func waitForMetric(_ base: String, containing needle: String) async throws -> String {
+        for _ in 0..<300 {
+            let (_, text) = try await get(base + "/metrics")
+            if text.contains(needle) { return text }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("metrics never showed \(needle)")
+        return ""
+    }
+
+    @Test func theFirstStartCatchesUpAndTheMetricsEndpointShowsTheRun() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        let (metrics, health, exit) = try await simulator.withRunningServer { url in
+            let (child, base) = try await startWithMetrics(arguments(url, database, simulator))
+            let metrics = try await waitForMetric(base, containing: "tiktok_ads_runs_total{status=\"succeeded\"} 1")
+            let health = try await get(base + "/health")
+            kill(child.pid, SIGTERM)
+            return (metrics, health, await child.exit.value)
+        }
+        #expect(exit == 0)
+        #expect(health.0 == 200)
+        let rows = try await SyncHarness.query(database, "SELECT COUNT(*) FROM tiktok_ads_ad_insights")[0][0] ?? "?"
+        #expect(metrics.contains("tiktok_ads_rows_total{object=\"ad_insights\"} \(rows)"))
+        #expect(metrics.contains("tiktok_ads_last_success_timestamp_seconds "))
+        #expect(metrics.contains("tiktok_ads_requests_total{object=\"ads\"} "))
+        let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs")
+        #expect(runs.map { $0[0] } == ["succeeded"])
+    }
+
+    @Test func aTickThatFindsAnotherSyncRunningIsSkipped() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        let lock = try #require(try FileLock(path: database + ".lock"))
+        let (metrics, exit) = try await simulator.withRunningServer { url in
+            let (child, base) = try await startWithMetrics(arguments(url, database, simulator))
+            let metrics = try await waitForMetric(base, containing: "tiktok_ads_skipped_ticks_total 1")
+            kill(child.pid, SIGTERM)
+            return (metrics, await child.exit.value)
+        }
+        lock.release()
+        #expect(exit == 0)
+        #expect(!metrics.contains("tiktok_ads_runs_total{status="))
+        #expect(simulator.requestLog.count(endpoint: "campaign/get") == 0)
+    }
+
+    @Test func aManualSyncRefusesToRunWhileAnotherHoldsTheDatabase() async throws {
+        let database = SyncHarness.temporaryDatabase()
+        let lock = try #require(try FileLock(path: database + ".lock"))
+        defer { lock.release() }
+        let result = try await ToolBinary.capture(["sync", "--sqlite", database, "--api-base-url", "http://127.0.0.1:9/open_api/",
+                                                   "--advertiser-ids", "1", "--objects", "campaigns"],
+                                                  environment: ["TIKTOK_ACCESS_TOKEN": "x"])
+        #expect(result.code == 1)
+        #expect(result.err.contains("Another sync is writing to \(database) (pid \(getpid()))"))
+    }
+
+    @Test func sigtermMidSyncKeepsWhatWasCommittedAndExitsZero() async throws {
+        var options = SyncHarness.simulatorOptions()
+        options.latency = .init(fixedMs: 20, jitterMs: 5)
+        let simulator = TikTokSimulator(options: options)
+        let database = SyncHarness.temporaryDatabase()
+        let reference = SyncHarness.temporaryDatabase()
+        let exit = try await simulator.withRunningServer { url in
+            let child = try ToolBinary.start(arguments(url, database, simulator), environment: ["TIKTOK_ACCESS_TOKEN": "sim-access-token"])
+            while child.isRunning, simulator.requestLog.count(endpoint: "report/integrated/get") < 12 {
+                try await Task.sleep(for: .milliseconds(2))
+            }
+            #expect(child.isRunning, "the run should still be going when it is stopped")
+            kill(child.pid, SIGTERM)
+            let exit = await child.exit.value
+            // Finish the job with a manual sync, and make a reference with an uninterrupted one.
+            for path in [database, reference] {
+                let sync = ["sync", "--api-base-url", url.absoluteString, "--sqlite", path, "--now", "2026-03-15T12:00:00Z",
+                            "--advertiser-ids", simulator.world.grantedAdvertiserIDs.joined(separator: ","),
+                            "--objects", "campaigns,ads,ad_insights,ad_insights_hourly", "--quiet"]
+                #expect(try await ToolBinary.run(sync, environment: ["TIKTOK_ACCESS_TOKEN": "sim-access-token"]) == 0)
+            }
+            return exit
+        }
+        #expect(exit == 0)
+        let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs ORDER BY started_at")
+        #expect(runs.map { $0[0] } == ["cancelled", "succeeded"])
+        #expect(try await SyncHarness.query(database, "PRAGMA integrity_check")[0][0] == "ok")
+        #expect(SyncHarness.differences(try await SyncHarness.dump(database), try await SyncHarness.dump(reference)).isEmpty)
+    }
+
+    @Test(arguments: [
+        ["schedule"],
+        ["schedule", "--hourly", "61"],
+        ["schedule", "--daily", "25:00"],
+        ["schedule", "--daily", "05:00", "--hourly", "5"],
+        ["schedule", "--cron", "* * *"],
+        ["schedule", "--daily", "05:00", "--timezone", "Mars/Olympus"],
+    ])
+    func badSchedulesAreBadInput(_ arguments: [String]) async throws {
+        #expect(try await ToolBinary.run(arguments, environment: ["TIKTOK_ACCESS_TOKEN": "x"]) == 2)
+    }
+}
