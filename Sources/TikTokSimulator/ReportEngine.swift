@@ -51,7 +51,8 @@ enum SubSplit: Equatable {
 ///
 /// The ad-day is the primary cell: its full-day values come from a hash of (seed, ad, day); hours are
 /// a capped largest-remainder split of the day into 24 buckets; audience breakdowns a capped split of
-/// the observed day total. Higher levels sum their ads. Nothing is kept beyond one request.
+/// the observed day total (hour × country: of each observed hour). Higher levels sum their ads.
+/// Nothing is kept beyond one request.
 final class ReportEngine {
     static let q = Quantity.count
     static let diurnal: [Int64] = [20, 12, 8, 6, 6, 10, 20, 35, 50, 60, 65, 70, 75, 75, 72, 70, 72, 80, 95, 110, 120, 115, 90, 50]
@@ -356,7 +357,7 @@ final class ReportEngine {
         let k = SubSplit.country.splitCount
         guard let visible = hourCells(s, day: day, scratch: &scratch) else { return false }
         fillCategoryWeights(.country, s, day: day)
-        for h in 0..<visible where hourBuf[h * q] > 0 {
+        for h in 0..<visible {
             for qi in needed.ordered {
                 let spec = Quantity(rawValue: qi).unsafelyUnwrapped.spec
                 split(total: hourBuf[h * q + qi], k: k, target: qi, parent: spec.parent?.rawValue, capped: spec.capped, buffer: &splitBuf)

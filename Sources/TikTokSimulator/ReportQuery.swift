@@ -179,8 +179,9 @@ struct ReportQuery {
                 throw .invalid("end_date", "The time span between start_date and end_date must not exceed 30 days when stat_time_day is used (got \(span)).")
             case .hour where span > 1:
                 throw .invalid("end_date", "The time span between start_date and end_date must not exceed 1 day when stat_time_hour is used (got \(span)).")
-            case nil where span > 365:
-                throw .invalid("end_date", "The time span between start_date and end_date must not exceed 365 days (got \(span)).")
+            // Without a time dimension the rule is end_date - start_date <= 365: Airbyte asks for today-365 ... today.
+            case nil where span - 1 > 365:
+                throw .invalid("end_date", "The time span between start_date and end_date must not exceed 365 days (got \(span - 1)).")
             default: break
             }
             startDay = sd

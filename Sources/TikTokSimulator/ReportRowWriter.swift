@@ -11,13 +11,16 @@ struct ReportRowWriter {
     }
 
     enum DimensionKind {
-        case id, day, hour, country, age, gender, platform
+        case id, day, hour, country, age, gender, platform, province
     }
 
     let core: SimulatorCore
     let query: ReportQuery
     let advertiser: AdvertiserFacts
     let engine: ReportEngine
+    /// The request instant: attribute metrics show the entities' current settings, also in AUDIENCE
+    /// reports whose metric data is observed with a lag (`engine.now`).
+    let now: Int64
     let dimensionKeys: [(key: [UInt8], kind: DimensionKind)]
     let metricKeys: [[UInt8]]
     let secondaryPlaceholder: StaticString
@@ -25,7 +28,11 @@ struct ReportRowWriter {
     let firstDay: Int64
     let dates: [[UInt8]]
 
-    init(core: SimulatorCore, query: ReportQuery, advertiser: AdvertiserFacts, engine: ReportEngine, days: ClosedRange<Int64>?) {
+    init(
+        core: SimulatorCore, query: ReportQuery, advertiser: AdvertiserFacts, engine: ReportEngine, now: Int64,
+        days: ClosedRange<Int64>?
+    ) {
+        self.now = now
         firstDay = days?.lowerBound ?? 0
         dates = days.map { $0.map { CivilTime.dateBytes(days: $0) } } ?? []
         self.core = core
@@ -41,6 +48,7 @@ struct ReportRowWriter {
             case "age": kind = .age
             case "gender": kind = .gender
             case "platform": kind = .platform
+            case "province_id": kind = .province
             default: kind = .id
             }
             return (Array("\"\(d)\":".utf8), kind)
@@ -67,16 +75,18 @@ struct ReportRowWriter {
                 w.raw(dateBytes(day))
                 w.raw(" 00:00:00\"")
             case .hour:
+                let hour = query.split == .hoursCountry ? bucket / 5 : bucket
                 w.byte(34)
                 w.raw(dateBytes(day))
                 w.byte(32)
-                w.byte(UInt8(48 + bucket / 10))
-                w.byte(UInt8(48 + bucket % 10))
+                w.byte(UInt8(48 + hour / 10))
+                w.byte(UInt8(48 + hour % 10))
                 w.raw(":00:00\"")
-            case .country: w.string(advertiser.region.audienceCountries[bucket])
+            case .country: w.string(advertiser.region.audienceCountries[query.split == .hoursCountry ? bucket % 5 : bucket])
             case .age: w.string(WorldTables.ageGroups[query.split == .ageGender ? bucket / 3 : bucket])
             case .gender: w.string(WorldTables.genders[query.split == .ageGender ? bucket % 3 : bucket])
             case .platform: w.string(WorldTables.platforms[bucket])
+            case .province: w.string(engine.provinceIDs[bucket])
             }
         }
         w.raw("},\"metrics\":{")
@@ -175,7 +185,6 @@ struct ReportRowWriter {
         out.entityID = e.id
         out.hasSecondary = (e.lo..<e.hi).contains { engine.adSecondary[$0] }
         var values: [String: String] = ["currency": advertiser.region.currency]
-        let now = engine.now
         let region = advertiser.region
         if let c = e.campaign {
             let o = core.model.objective(campaignH: c.h)

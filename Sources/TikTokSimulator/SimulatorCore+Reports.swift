@@ -107,8 +107,8 @@ extension SimulatorCore {
 
         // Count pass: impressions only.
         let q = Quantity.count
-        let outputs = query.split.outputCount
-        var acc = [Int64](repeating: 0, count: 24 * q)
+        let outputs = engine.outputCount(query.split)
+        var acc = [Int64](repeating: 0, count: max(24, outputs) * q)
         var cell = [Int64](repeating: 0, count: q)
         func accumulate(_ e: ReportEntity, _ group: ClosedRange<Int64>) {
             let set = engine.needed
@@ -122,6 +122,8 @@ extension SimulatorCore {
                         }
                     case .hours:
                         engine.addHourCells(s, day: day, into: &acc, scratch: &cell)
+                    case .hoursCountry:
+                        engine.addHourCountryCells(s, day: day, into: &acc, scratch: &cell)
                     default:
                         if engine.dayCell(s, day: day, into: &cell) {
                             engine.addCategoryCells(s, day: day, split: query.split, cell: cell, into: &acc)
@@ -149,7 +151,7 @@ extension SimulatorCore {
         let end = min(reported, start + query.pageSize)
         engine.needed = fullSet
         let writer = ReportRowWriter(
-            core: self, query: query, advertiser: facts, engine: engine,
+            core: self, query: query, advertiser: facts, engine: engine, now: now,
             days: firstDay <= lastDay && query.timeDimension != nil ? firstDay...lastDay : nil)
 
         w.raw("{\"list\":[")

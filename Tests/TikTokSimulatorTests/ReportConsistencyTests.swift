@@ -9,13 +9,15 @@ import TikTokSimulator
         ("AUCTION_AD", "ad_id"),
     ]
 
+    static let audienceAdditive = ["spend", "impressions", "clicks", "conversion", "video_play_actions", "likes"]
+
     /// Sums additive metrics by the given dimension keys.
-    static func totals(_ rows: [[String: Any]], by keys: [String]) -> [String: [Int64]] {
+    static func totals(_ rows: [[String: Any]], by keys: [String], _ metrics: [String] = additive) -> [String: [Int64]] {
         var out: [String: [Int64]] = [:]
         for r in rows {
             let key = keys.map { r.dim($0) ?? "" }.joined(separator: "|")
-            let values = additive.map { r.metricString($0) == nil ? 0 : r.hundredths($0) }
-            out[key] = zip(out[key] ?? Array(repeating: 0, count: additive.count), values).map(+)
+            let values = metrics.map { r.metricString($0) == nil ? 0 : r.hundredths($0) }
+            out[key] = zip(out[key] ?? Array(repeating: 0, count: metrics.count), values).map(+)
         }
         return out
     }
@@ -123,6 +125,102 @@ import TikTokSimulator
             #expect(Self.totals(country, by: ["stat_time_day"]) == want)
             // Marginals of the joint split.
             #expect(Self.totals(ageGender, by: ["stat_time_day", "age"]) == Self.totals(age, by: ["stat_time_day", "age"]))
+        }
+    }
+
+    /// AUDIENCE `province_id` rows: each (entity, day) splits exactly into provinces of the advertiser's
+    /// country, at every level, and per day they add up to the lagged BASIC totals.
+    @Test(arguments: [1, 3, 42, 2024] as [UInt64])
+    func provinceRowsAddUpToTotals(seed: UInt64) async throws {
+        try await Harness.withSimulator(Harness.options(seed: seed)) { sim, url in
+            var seenCountrySets: [String: Set<String>] = [:]
+            for adv in sim.world.grantedAdvertiserIDs {
+                let country = sim.world.advertiser(id: adv)!.country
+                func audience(_ level: String, _ dims: [String]) async throws -> [[String: Any]] {
+                    try await Harness.allRows(
+                        url,
+                        Harness.report(advertiser: adv, level: level, dimensions: dims, metrics: Self.audienceAdditive,
+                                       start: "2026-01-02", end: "2026-01-15", type: "AUDIENCE", pageSize: 23, statusAll: true))
+                }
+                for (level, idDim) in Self.levels {
+                    let province = try await audience(level, [idDim, "stat_time_day", "province_id"])
+                    let gender = try await audience(level, [idDim, "gender", "stat_time_day"])
+                    Self.checkRowInvariants(province)
+                    #expect(!province.isEmpty)
+                    let ids = Set(province.compactMap { $0.dim("province_id") })
+                    #expect((4...6).contains(ids.count), "\(ids)")
+                    #expect(ids.allSatisfy { $0.count == 7 && $0.allSatisfy(\.isNumber) }, "\(ids)")
+                    if let earlier = seenCountrySets[country] { #expect(earlier == ids) }
+                    seenCountrySets[country] = ids
+                    // Same (entity, day) cells as another audience split observed at the same instant.
+                    #expect(Self.totals(province, by: [idDim, "stat_time_day"], Self.audienceAdditive)
+                        == Self.totals(gender, by: [idDim, "stat_time_day"], Self.audienceAdditive), "\(level)")
+                }
+                // Per day, equal to BASIC totals observed at the lagged instant.
+                let province = try await audience("AUCTION_ADVERTISER", ["advertiser_id", "stat_time_day", "province_id"])
+                sim.setNow(Harness.fixedNow.addingTimeInterval(-11 * 3600))
+                let basic = try await Harness.allRows(
+                    url,
+                    Harness.report(advertiser: adv, level: "AUCTION_ADVERTISER", dimensions: ["advertiser_id", "stat_time_day"],
+                                   metrics: Self.audienceAdditive, start: "2026-01-02", end: "2026-01-15"))
+                sim.setNow(Harness.fixedNow)
+                #expect(Self.totals(province, by: ["stat_time_day"], Self.audienceAdditive)
+                    == Self.totals(basic, by: ["stat_time_day"], Self.audienceAdditive))
+                // Deterministic.
+                let again = try await audience("AUCTION_ADVERTISER", ["advertiser_id", "stat_time_day", "province_id"])
+                #expect(Self.totals(again, by: ["stat_time_day", "province_id"], Self.audienceAdditive)
+                    == Self.totals(province, by: ["stat_time_day", "province_id"], Self.audienceAdditive))
+            }
+        }
+    }
+
+    /// BASIC `stat_time_hour` × `country_code` rows: for each hour, the country rows add up exactly to
+    /// that hour's row; a country's hours approximate its day × country row (impressions within one
+    /// per hour).
+    @Test(arguments: [1, 42, 2024] as [UInt64])
+    func hourByCountryRowsAddUpToHours(seed: UInt64) async throws {
+        try await Harness.withSimulator(Harness.options(seed: seed) { $0.advertisers = 2 }) { sim, url in
+            for adv in sim.world.grantedAdvertiserIDs {
+                let zone = TimeZone(identifier: sim.world.advertiser(id: adv)!.timezone)!
+                var calendar = Calendar(identifier: .gregorian)
+                calendar.timeZone = zone
+                let c = calendar.dateComponents([.year, .month, .day], from: Harness.fixedNow)
+                let today = String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!)
+                for (level, idDim) in [Self.levels[0], Self.levels[2], Self.levels[3]] {
+                    for day in ["2026-01-06", today] {
+                        func rows(_ dims: [String]) async throws -> [[String: Any]] {
+                            try await Harness.allRows(
+                                url,
+                                Harness.report(advertiser: adv, level: level, dimensions: dims, metrics: Self.additive,
+                                               start: day, end: day, pageSize: 97, statusAll: true))
+                        }
+                        let hourCountry = try await rows([idDim, "stat_time_hour", "country_code"])
+                        let hourly = try await rows([idDim, "stat_time_hour"])
+                        let dayCountry = try await rows([idDim, "stat_time_day", "country_code"])
+                        Self.checkRowInvariants(hourCountry)
+                        #expect(!hourCountry.isEmpty)
+                        #expect(hourCountry.allSatisfy { ($0.dim("country_code") ?? "").count == 2 })
+                        #expect(Self.totals(hourCountry, by: [idDim, "stat_time_hour"]) == Self.totals(hourly, by: [idDim, "stat_time_hour"]),
+                                "\(level) \(day)")
+                        #expect(Self.totals(hourCountry, by: [idDim]) == Self.totals(dayCountry, by: [idDim]), "\(level) \(day)")
+                        #expect(Set(hourCountry.compactMap { $0.dim("country_code") })
+                            .isSubset(of: Set(dayCountry.compactMap { $0.dim("country_code") })))
+                        if level == "AUCTION_AD" {
+                            // Impressions (index 1 of `additive`): within one per delivered hour.
+                            let hours = Self.totals(hourCountry, by: [idDim, "country_code"])
+                            let days = Self.totals(dayCountry, by: [idDim, "country_code"])
+                            for (key, v) in days {
+                                let ad = String(key.split(separator: "|")[0])
+                                let delivered = hourly.filter { $0.dim(idDim) == ad }.count
+                                #expect(abs((hours[key]?[1] ?? 0) - v[1]) <= Int64(delivered), "\(key)")
+                            }
+                        }
+                        if day == today {
+                            #expect(Set(hourCountry.compactMap { $0.dim("stat_time_hour") }).count < 24)
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -26,7 +26,7 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private var minuteWindow: [C.Instant] = []
     private var pausedUntil: C.Instant?
 
-    public init(budget: RateBudget, clock: C, safetyMargin: Duration = .milliseconds(20)) {
+    public init(budget: RateBudget, clock: C, safetyMargin: Duration = .milliseconds(50)) {
         self.budget = budget
         self.clock = clock
         self.safetyMargin = safetyMargin

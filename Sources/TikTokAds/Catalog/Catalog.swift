@@ -66,11 +66,12 @@ public enum Catalog {
         for dimension in spec.breakdowns {
             fields.append(CatalogField(dimension, .string, breakdownDescriptions[dimension] ?? dimension))
         }
+        fields += ReportMetrics.attributes(for: spec.level)
         if spec.reportType == "AUDIENCE" {
-            // Audience reports accept only their own metric subset: no attribute metrics such as campaign_id.
+            // Audience reports accept attribute metrics but only their own subset of the others.
             fields += ReportMetrics.all.filter { ReportMetrics.audienceSupported.contains($0.name) }
         } else {
-            fields += ReportMetrics.attributes(for: spec.level) + ReportMetrics.all
+            fields += ReportMetrics.all
         }
         let key = (spec.level == .advertiser ? [] : [idField]) + [spec.granularity.rawValue] + spec.breakdowns + ["advertiser_id"]
         return CatalogObject(name: name, table: "tiktok_ads_\(name)", description: description, source: .report(spec),

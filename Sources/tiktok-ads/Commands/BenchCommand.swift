@@ -16,11 +16,13 @@ struct BenchCommand: AsyncParsableCommand {
               sync       ad-level daily backfill into SQLite: rows/s end to end, requests vs the lower bound, peak RSS
               budget     the same with latency and a QPS budget: wall time vs requests / budget
               simulator  raw simulator serving speed: report rows/s fetched over HTTP, nothing decoded or stored
+              bigquery   the sync workload into a BigQuery emulator (BIGQUERY_EMULATOR_HOST, see scripts/bqemulator.sh):
+                         rows/s loaded, and jobs per run by kind
             """)
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case sync, budget, simulator }
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case sync, budget, simulator, bigquery }
 
-    @Option(help: "sync, budget or simulator.")
+    @Option(help: "sync, budget, simulator or bigquery.")
     var workload: Workload = .sync
 
     @Option(help: "Simulated advertisers.")
@@ -72,6 +74,8 @@ struct BenchCommand: AsyncParsableCommand {
         switch workload {
         case .simulator:
             try await simulator.withRunningServer { url in try await benchSimulator(url: url, simulator: simulator, options: frozen) }
+        case .bigquery:
+            try await simulator.withRunningServer { url in try await benchBigQuery(url: url, options: frozen, logger: quiet) }
         case .sync, .budget:
             let budget = workload == .budget ? (qps ?? 20) : qps
             try await simulator.withRunningServer { url in
@@ -136,6 +140,42 @@ struct BenchCommand: AsyncParsableCommand {
             let ideal = Double(record.totalRequests) / Double(budget)
             print("budget:          requests / budget = \(String(format: "%.2f", ideal)) s; wall time / that = \(String(format: "%.3f", seconds / ideal))")
         }
+    }
+
+    func benchBigQuery(url: URL, options: SimulatorOptions, logger: Logger) async throws {
+        guard let emulator = ProcessInfo.processInfo.environment["BIGQUERY_EMULATOR_HOST"], !emulator.isEmpty else {
+            throw SyncError(.badInput, "The bigquery workload loads into an emulator: export BIGQUERY_EMULATOR_HOST=\"$(scripts/bqemulator.sh start)\" first.")
+        }
+        let dataset = "bench_\(UUID().uuidString.prefix(8).lowercased())"
+        let destination = try BigQueryDestination(
+            configuration: BigQueryConfiguration(project: "bench-proj", dataset: dataset, location: "US", createDatasetIfMissing: true,
+                                                 pollInterval: .milliseconds(20)),
+            auth: NoGoogleAuthentication(), logger: logger)
+        let now = try require(options.now)
+        let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
+        let backfill = DateWindow(start: today.adding(days: -days), end: today.adding(days: -1))
+        let object = try require(Catalog.object(named: "ad_insights"))
+        let settings = SyncSettings(objects: [ObjectSelection(object: object)], startDate: backfill.start, backfill: backfill)
+        let api = TikTokAPIConfiguration(baseURL: url, accessToken: options.accessToken, appID: options.appId, appSecret: options.secret)
+        let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency, logger: logger, now: { now })
+        let clock = ContinuousClock()
+        let started = clock.now
+        let record = try await job.run()
+        let elapsed = started.duration(to: clock.now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let counts = await destination.jobCounts
+        let loaded = try await destination.select("SELECT COUNT(*) FROM `bench-proj.\(dataset).tiktok_ads_ad_insights`").first?.first ?? nil
+        await destination.close()
+        let rows = record.objects["ad_insights"]?.rows ?? 0
+        let jobs = BigQueryJobKind.allCases.compactMap { kind in counts[kind].map { "\(kind.rawValue) \($0)" } }.joined(separator: ", ")
+        print("""
+            workload:        bigquery: \(advertisers) advertisers x \(campaigns * adGroups * ads) ads x \(days) days, ad-level daily backfill into \(emulator)
+            status:          \(record.status.rawValue)\(record.errors.isEmpty ? "" : " \(record.errors)")
+            rows:            \(rows) written, \(loaded ?? "?") in the table
+            wall time:       \(String(format: "%.2f", seconds)) s (API reads, staging, one load + one MERGE)
+            rows/second:     \(String(format: "%.0f", Double(rows) / seconds))
+            jobs this run:   \(counts.values.reduce(0, +)) (\(jobs))
+            """)
     }
 
     func benchSimulator(url: URL, simulator: TikTokSimulator, options: SimulatorOptions) async throws {

@@ -30,6 +30,12 @@ struct CheckCommand: AsyncParsableCommand {
         for (id, reason) in report.unavailable.sorted(by: { $0.key < $1.key }) {
             print("advertiser \(id): unavailable: \(reason)")
         }
+        if options.destinationOptions.kind(file) == .bigquery {
+            let bigquery = try options.destinationOptions.openBigQuery(file: file, logger: logger)
+            try await bigquery.checkWritable()
+            await bigquery.close()
+            print("destination \(bigquery.displayName): reachable and writable")
+        }
         let problems = !report.unavailable.isEmpty || report.permissions.contains { $0.results.contains { $0.problem != nil } }
         if problems { throw ExitCode(3) }
     }

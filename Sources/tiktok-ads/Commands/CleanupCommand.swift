@@ -18,7 +18,7 @@ struct CleanupCommand: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         // Cleanup makes no API call: a token is not needed.
         environment["TIKTOK_ACCESS_TOKEN"] = environment["TIKTOK_ACCESS_TOKEN"] ?? "unused-by-cleanup"
-        let job = try options.makeJob(file: file, destination: { try SQLiteDestination(path: options.sqlitePath(file)) },
+        let job = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) },
                                       logger: logger, environment: environment)
         guard !job.retentionDays.isEmpty else {
             await job.destination.close()

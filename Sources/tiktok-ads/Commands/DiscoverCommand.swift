@@ -1,4 +1,5 @@
 import ArgumentParser
+import Destinations
 import Foundation
 import SyncKit
 import TikTokAds
@@ -9,9 +10,9 @@ struct DiscoverCommand: ParsableCommand {
         commandName: "discover",
         abstract: "List the objects the tool can import, with their fields, types and unique keys.")
 
-    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json }
+    enum Format: String, ExpressibleByArgument, CaseIterable { case text, json, bigquery }
 
-    @Option(help: "Output format: text or json.")
+    @Option(help: "Output format: text, json, or bigquery (each table's BigQuery JSON schema).")
     var format: Format = .text
 
     @Option(help: "Only this object.")
@@ -20,6 +21,18 @@ struct DiscoverCommand: ParsableCommand {
     func run() throws {
         let objects = try object.map { try Catalog.resolve([$0]) } ?? Catalog.objects
         switch format {
+        case .bigquery:
+            var document: [[String: Any]] = []
+            for object in objects {
+                let schema = try object.schema()
+                var entry = BigQuerySQL.tableResource(schema, project: "PROJECT", dataset: "DATASET")
+                entry["tableReference"] = nil
+                entry["table"] = schema.name
+                entry["unique_key"] = schema.key
+                document.append(entry)
+            }
+            let data = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
         case .json:
             let document: [[String: Any]] = objects.map { object in
                 [

@@ -15,7 +15,7 @@ struct SyncCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
         let file = try options.loadConfiguration()
-        var job = try options.makeJob(file: file, destination: { try SQLiteDestination(path: options.sqlitePath(file)) }, logger: logger)
+        var job = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) }, logger: logger)
         let reporter = ConsoleReporter(options: options.output)
         job.progress = { reporter.progress($0) }
         // One sync per database at a time, shared with `tiktok-ads schedule`.

@@ -63,6 +63,8 @@ struct SyncOptions: ParsableArguments {
 
     @OptionGroup var output: OutputOptions
 
+    @OptionGroup var destinationOptions: DestinationOptions
+
     /// The instant the run treats as now (`--now`, for reproducible runs and tests), else the clock.
     func currentInstant() throws -> Date {
         guard let now else { return Date() }
@@ -118,6 +120,11 @@ struct SyncOptions: ParsableArguments {
 
     /// The SQLite path: flag, config, or the default file in the working directory.
     func sqlitePath(_ file: ToolConfiguration) -> String { sqlite ?? file.sqlite ?? "tiktok-ads.sqlite" }
+
+    /// Opens the destination chosen by `--destination` / `destination.type` (SQLite by default).
+    func openDestination(_ file: ToolConfiguration, logger: Logger) throws -> any Destination {
+        try destinationOptions.make(file: file, sqlitePath: sqlitePath(file), logger: logger)
+    }
 
     /// Everything a sync needs, from flags over the config file over the environment over defaults;
     /// `destination` is opened only once everything else is valid.

@@ -23,13 +23,15 @@ struct ToolConfiguration: Decodable, Sendable {
     /// Per-object retention that overrides `retention_days`.
     var retentionDaysByObject: [String: Int]?
     var sqlite: String?
+    /// `destination: {type: sqlite|bigquery, bigquery: {project, dataset, location, credentials}}`.
+    var destination: DestinationOptions.Entry?
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token", appID = "app_id", appSecret = "app_secret", apiBaseURL = "api_base_url"
         case advertiserIDs = "advertiser_ids", objects, includeDeleted = "include_deleted", startDate = "start_date"
         case lookbackDays = "lookback_days", concurrency, rateLimit = "rate_limit", requestTimeoutSeconds = "request_timeout_seconds"
         case maxAttempts = "max_attempts", retentionDays = "retention_days", retentionDaysByObject = "retention_days_by_object"
-        case sqlite
+        case sqlite, destination
     }
 
     /// An object by name, or `{name, fields}`.

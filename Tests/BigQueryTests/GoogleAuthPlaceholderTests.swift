@@ -1,3 +1,0 @@
-import Testing
-
-// The BigQuery destination's tests land here.
