@@ -465,7 +465,7 @@ def run_all(args: argparse.Namespace) -> int:
     else:
         args.advertisers = []
     if not args.start_date:
-        args.start_date = (dt.date.today() - dt.timedelta(days=20)).isoformat()
+        args.start_date = (dt.date.today() - dt.timedelta(days=6)).isoformat()
     if not args.entity_start_date:
         args.entity_start_date = (dt.date.today() - dt.timedelta(days=730)).isoformat()
     args.streams = set(args.stream or [])
@@ -533,7 +533,7 @@ def main() -> int:
     run.add_argument("--secret", default="sim-app-secret")
     run.add_argument("--advertisers", dest="advertisers_arg", required=True,
                      help="comma-separated advertiser ids (the singer tap needs them in its config)")
-    run.add_argument("--start-date", help="YYYY-MM-DD (default: 20 days ago)")
+    run.add_argument("--start-date", help="YYYY-MM-DD (default: 6 days ago)")
     run.add_argument("--stream", action="append", help="only this stream (repeatable)")
     run.add_argument("--entity-start-date",
                      help="YYYY-MM-DD for entity/advertiser streams, which filter on modify/create time "
@@ -543,7 +543,7 @@ def main() -> int:
     run.add_argument("--include-out-of-scope", action="store_true",
                      help="also sync Airbyte streams whose endpoints the simulator does not model")
     run.add_argument("--show-requests", action="store_true", help="summarise the requests each connector made")
-    run.add_argument("--timeout", type=float, default=150, help="seconds per connector process")
+    run.add_argument("--timeout", type=float, default=400, help="seconds per connector process")
     run.add_argument("--out", default="third-party-taps-out")
 
     argv = sys.argv[1:]

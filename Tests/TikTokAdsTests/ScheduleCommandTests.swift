@@ -86,7 +86,7 @@ struct ScheduleCommandTests {
                                                    "--advertiser-ids", "1", "--objects", "campaigns"],
                                                   environment: ["TIKTOK_ACCESS_TOKEN": "x"])
         #expect(result.code == 1)
-        #expect(result.err.contains("Another sync is writing to \(database) (pid \(getpid()))"))
+        #expect(result.err.contains("Another sync is writing to sqlite:\(database) (pid \(getpid()))"))
     }
 
     @Test func sigtermMidSyncKeepsWhatWasCommittedAndExitsZero() async throws {

@@ -6,7 +6,10 @@ import SyncKit
 /// rows it describes.
 public actor SQLiteDestination: Destination {
     public nonisolated let path: String
-    public nonisolated var displayName: String { "sqlite:\(path)" }
+    public nonisolated var displayName: String { Self.displayName(path: path) }
+
+    /// How a database at `path` is named in messages and locks.
+    public static func displayName(path: String) -> String { "sqlite:\(path)" }
     private let connection: SQLiteConnection
     private var knownColumns: [String: Set<String>] = [:]
 

@@ -140,7 +140,7 @@ struct ScheduledSync: Sendable {
     }
 
     func perform(_ tick: Scheduler.Tick) async -> Scheduler.Outcome {
-        let lockPath = SyncLock.path(forDatabase: databasePath)
+        let lockPath = SyncLock.path(for: SQLiteDestination.displayName(path: databasePath))
         do {
             let outcome = try await FileLock.withLock(at: lockPath) { () async -> Scheduler.Outcome in
                 await runLocked(tick)
@@ -184,7 +184,12 @@ struct ScheduledSync: Sendable {
     }
 }
 
-/// Where the lock that keeps two syncs off one database lives.
+/// Where the lock that keeps two syncs off one destination lives: beside a SQLite file, else in the
+/// temporary directory under the destination's name.
 enum SyncLock {
-    static func path(forDatabase path: String) -> String { path + ".lock" }
+    static func path(for destination: String) -> String {
+        if destination.hasPrefix("sqlite:") { return String(destination.dropFirst("sqlite:".count)) + ".lock" }
+        let name = destination.map { $0.isLetter || $0.isNumber ? $0 : "_" }
+        return FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-\(String(name)).lock").path
+    }
 }

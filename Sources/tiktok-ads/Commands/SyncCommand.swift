@@ -18,8 +18,8 @@ struct SyncCommand: AsyncParsableCommand {
         var job = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) }, logger: logger)
         let reporter = ConsoleReporter(options: options.output)
         job.progress = { reporter.progress($0) }
-        // One sync per database at a time, shared with `tiktok-ads schedule`.
-        let lockPath = SyncLock.path(forDatabase: options.sqlitePath(file))
+        // One sync per destination at a time, shared with `tiktok-ads schedule`.
+        let lockPath = SyncLock.path(for: job.destination.displayName)
         let outcome: RunRecord?
         do {
             outcome = try await FileLock.withLock(at: lockPath) { try await job.run() }
@@ -30,7 +30,7 @@ struct SyncCommand: AsyncParsableCommand {
         await job.destination.close()
         guard let record = outcome else {
             throw SyncError(.destination,
-                "Another sync is writing to \(options.sqlitePath(file)) (pid \(FileLock.holder(of: lockPath) ?? "?")). Wait for it to finish, or stop it, then run again.")
+                "Another sync is writing to \(job.destination.displayName) (pid \(FileLock.holder(of: lockPath) ?? "?")). Wait for it to finish, or stop it, then run again.")
         }
         print(ConsoleReporter.summary(record), terminator: "")
         if record.status.exitCode != 0 { throw ExitCode(record.status.exitCode) }
