@@ -73,15 +73,20 @@ struct ScheduleCommand: AsyncParsableCommand {
         let logger = LoggingSetup.bootstrap(options.output)
         let file = try options.loadConfiguration()
         let schedule = try makeSchedule()
-        let path = options.sqlitePath(file)
-        // Check the configuration once before waiting for the first tick.
-        _ = try options.makeJob(file: file, destination: { try SQLiteDestination(path: ":memory:") }, logger: logger)
-        let history = try SQLiteDestination(path: path)
-        let lastRunStart = try await history.recentRuns(limit: 1).first?.startedAt
-        await history.close()
+        // Check the configuration once before waiting for the first tick, and read when the last run started.
+        let probe = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) }, logger: logger)
+        let destinationName = probe.destination.displayName
+        let lastRunStart: Date?
+        do {
+            lastRunStart = try await probe.destination.recentRuns(limit: 1).first?.startedAt
+        } catch {
+            await probe.destination.close()
+            throw error
+        }
+        await probe.destination.close()
 
         let metrics = SyncMetrics(interval: schedule.nominalInterval)
-        let runner = ScheduledSync(options: options, file: file, databasePath: path, schedule: schedule, metrics: metrics, logger: logger)
+        let runner = ScheduledSync(options: options, file: file, destinationName: destinationName, schedule: schedule, metrics: metrics, logger: logger)
         let scheduler = Scheduler(schedule: schedule, jitter: .seconds(jitterSeconds), logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SchedulerService(scheduler: scheduler, lastRunStart: lastRunStart, runner: runner, metrics: metrics),
@@ -93,7 +98,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             }
             services.append(.init(service: server))
         }
-        logger.info("schedule started", metadata: ["schedule": "\(schedule)", "database": "\(path)"])
+        logger.info("schedule started", metadata: ["schedule": "\(schedule)", "destination": "\(destinationName)"])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("schedule stopped")
@@ -120,33 +125,33 @@ struct SchedulerService: Service {
     }
 }
 
-/// One scheduled run: takes the database's lock, runs the same sync as `tiktok-ads sync`, records metrics.
+/// One scheduled run: takes the destination's lock, runs the same sync as `tiktok-ads sync`, records metrics.
 struct ScheduledSync: Sendable {
     let options: SyncOptions
     let file: ToolConfiguration
-    let databasePath: String
+    let destinationName: String
     let schedule: Schedule
     let metrics: SyncMetrics
     let logger: Logger
     private let lastFullLookback = Protected<Date?>(nil)
 
-    init(options: SyncOptions, file: ToolConfiguration, databasePath: String, schedule: Schedule, metrics: SyncMetrics, logger: Logger) {
+    init(options: SyncOptions, file: ToolConfiguration, destinationName: String, schedule: Schedule, metrics: SyncMetrics, logger: Logger) {
         self.options = options
         self.file = file
-        self.databasePath = databasePath
+        self.destinationName = destinationName
         self.schedule = schedule
         self.metrics = metrics
         self.logger = logger
     }
 
     func perform(_ tick: Scheduler.Tick) async -> Scheduler.Outcome {
-        let lockPath = SyncLock.path(for: SQLiteDestination.displayName(path: databasePath))
+        let lockPath = SyncLock.path(for: destinationName)
         do {
             let outcome = try await FileLock.withLock(at: lockPath) { () async -> Scheduler.Outcome in
                 await runLocked(tick)
                 return .completed
             }
-            return outcome ?? .skipped(reason: "another sync is running on \(databasePath) (pid \(FileLock.holder(of: lockPath) ?? "?"))")
+            return outcome ?? .skipped(reason: "another sync is running on \(destinationName) (pid \(FileLock.holder(of: lockPath) ?? "?"))")
         } catch {
             logger.error("scheduled run could not start", metadata: ["error": "\(error)"])
             metrics.recordFailure()
@@ -156,7 +161,7 @@ struct ScheduledSync: Sendable {
 
     private func runLocked(_ tick: Scheduler.Tick) async {
         do {
-            var job = try options.makeJob(file: file, destination: { try SQLiteDestination(path: databasePath) }, logger: logger)
+            var job = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) }, logger: logger)
             // Hourly refreshes re-read today and yesterday; the full lookback window once a day.
             let now = job.now()
             let fullDue = lastFullLookback.value.map { now.timeIntervalSince($0) >= 86_400 } ?? true
