@@ -142,4 +142,36 @@ struct SchedulerTests {
         let again = try await FileLock.withLock(at: path) { 42 }
         #expect(again == 42)
     }
+
+    @Test func hourlyTicksRereadTodayAndYesterdayAndTheFullWindowOnceADay() {
+        let now = Self.start
+        let hourly = RefreshPolicy.lookbackDays(configured: 7, interval: .seconds(3600), lastFullRun: now.addingTimeInterval(-3600), now: now)
+        #expect(hourly.days == 1 && !hourly.isFull)
+        let daily = RefreshPolicy.lookbackDays(configured: 7, interval: .seconds(3600), lastFullRun: now.addingTimeInterval(-86_400), now: now)
+        #expect(daily.days == 7 && daily.isFull)
+        let first = RefreshPolicy.lookbackDays(configured: 7, interval: .seconds(3600), lastFullRun: nil, now: now)
+        #expect(first.days == 7 && first.isFull)
+        let slow = RefreshPolicy.lookbackDays(configured: 7, interval: .seconds(86_400), lastFullRun: now.addingTimeInterval(-60), now: now)
+        #expect(slow.days == 7 && slow.isFull)
+    }
+
+    @Test func healthFailsOnceTheLastSuccessIsOlderThanTwiceTheInterval() {
+        let started = Self.start
+        let metrics = SyncMetrics(interval: .seconds(3600), started: started)
+        #expect(metrics.isHealthy(now: started.addingTimeInterval(7000)), "within two intervals of the start")
+        #expect(!metrics.isHealthy(now: started.addingTimeInterval(7300)), "no success for over two intervals")
+        let run = RunRecord(startedAt: started.addingTimeInterval(7000), endedAt: started.addingTimeInterval(7100), status: .succeeded,
+                            objects: ["ads": ObjectStatistics(rows: 3, requests: 1)])
+        metrics.record(run)
+        #expect(metrics.isHealthy(now: started.addingTimeInterval(7300)))
+        #expect(!metrics.isHealthy(now: started.addingTimeInterval(7100 + 7201)))
+        var failed = run
+        failed.status = .failed
+        metrics.record(failed)
+        #expect(!metrics.isHealthy(now: started.addingTimeInterval(7100 + 7201)), "a failed run is no success")
+        let text = metrics.render()
+        #expect(text.contains("tiktok_ads_rows_total{object=\"ads\"} 6"))
+        #expect(text.contains("tiktok_ads_runs_total{status=\"failed\"} 1"))
+        #expect(text.contains("tiktok_ads_runs_total{status=\"succeeded\"} 1"))
+    }
 }

@@ -164,10 +164,9 @@ struct ScheduledSync: Sendable {
             var job = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) }, logger: logger)
             // Hourly refreshes re-read today and yesterday; the full lookback window once a day.
             let now = job.now()
-            let fullDue = lastFullLookback.value.map { now.timeIntervalSince($0) >= 86_400 } ?? true
-            if schedule.nominalInterval <= .seconds(3600), !fullDue {
-                job.settings.lookbackDays = min(job.settings.lookbackDays, 1)
-            }
+            let lookback = RefreshPolicy.lookbackDays(configured: job.settings.lookbackDays, interval: schedule.nominalInterval,
+                                                      lastFullRun: lastFullLookback.value, now: now)
+            job.settings.lookbackDays = lookback.days
             logger.info("scheduled run", metadata: [
                 "tick": "\(tick.scheduledAt.formatted(.iso8601))", "catch_up": "\(tick.isCatchUp)", "lookback_days": "\(job.settings.lookbackDays)",
             ])
@@ -180,7 +179,7 @@ struct ScheduledSync: Sendable {
             }
             await job.destination.close()
             metrics.record(record)
-            if fullDue, record.status == .succeeded || record.status == .partial { lastFullLookback.withLock { $0 = now } }
+            if lookback.isFull, record.status == .succeeded || record.status == .partial { lastFullLookback.withLock { $0 = now } }
             logger.info("scheduled run finished", metadata: ["status": "\(record.status.rawValue)", "rows": "\(record.totalRows)"])
         } catch {
             metrics.recordFailure()

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import SyncKit
 
 /// Serves `/metrics` (Prometheus) and `/health` (200 while recent runs succeed, 503 otherwise) on 127.0.0.1.
 enum MetricsServer {

@@ -1,8 +1,7 @@
 import Foundation
-import SyncKit
 
 /// What the scheduler has done, as Prometheus metrics and a health verdict.
-final class SyncMetrics: Sendable {
+public final class SyncMetrics: Sendable {
     private struct State {
         var objects: [String: ObjectStatistics] = [:]
         var runs: [RunStatus: Int] = [:]
@@ -12,15 +11,15 @@ final class SyncMetrics: Sendable {
     }
 
     private let state = Protected(State())
-    let interval: Duration
-    let started: Date
+    public let interval: Duration
+    public let started: Date
 
-    init(interval: Duration, started: Date = Date()) {
+    public init(interval: Duration, started: Date = Date()) {
         self.interval = interval
         self.started = started
     }
 
-    func record(_ run: RunRecord) {
+    public func record(_ run: RunRecord) {
         state.withLock { s in
             for (object, stats) in run.objects {
                 var total = s.objects[object, default: ObjectStatistics()]
@@ -36,22 +35,22 @@ final class SyncMetrics: Sendable {
         }
     }
 
-    func recordFailure() {
+    public func recordFailure() {
         state.withLock { $0.runs[.failed, default: 0] += 1 }
     }
 
-    func recordSkippedTick() {
+    public func recordSkippedTick() {
         state.withLock { $0.skippedTicks += 1 }
     }
 
     /// Healthy while the last success (or the start, before any) is less than twice the interval old.
-    func isHealthy(now: Date = Date()) -> Bool {
+    public func isHealthy(now: Date = Date()) -> Bool {
         let reference = state.withLock { $0.lastSuccess } ?? started
         return now.timeIntervalSince(reference) < 2 * interval.seconds
     }
 
     /// The Prometheus text exposition format.
-    func render() -> String {
+    public func render() -> String {
         let s = state.value
         var lines: [String] = []
         func family(_ name: String, _ type: String, _ help: String, _ samples: [(String, String)]) {
