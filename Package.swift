@@ -74,7 +74,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["SyncKit"],
+            dependencies: ["SyncKit", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -88,6 +88,14 @@ let package = Package(
                 "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "GoogleSheetsTests",
+            dependencies: [
+                "SyncKit", "Destinations", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings
         ),
