@@ -23,7 +23,7 @@ struct TikTokAdsCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as SyncError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            reportError(error.description)
             Foundation.exit(error.kind == .badInput ? 2 : 1)
         } catch let exit as ExitCode {
             Foundation.exit(exit.rawValue)
@@ -32,9 +32,26 @@ struct TikTokAdsCommand: AsyncParsableCommand {
             if code == .success {
                 self.exit(withError: error)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            reportError(fullMessage(for: error))
             // Usage and validation errors are bad input.
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+
+    /// Writes the final error to standard error: one JSON object when `--log-format json` was asked for, else text.
+    static func reportError(_ message: String) {
+        let arguments = CommandLine.arguments
+        let json = arguments.contains("--log-format=json")
+            || zip(arguments, arguments.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }
+        if json {
+            let object = ["time": Date().formatted(.iso8601), "level": "error", "message": message, "label": "tiktok-ads"]
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if let data = try? encoder.encode(object) {
+                FileHandle.standardError.write(data + Data("\n".utf8))
+                return
+            }
+        }
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     }
 }

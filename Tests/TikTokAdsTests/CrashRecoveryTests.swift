@@ -85,6 +85,10 @@ struct CrashRecoveryTests {
         }
         #expect(output.code == 1)
         #expect(output.err.contains("TIKTOK_ACCESS_TOKEN"))
+        // With --log-format json every line on standard error is a JSON object, the final error included.
+        for line in output.err.split(separator: "\n") {
+            #expect((try? JSONSerialization.jsonObject(with: Data(line.utf8))) is [String: Any], "not JSON: \(line)")
+        }
         for text in [output.out, output.err] {
             #expect(!text.contains("wrong-secret-token-123"))
             #expect(!text.contains("the-app-secret-456"))

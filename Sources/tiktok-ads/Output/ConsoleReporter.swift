@@ -4,14 +4,17 @@ import SyncKit
 /// Progress lines on a terminal and the summary table at the end of a run.
 struct ConsoleReporter: Sendable {
     let showProgress: Bool
+    /// Plain-text notices (skipped advertisers); in JSON mode the structured log already carries them.
+    let showNotices: Bool
 
     init(options: OutputOptions) {
         showProgress = !options.quiet && options.logFormat == .text && isatty(STDERR_FILENO) == 1
+        showNotices = options.logFormat == .text
     }
 
     func progress(_ event: SyncProgress) {
         switch event {
-        case .skipped(let advertiser, let reason):
+        case .skipped(let advertiser, let reason) where showNotices:
             // Skips are shown even off a terminal: the user must act on them.
             FileHandle.standardError.write(Data("skipped advertiser \(advertiser): \(reason)\n".utf8))
         case .finished(let key, let rows) where showProgress:
