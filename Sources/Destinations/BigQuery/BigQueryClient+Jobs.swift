@@ -51,7 +51,8 @@ struct QueryParameter: Sendable {
 extension BigQueryClient {
     /// Runs a job to DONE and checks `errorResult`. The job id is deterministic: a 409 on a retried insert
     /// means the job exists, so it is fetched rather than resubmitted. A job that failed with a retryable
-    /// reason is resubmitted under `<id>_<attempt>` after a backoff.
+    /// reason (`backendError`, `rateLimitExceeded`…) is resubmitted under `<id>_<attempt>` after a backoff;
+    /// any other `errorResult` fails with BigQuery's reason and message and the job id.
     func runJob(id base: String, configuration jobConfiguration: [String: Any], upload: UploadSource? = nil,
                 what: String) async throws -> BigQueryJob {
         let policy = configuration.retryPolicy
@@ -64,14 +65,34 @@ extension BigQueryClient {
             guard let error = (job.resource["status"] as? [String: Any])?["errorResult"] as? [String: Any] else { return job }
             let reason = error["reason"] as? String
             let message = error["message"] as? String ?? "no message"
-            let failure = Self.describe(status: reason.map(Self.status(forReason:)) ?? 400, reason: reason,
-                                        message: message, what: what, configuration: configuration)
+            let failure = Self.jobFailure(job.id, reason: reason, message: message, what: what, attempts: attempt,
+                                          configuration: configuration)
             if failure.code == .transient, attempt < policy.maxAttempts {
                 logger.debug("bigquery job retried", metadata: ["bigquery.job": "\(job.id)", "bigquery.reason": "\(reason ?? "")"])
-                try await Task.sleep(for: policy.delay(afterAttempt: attempt, rateLimited: reason == "rateLimitExceeded"))
+                try await configuration.sleep(policy.delay(afterAttempt: attempt, rateLimited: reason == "rateLimitExceeded"))
                 continue
             }
             throw failure
+        }
+    }
+
+    /// The error of a job whose `status.errorResult` is set: what it was doing, the job id, BigQuery's reason and
+    /// message, and what to do.
+    static func jobFailure(_ job: String, reason: String?, message: String, what: String, attempts: Int,
+                           configuration: BigQueryConfiguration) -> BigQueryError {
+        let described = describe(status: reason.map(status(forReason:)) ?? 400, reason: reason, message: message, what: what,
+                                 configuration: configuration)
+        switch described.code {
+        case .transient:
+            return BigQueryError(.transient, "BigQuery job \(job) failed \(attempts) time(s) while \(what) (\(reason ?? "no reason")): \(message). Try again later.", reason: reason)
+        case .invalid, .notFound:
+            var advice = "See the job with `bq show --format=prettyjson -j \(job)`."
+            if reason == "invalidQuery" {
+                advice = "The statement does not fit the tables in \(configuration.project):\(configuration.dataset); if a table was changed by hand, restore its columns or drop it so the next sync recreates it. " + advice
+            }
+            return BigQueryError(described.code, "BigQuery job \(job) failed while \(what) (\(reason ?? "no reason")): \(message). \(advice)", reason: reason)
+        default:
+            return BigQueryError(described.code, "BigQuery job \(job) failed: \(described.message)", reason: reason)
         }
     }
 
@@ -114,13 +135,36 @@ extension BigQueryClient {
         return try await send(.GET, url, what: what).json
     }
 
+    /// Polls `jobs.get` until the job is DONE: the first poll after `pollInterval`, each next wait doubled up to
+    /// `maxPollInterval`; gives up after `jobTimeout` (counting both the clock and the waits asked for, so an
+    /// injected sleep that returns at once still ends).
     private func waitUntilDone(_ job: BigQueryJob, what: String) async throws -> BigQueryJob {
         var job = job
-        while ((job.resource["status"] as? [String: Any])?["state"] as? String) != "DONE" {
-            try await Task.sleep(for: configuration.pollInterval)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var slept = Duration.zero
+        var interval = configuration.pollInterval
+        var polls = 0
+        while true {
+            let state = (job.resource["status"] as? [String: Any])?["state"] as? String ?? "UNKNOWN"
+            if state == "DONE" { return job }
+            let waited = max(clock.now - start, slept)
+            if waited >= configuration.jobTimeout {
+                throw BigQueryError(.jobTimedOut,
+                    "BigQuery job \(job.id) is still \(state) after \(Self.seconds(waited)) s (\(polls) polls) while \(what); it may still finish. Check it with `bq show -j \(job.id)`, then run again (the next run repeats the work without duplicating rows).")
+            }
+            let pause = min(interval, configuration.jobTimeout - waited)
+            try await configuration.sleep(pause)
+            slept += pause
+            interval = min(interval * 2, configuration.maxPollInterval)
+            polls += 1
             job.resource = try await getJob(job.id, what: what)
         }
-        return job
+    }
+
+    static func seconds(_ duration: Duration) -> String {
+        let (seconds, attoseconds) = duration.components
+        return String(format: "%.1f", Double(seconds) + Double(attoseconds) / 1e18)
     }
 
     private func multipartUpload(_ resource: [String: Any], _ upload: UploadSource, what: String) async throws -> Response {

@@ -65,7 +65,7 @@ struct BigQueryClient: Sendable {
                 let delay = policy.delay(afterAttempt: attempt, rateLimited: error.reason == "rateLimitExceeded")
                 logger.debug("bigquery request retried", metadata: ["bigquery.what": "\(what)", "bigquery.attempt": "\(attempt)",
                                                                     "bigquery.reason": "\(error.reason ?? error.code.rawValue)"])
-                try await Task.sleep(for: delay)
+                try await configuration.sleep(delay)
             case .failure(let error):
                 throw error
             }

@@ -23,9 +23,15 @@ public struct BigQueryConfiguration: Sendable {
     public var retryPolicy: RetryPolicy
     /// How long an orphaned staging table lives before BigQuery drops it.
     public var stagingExpiration: TimeInterval
-    /// The wait between two `jobs.get` polls.
+    /// The wait before the first `jobs.get` poll of a job that is not DONE; it doubles after each poll up to `maxPollInterval`.
     public var pollInterval: Duration
+    /// The longest wait between two `jobs.get` polls.
+    public var maxPollInterval: Duration
+    /// How long a job may stay PENDING/RUNNING before the run gives up on it (BigQuery's own limit is 6 hours).
+    public var jobTimeout: Duration
     public var requestTimeout: Duration
+    /// Every wait (retry backoff, job polling) goes through this; tests inject one that records and returns at once.
+    public var sleep: @Sendable (Duration) async throws -> Void
 
     public static let googleBaseURL = "https://bigquery.googleapis.com"
 
@@ -34,8 +40,10 @@ public struct BigQueryConfiguration: Sendable {
                 resumableThreshold: Int = 5 << 20, uploadChunkSize: Int = 8 << 20,
                 retryPolicy: RetryPolicy = RetryPolicy(maxAttempts: 6, baseDelay: .seconds(1), maxDelay: .seconds(32)),
                 stagingExpiration: TimeInterval = 86_400, pollInterval: Duration = .milliseconds(500),
+                maxPollInterval: Duration = .seconds(10), jobTimeout: Duration = .seconds(6 * 3600),
                 requestTimeout: Duration = .seconds(300),
-                environment: [String: String] = ProcessInfo.processInfo.environment) {
+                environment: [String: String] = ProcessInfo.processInfo.environment,
+                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
         self.project = project
         self.dataset = dataset
         self.location = location
@@ -50,7 +58,10 @@ public struct BigQueryConfiguration: Sendable {
         self.retryPolicy = retryPolicy
         self.stagingExpiration = stagingExpiration
         self.pollInterval = pollInterval
+        self.maxPollInterval = max(maxPollInterval, pollInterval)
+        self.jobTimeout = jobTimeout
         self.requestTimeout = requestTimeout
+        self.sleep = sleep
     }
 
     /// `BIGQUERY_EMULATOR_HOST` is a full URL (`http://127.0.0.1:9050`); a bare `host:port` gets `http://`.

@@ -172,7 +172,13 @@ public actor BigQueryDestination: Destination {
         }
         let fields = (existing["schema"] as? [String: Any])?["fields"] as? [[String: Any]] ?? []
         let names = Set(fields.compactMap { $0["name"] as? String })
-        let missing = schema.fields.filter { !names.contains($0.name) }
+        // BigQuery column names are case-insensitive.
+        var existingTypes: [String: String] = [:]
+        for field in fields {
+            if let name = field["name"] as? String { existingTypes[name.lowercased()] = BigQuerySQL.canonical(field["type"] as? String ?? "") }
+        }
+        try checkColumnTypes(schema, existingTypes: existingTypes)
+        let missing = schema.fields.filter { existingTypes[$0.name.lowercased()] == nil }
         if !missing.isEmpty {
             let added: [[String: Any]] = missing.map { ["name": $0.name, "type": BigQuerySQL.type(of: $0.type), "mode": "NULLABLE",
                                                         "description": $0.description] }
@@ -187,6 +193,25 @@ public actor BigQueryDestination: Destination {
                                                              "bigquery.columns": "\(missing.map(\.name).joined(separator: ","))"])
         }
         preparedTables[schema.name] = names.union(schema.columnNames)
+    }
+
+    /// Fails when an existing column's type differs from the catalog's: loads and MERGEs would fail or coerce
+    /// values, and the tool never changes a column's type by itself.
+    private func checkColumnTypes(_ schema: TableSchema, existingTypes: [String: String]) throws {
+        let mismatches = schema.fields.compactMap { field -> (name: String, actual: String, expected: String)? in
+            let expected = BigQuerySQL.type(of: field.type)
+            guard let actual = existingTypes[field.name.lowercased()], actual != expected else { return nil }
+            return (field.name, actual, expected)
+        }
+        guard let first = mismatches.first else { return }
+        let table = "\(configuration.project):\(configuration.dataset).\(schema.name)"
+        let list = mismatches.map { "\($0.name) is \($0.actual) but tiktok-ads writes \($0.expected)" }.joined(separator: "; ")
+        throw BigQueryError(.schemaMismatch, """
+            Table \(table) has \(mismatches.count == 1 ? "a column" : "columns") of the wrong type: \(list). \
+            tiktok-ads never changes a column's type. Drop the column (ALTER TABLE \(qualified(schema.name)) DROP COLUMN \(first.name); \
+            the next sync adds it back as \(first.expected), and --start-date refills past days), or rename the table to keep its data \
+            and let the next sync create a new one, or leave the field out with --fields.
+            """)
     }
 
     // MARK: Writing

@@ -24,6 +24,8 @@ public enum BigQuerySQL {
         case "INTEGER": "INT64"
         case "FLOAT": "FLOAT64"
         case "BOOLEAN": "BOOL"
+        case "DECIMAL": "NUMERIC"
+        case "BIGDECIMAL": "BIGNUMERIC"
         default: type.uppercased()
         }
     }

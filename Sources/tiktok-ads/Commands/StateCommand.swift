@@ -1,28 +1,47 @@
 import ArgumentParser
 import Destinations
 import Foundation
+import Logging
 import SyncKit
 
-/// `tiktok-ads state show|reset`: the bookmarks of each (advertiser, object).
+/// `tiktok-ads state show|reset`: the bookmarks of each (advertiser, object), in the destination `sync` writes to
+/// (chosen by the same flags and config file: `--destination`, `--bigquery-*`, `--sqlite`, `--config`).
 struct StateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "state",
         abstract: "Show or reset the incremental state.",
         subcommands: [Show.self, Reset.self])
 
+    /// Opens the destination `sync` would write to with these flags; a SQLite file must already exist.
+    static func openDestination(_ options: SyncOptions, logger: Logger, hint: String) throws -> any Destination {
+        let file = try options.loadConfiguration()
+        if options.destinationOptions.kind(file) == .sqlite {
+            let path = options.sqlitePath(file)
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw SyncError(.badInput, "No database at \(path). \(hint)")
+            }
+        }
+        return try options.openDestination(file, logger: logger)
+    }
+
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print each stream's bookmark and last sync, and the last runs.")
 
-        @Option(help: "SQLite database file.")
-        var sqlite = "tiktok-ads.sqlite"
+        @OptionGroup var options: SyncOptions
 
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: sqlite) else {
-                throw SyncError(.badInput, "No database at \(sqlite). Run `tiktok-ads sync` first, or pass --sqlite.")
+            let logger = LoggingSetup.bootstrap(options.output)
+            let destination = try StateCommand.openDestination(options, logger: logger,
+                                                               hint: "Run `tiktok-ads sync` first, or pass --sqlite (or --destination bigquery).")
+            let state: [StreamKey: StreamState]
+            let runs: [RunRecord]
+            do {
+                state = try await destination.loadState()
+                runs = try await destination.recentRuns(limit: 5)
+            } catch {
+                await destination.close()
+                throw error
             }
-            let destination = try SQLiteDestination(path: sqlite)
-            let state = try await destination.loadState()
-            let runs = try await destination.recentRuns(limit: 5)
             await destination.close()
             print("object".padding(toLength: 34, withPad: " ", startingAt: 0) + "advertiser".padding(toLength: 22, withPad: " ", startingAt: 0) + "bookmark    synced at")
             for (key, value) in state.sorted(by: { $0.key < $1.key }) {
@@ -43,8 +62,7 @@ struct StateCommand: AsyncParsableCommand {
     struct Reset: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Forget bookmarks so the next sync starts again from the start date.")
 
-        @Option(help: "SQLite database file.")
-        var sqlite = "tiktok-ads.sqlite"
+        @OptionGroup var options: SyncOptions
 
         @Option(help: "Only this advertiser.")
         var advertiserId: String?
@@ -53,11 +71,16 @@ struct StateCommand: AsyncParsableCommand {
         var object: String?
 
         func run() async throws {
-            guard FileManager.default.fileExists(atPath: sqlite) else {
-                throw SyncError(.badInput, "No database at \(sqlite). Pass --sqlite with the file your syncs write.")
+            let logger = LoggingSetup.bootstrap(options.output)
+            let destination = try StateCommand.openDestination(options, logger: logger,
+                                                               hint: "Pass --sqlite with the file your syncs write (or --destination bigquery).")
+            let count: Int
+            do {
+                count = try await destination.resetState(advertiserID: advertiserId, object: object)
+            } catch {
+                await destination.close()
+                throw error
             }
-            let destination = try SQLiteDestination(path: sqlite)
-            let count = try await destination.resetState(advertiserID: advertiserId, object: object)
             await destination.close()
             print("reset \(count) stream state(s); rows already loaded are kept and will be upserted again.")
         }
