@@ -36,6 +36,12 @@ struct CheckCommand: AsyncParsableCommand {
             await bigquery.close()
             print("destination \(bigquery.displayName): reachable and writable")
         }
+        if options.destinationOptions.kind(file) == .sheets {
+            let sheets = try options.destinationOptions.openSheets(file: file, logger: logger)
+            try await sheets.checkWritable()
+            await sheets.close()
+            print("destination \(sheets.displayName): reachable and writable")
+        }
         let problems = !report.unavailable.isEmpty || report.permissions.contains { $0.results.contains { $0.problem != nil } }
         if problems { throw ExitCode(3) }
     }

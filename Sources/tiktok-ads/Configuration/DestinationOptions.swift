@@ -4,11 +4,11 @@ import Foundation
 import Logging
 import SyncKit
 
-/// Where a sync writes: SQLite (the default) or BigQuery, from flags over the config file's `destination:` section.
+/// Where a sync writes: SQLite (the default), BigQuery or Google Sheets, from flags over the config file's `destination:` section.
 struct DestinationOptions: ParsableArguments {
-    enum Kind: String, ExpressibleByArgument, CaseIterable, Decodable, Sendable { case sqlite, bigquery }
+    enum Kind: String, ExpressibleByArgument, CaseIterable, Decodable, Sendable { case sqlite, bigquery, sheets }
 
-    @Option(help: "Destination: sqlite (default) or bigquery.")
+    @Option(help: "Destination: sqlite (default), bigquery or sheets.")
     var destination: Kind?
 
     @Option(help: "BigQuery project id (default: the service-account key's project, or GOOGLE_CLOUD_PROJECT).")
@@ -20,6 +20,9 @@ struct DestinationOptions: ParsableArguments {
     @Option(help: "BigQuery dataset location, e.g. US, EU, europe-west1 (default: the dataset's own).")
     var bigqueryLocation: String?
 
+    @Option(help: "Google Sheets spreadsheet (its URL or id) for --destination sheets; share it with the service account's email as Editor.")
+    var spreadsheet: String?
+
     @Option(help: "Google credentials file: a service-account key or an authorized_user file (default: GOOGLE_APPLICATION_CREDENTIALS, gcloud's, the metadata server).")
     var googleCredentials: String?
 
@@ -27,6 +30,19 @@ struct DestinationOptions: ParsableArguments {
     struct Entry: Decodable, Sendable {
         var type: Kind?
         var bigquery: BigQueryEntry?
+        var sheets: SheetsEntry?
+    }
+
+    /// `destination.sheets` in the config file.
+    struct SheetsEntry: Decodable, Sendable {
+        var spreadsheet: String?
+        var credentials: String?
+        var apiBaseURL: String?
+        var tokenURL: String?
+
+        enum CodingKeys: String, CodingKey {
+            case spreadsheet, credentials, apiBaseURL = "api_base_url", tokenURL = "token_url"
+        }
     }
 
     /// `destination.bigquery` in the config file.
@@ -68,7 +84,19 @@ struct DestinationOptions: ParsableArguments {
             return try SQLiteDestination(path: sqlitePath)
         case .bigquery:
             return try openBigQuery(file: file, logger: logger)
+        case .sheets:
+            return try openSheets(file: file, logger: logger)
         }
+    }
+
+    func openSheets(file: ToolConfiguration, logger: Logger) throws -> GoogleSheetsDestination {
+        let entry = file.destination?.sheets
+        guard let spreadsheet = spreadsheet ?? entry?.spreadsheet else {
+            throw SyncError(.badInput, "No spreadsheet. Pass --spreadsheet URL_OR_ID (or destination.sheets.spreadsheet in the config file).")
+        }
+        let configuration = try GoogleSheetsConfiguration(spreadsheet: spreadsheet, apiBaseURL: entry?.apiBaseURL)
+        return try GoogleSheetsDestination.open(configuration: configuration, credentialsFile: googleCredentials ?? entry?.credentials,
+                                                tokenURL: entry?.tokenURL, logger: logger)
     }
 
     func openBigQuery(file: ToolConfiguration, logger: Logger) throws -> BigQueryDestination {

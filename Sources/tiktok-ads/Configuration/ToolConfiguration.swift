@@ -23,7 +23,7 @@ struct ToolConfiguration: Decodable, Sendable {
     /// Per-object retention that overrides `retention_days`.
     var retentionDaysByObject: [String: Int]?
     var sqlite: String?
-    /// `destination: {type: sqlite|bigquery, bigquery: {project, dataset, location, credentials}}`.
+    /// `destination: {type: sqlite|bigquery|sheets, bigquery: {project, dataset, location, credentials}}`.
     var destination: DestinationOptions.Entry?
 
     enum CodingKeys: String, CodingKey {

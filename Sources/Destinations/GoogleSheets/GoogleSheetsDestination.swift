@@ -1,0 +1,454 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOHTTP1
+import SyncKit
+
+/// Writes synced rows into a Google Sheets spreadsheet: one tab per table (named as the table) with a frozen header
+/// row of field names, upserted in place by the table's unique key. Rows are staged per table during the run; `finish`
+/// grows the grid, writes them with `values:batchUpdate` requests of about 2 MB, and only then writes the stream
+/// state to the hidden `_tiktok_ads_state` tab (a crash in between repeats work but never duplicates a row, because
+/// the next run reads the key columns again and updates the rows it finds). Values are written `RAW`.
+public actor GoogleSheetsDestination: Destination {
+    struct Tab {
+        var sheetId: Int
+        var title: String
+        var rowCount: Int
+        var columnCount: Int
+    }
+
+    /// One table's pending work in this run.
+    struct Plan {
+        var schema: TableSchema
+        /// Grid row (0-based) of each key already in the sheet or staged in this run.
+        var rowOfKey: [String: Int]
+        /// The first grid row after the data.
+        var nextRow: Int
+        /// Grid row → values in the order of `schema.fields`.
+        var pending: [Int: [Value]] = [:]
+        var checkpoints: [StreamKey: StreamState] = [:]
+    }
+
+    public nonisolated let configuration: GoogleSheetsConfiguration
+    public nonisolated var displayName: String { "sheets:\(configuration.spreadsheetID)" }
+    let client: SheetsClient
+    let logger: Logger
+    var tabs: [String: Tab]?
+    /// Table → field name → sheet column (0-based), from the header row.
+    var headers: [String: [String: Int]] = [:]
+    var plans: [String: Plan] = [:]
+    var bookkeepingReady = false
+    var state: [StreamKey: StreamState]?
+    var stateRowsWritten = 0
+    var runRows: [String: Int]?
+    var nextRunRow = 1
+
+    static let stateTab = "_tiktok_ads_state"
+    static let runsTab = "_tiktok_ads_runs"
+    static let stateColumns = ["advertiser_id", "object", "bookmark", "synced_at"]
+    static let runColumns = ["run_id", "started_at", "ended_at", "status", "rows", "requests", "objects", "skipped_advertisers", "errors"]
+
+    /// - Parameters:
+    ///   - clock: paces requests (`configuration.writeRequestsPerMinute` writes and `readRequestsPerMinute` reads in any minute).
+    ///   - identity: who the requests run as (a service account's email), named in permission errors.
+    public init<C: Clock>(configuration: GoogleSheetsConfiguration, auth: any GoogleAccessTokenProvider, httpClient: HTTPClient = .shared,
+                          logger: Logger, clock: C, identity: String? = nil) where C.Duration == Duration {
+        self.configuration = configuration
+        let writes = RateLimiter(budget: RateBudget(perMinute: configuration.writeRequestsPerMinute), clock: clock)
+        let reads = RateLimiter(budget: RateBudget(perMinute: configuration.readRequestsPerMinute), clock: clock)
+        self.client = SheetsClient(configuration: configuration, httpClient: httpClient, auth: auth, logger: logger,
+                                   paceWrite: { try await writes.acquire() }, paceRead: { try await reads.acquire() },
+                                   counter: RequestCounter(), identity: identity)
+        self.logger = logger
+    }
+
+    public init(configuration: GoogleSheetsConfiguration, auth: any GoogleAccessTokenProvider, httpClient: HTTPClient = .shared,
+                logger: Logger, identity: String? = nil) {
+        self.init(configuration: configuration, auth: auth, httpClient: httpClient, logger: logger, clock: ContinuousClock(), identity: identity)
+    }
+
+    /// Opens the destination with application-default credentials (an explicit file, `GOOGLE_APPLICATION_CREDENTIALS`,
+    /// gcloud's file, the metadata server).
+    public static func open(configuration: GoogleSheetsConfiguration, credentialsFile: String? = nil, tokenURL: String? = nil,
+                            httpClient: HTTPClient = .shared, logger: Logger,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GoogleSheetsDestination {
+        let credentials: GoogleCredentials
+        do {
+            credentials = try GoogleCredentials.resolve(file: credentialsFile, environment: environment)
+        } catch let error as GoogleAuthError {
+            throw SyncError(.badInput, error.message)
+        }
+        var identity: String?
+        if case .serviceAccount(let key) = credentials { identity = key.clientEmail }
+        let auth = GoogleTokenSource(credentials: credentials,
+                                     configuration: .init(scopes: ["https://www.googleapis.com/auth/spreadsheets"], tokenURL: tokenURL,
+                                                          environment: environment),
+                                     httpClient: httpClient, logger: logger)
+        return GoogleSheetsDestination(configuration: configuration, auth: auth, httpClient: httpClient, logger: logger, identity: identity)
+    }
+
+    public func close() async {
+        plans = [:]
+    }
+
+    /// Requests sent so far (every attempt), and how many were retries.
+    public var requestCounts: (reads: Int, writes: Int, retries: Int) {
+        (client.counter.reads, client.counter.writes, client.counter.retries)
+    }
+
+    func destinationError(_ error: any Error, _ doing: String) -> SyncError {
+        if let error = error as? SyncError { return error }
+        if let error = error as? SheetsAPIError {
+            return SyncError(error.status == 401 ? .authentication : .destination, error.message)
+        }
+        if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
+        return SyncError(.destination, "Google Sheets failed while \(doing) in \(displayName).", underlying: "\(error)")
+    }
+
+    // MARK: Requests
+
+    func getJSON<T: Decodable>(_ type: T.Type, _ suffix: String, what: String) async throws -> T {
+        let data = try await client.send(.GET, suffix, what: what)
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw SyncError(.destination, "Google Sheets answered something unexpected while \(what).", underlying: "\(error)")
+        }
+    }
+
+    /// `:batchUpdate` with the given request objects (JSON text each); returns the reply.
+    @discardableResult
+    func batchUpdate(_ requests: [String], what: String) async throws -> SheetsBatchUpdateReply {
+        let data = try await client.send(.POST, ":batchUpdate", body: "{\"requests\":[\(requests.joined(separator: ","))]}", what: what)
+        return (try? JSONDecoder().decode(SheetsBatchUpdateReply.self, from: data)) ?? SheetsBatchUpdateReply(replies: nil)
+    }
+
+    /// `values:batchUpdate` (RAW) of data entries (JSON text each).
+    func valuesBatchUpdate(_ entries: [String], what: String) async throws {
+        guard !entries.isEmpty else { return }
+        let body = "{\"valueInputOption\":\"RAW\",\"includeValuesInResponse\":false,\"data\":[\(entries.joined(separator: ","))]}"
+        _ = try await client.send(.POST, "/values:batchUpdate", body: body, what: what)
+    }
+
+    /// One data entry: `values` (JSON rows) at `range`.
+    static func entry(_ range: String, _ rows: [String]) -> String {
+        "{\"range\":\(JSONText.quoted(range)),\"majorDimension\":\"ROWS\",\"values\":[\(rows.joined(separator: ","))]}"
+    }
+
+    static func textRow(_ cells: [String]) -> String { "[" + cells.map(JSONText.quoted).joined(separator: ",") + "]" }
+
+    /// Reads several ranges at once (UNFORMATTED_VALUE, ROWS).
+    func batchGet(_ ranges: [String], what: String) async throws -> [[[SheetsCell]]] {
+        guard !ranges.isEmpty else { return [] }
+        let query = ranges.map { "ranges=\(SheetsClient.encode($0))" }.joined(separator: "&")
+        let reply = try await getJSON(SheetsBatchGet.self, "/values:batchGet?\(query)&majorDimension=ROWS&valueRenderOption=UNFORMATTED_VALUE&dateTimeRenderOption=FORMATTED_STRING", what: what)
+        let results = (reply.valueRanges ?? []).map { $0.values ?? [] }
+        return results + Array(repeating: [], count: max(0, ranges.count - results.count))
+    }
+
+    // MARK: Tabs
+
+    func loadTabs() async throws -> [String: Tab] {
+        if let tabs { return tabs }
+        let fields = SheetsClient.encode("sheets.properties(sheetId,title,index,hidden,gridProperties(rowCount,columnCount,frozenRowCount))")
+        let sheet = try await getJSON(SheetsSpreadsheet.self, "?fields=\(fields)", what: "reading the spreadsheet")
+        var result: [String: Tab] = [:]
+        for s in sheet.sheets ?? [] {
+            let p = s.properties
+            result[p.title] = Tab(sheetId: p.sheetId, title: p.title, rowCount: p.gridProperties?.rowCount ?? 0,
+                                  columnCount: p.gridProperties?.columnCount ?? 0)
+        }
+        tabs = result
+        return result
+    }
+
+    var totalCells: Int { (tabs ?? [:]).values.reduce(0) { $0 + $1.rowCount * $1.columnCount } }
+
+    /// Creates the missing tabs (one `:batchUpdate`), each with a frozen header row, and writes their headers.
+    func createTabs(_ wanted: [(title: String, columns: [String], hidden: Bool)]) async throws {
+        var known = try await loadTabs()
+        let missing = wanted.filter { known[$0.title] == nil }
+        guard !missing.isEmpty else { return }
+        let added = missing.reduce(0) { $0 + 2 * max(1, $1.columns.count) }
+        try checkCells(adding: added, what: "creating tabs \(missing.map(\.title).joined(separator: ", "))")
+        let requests = missing.map { tab in
+            "{\"addSheet\":{\"properties\":{\"title\":\(JSONText.quoted(tab.title)),\"hidden\":\(tab.hidden),\"gridProperties\":{\"rowCount\":2,\"columnCount\":\(max(1, tab.columns.count)),\"frozenRowCount\":1}}}}"
+        }
+        let reply = try await batchUpdate(requests, what: "creating tabs")
+        for (i, tab) in missing.enumerated() {
+            guard let replies = reply.replies, i < replies.count, let p = replies[i].addSheet?.properties else {
+                tabs = nil
+                known = try await loadTabs()
+                break
+            }
+            known[tab.title] = Tab(sheetId: p.sheetId, title: p.title, rowCount: p.gridProperties?.rowCount ?? 2,
+                                   columnCount: p.gridProperties?.columnCount ?? max(1, tab.columns.count))
+        }
+        tabs = known
+        try await valuesBatchUpdate(missing.map { tab in
+            Self.entry(SheetsA1.range(tab.title, rows: 0..<1, columns: 0..<max(1, tab.columns.count)), [Self.textRow(tab.columns)])
+        }, what: "writing header rows")
+        for tab in missing { headers[tab.title] = Dictionary(uniqueKeysWithValues: tab.columns.enumerated().map { ($1, $0) }) }
+        logger.info("sheets tabs created", metadata: ["sheets.tabs": "\(missing.map(\.title).joined(separator: ","))"])
+    }
+
+    /// Fails, before anything is written, when adding `cells` grid cells would pass the spreadsheet's cell limit.
+    func checkCells(adding cells: Int, what: String) throws {
+        let projected = totalCells + cells
+        guard cells > 0, projected > configuration.maxCells else { return }
+        throw SyncError(.destination, """
+            Google Sheets holds at most \(configuration.maxCells.formatted()) cells per spreadsheet; \(what) would make \
+            spreadsheet \(configuration.spreadsheetID) hold \(projected.formatted()) cells (it has \(totalCells.formatted()) now), \
+            so nothing was written. Keep fewer rows with a retention window (--retention-days, e.g. 90), select fewer fields \
+            (--fields), delete tabs you no longer need, or sync this data to BigQuery instead (--destination bigquery).
+            """)
+    }
+
+    // MARK: Schema
+
+    public func prepare(_ schemas: [TableSchema]) async throws {
+        do {
+            try await ensureBookkeeping()
+            try await createTabs(schemas.map { ($0.name, $0.columnNames, false) })
+            let unread = schemas.filter { headers[$0.name] == nil }
+            let rows = try await batchGet(unread.map { "\(SheetsA1.quote($0.name))!1:1" }, what: "reading header rows")
+            for (schema, cells) in zip(unread, rows) {
+                var map: [String: Int] = [:]
+                for (i, cell) in (cells.first ?? []).enumerated() where map[cell.text] == nil && !cell.text.isEmpty { map[cell.text] = i }
+                headers[schema.name] = map
+                headerWidth[schema.name] = cells.first?.count ?? 0
+            }
+            try await addMissingColumns(schemas)
+        } catch {
+            throw destinationError(error, "preparing tabs")
+        }
+    }
+
+    /// Header width (used columns in row 1, user columns included) per table read this run.
+    var headerWidth: [String: Int] = [:]
+
+    /// Appends a header cell, after every used column, for each selected field the tab lacks.
+    func addMissingColumns(_ schemas: [TableSchema]) async throws {
+        var grow: [String] = []
+        var entries: [String] = []
+        var added = 0
+        var growth: [(String, Int)] = []
+        for schema in schemas {
+            guard var map = headers[schema.name], let tab = tabs?[schema.name] else { continue }
+            let missing = schema.columnNames.filter { map[$0] == nil }
+            guard !missing.isEmpty else { continue }
+            let start = max(headerWidth[schema.name] ?? 0, (map.values.max() ?? -1) + 1)
+            for (i, name) in missing.enumerated() { map[name] = start + i }
+            headers[schema.name] = map
+            headerWidth[schema.name] = start + missing.count
+            let needed = start + missing.count - tab.columnCount
+            if needed > 0 {
+                grow.append("{\"appendDimension\":{\"sheetId\":\(tab.sheetId),\"dimension\":\"COLUMNS\",\"length\":\(needed)}}")
+                added += needed * tab.rowCount
+                growth.append((schema.name, needed))
+            }
+            entries.append(Self.entry(SheetsA1.range(schema.name, rows: 0..<1, columns: start..<start + missing.count), [Self.textRow(missing)]))
+        }
+        guard !entries.isEmpty else { return }
+        try checkCells(adding: added, what: "adding columns")
+        if !grow.isEmpty {
+            try await batchUpdate(grow, what: "adding columns")
+            for (name, n) in growth { tabs?[name]?.columnCount += n }
+        }
+        try await valuesBatchUpdate(entries, what: "writing new header cells")
+    }
+
+    // MARK: Writing
+
+    static func keyText(_ row: [Value], _ indexes: [Int]) -> String {
+        indexes.map { SheetsA1.matchText(row[$0]) }.joined(separator: "\u{1F}")
+    }
+
+    /// The plan of `schema`'s table: reads its key columns (once per run) the first time.
+    func plan(for schema: TableSchema) async throws -> Plan {
+        if let plan = plans[schema.name] { return plan }
+        if headers[schema.name] == nil || schema.columnNames.contains(where: { headers[schema.name]?[$0] == nil }) {
+            try await prepare([schema])
+        }
+        guard let map = headers[schema.name] else { throw SyncError(.destination, "Tab \(schema.name) has no header row.") }
+        let keys = schema.key.isEmpty ? schema.columnNames : schema.key
+        let columns = keys.compactMap { map[$0] }
+        let read = try await batchGet(columns.map { SheetsA1.wholeColumn(schema.name, $0) }, what: "reading the key columns of \(schema.name)")
+        let height = read.map(\.count).max() ?? 1
+        var rowOfKey: [String: Int] = [:]
+        var lastRow = 0
+        for row in 1..<max(1, height) {
+            let parts = read.map { column in row < column.count ? (column[row].first?.text ?? "") : "" }
+            guard parts.contains(where: { !$0.isEmpty }) else { continue }
+            lastRow = row
+            rowOfKey[parts.joined(separator: "\u{1F}")] = row
+        }
+        let plan = Plan(schema: schema, rowOfKey: rowOfKey, nextRow: lastRow + 1)
+        plans[schema.name] = plan
+        return plan
+    }
+
+    public func write(_ batch: RowBatch, checkpoint: StreamCheckpoint?) async throws {
+        let schema = batch.schema
+        do {
+            var plan = try await plan(for: schema)
+            let keys = (schema.key.isEmpty ? schema.columnNames : schema.key).compactMap { schema.index(of: $0) }
+            for row in batch.rows {
+                let key = Self.keyText(row, keys)
+                let index: Int
+                if let existing = plan.rowOfKey[key] {
+                    index = existing
+                } else {
+                    index = plan.nextRow
+                    plan.nextRow += 1
+                    plan.rowOfKey[key] = index
+                }
+                plan.pending[index] = row
+            }
+            if let checkpoint { plan.checkpoints[checkpoint.key] = checkpoint.state }
+            plans[schema.name] = plan
+            try checkCells(adding: pendingGrowth(), what: "adding the rows of this run")
+        } catch {
+            throw destinationError(error, "staging rows of \(schema.name)")
+        }
+    }
+
+    /// Grid cells the staged rows of every table would add.
+    func pendingGrowth() -> Int {
+        plans.values.reduce(0) { total, plan in
+            guard let tab = tabs?[plan.schema.name], plan.nextRow > tab.rowCount else { return total }
+            return total + (plan.nextRow - tab.rowCount) * tab.columnCount
+        }
+    }
+
+    public func finish(_ schema: TableSchema) async throws {
+        guard let plan = plans.removeValue(forKey: schema.name) else { return }
+        do {
+            if !plan.pending.isEmpty { try await writeRows(plan) }
+            try await writeState(plan.checkpoints)
+        } catch {
+            throw destinationError(error, "writing \(schema.name)")
+        }
+    }
+
+    /// Grows the grid if needed, then writes the staged rows in `values:batchUpdate` requests of about `maxRequestBytes`.
+    func writeRows(_ plan: Plan) async throws {
+        let schema = plan.schema
+        guard let map = headers[schema.name], var tab = tabs?[schema.name] else { return }
+        if plan.nextRow > tab.rowCount {
+            let length = plan.nextRow - tab.rowCount
+            try checkCells(adding: length * tab.columnCount, what: "adding \(length) rows to \(schema.name)")
+            try await batchUpdate(["{\"appendDimension\":{\"sheetId\":\(tab.sheetId),\"dimension\":\"ROWS\",\"length\":\(length)}}"],
+                                  what: "growing \(schema.name)")
+            tab.rowCount += length
+            tabs?[schema.name] = tab
+        }
+        // Contiguous runs of sheet columns, so columns the user put between ours are never written.
+        let placed = schema.fields.indices.compactMap { i in map[schema.fields[i].name].map { (field: i, column: $0) } }.sorted { $0.column < $1.column }
+        var segments: [[(field: Int, column: Int)]] = []
+        for item in placed {
+            if let last = segments.last?.last, last.column + 1 == item.column { segments[segments.count - 1].append(item) } else { segments.append([item]) }
+        }
+        let rows = plan.pending.keys.sorted()
+        let requests = Self.chunkedEntries(plan: plan, rows: rows, segments: segments, limit: configuration.maxRequestBytes,
+                                           maxCharacters: configuration.maxCellCharacters)
+        for entries in requests {
+            try await valuesBatchUpdate(entries, what: "writing rows of \(schema.name)")
+        }
+        logger.debug("sheets rows written", metadata: ["sheets.tab": "\(schema.name)", "sheets.rows": "\(rows.count)",
+                                                       "sheets.requests": "\(requests.count)"])
+    }
+
+    /// The data entries of the staged rows, grouped into requests of at most about `limit` bytes: consecutive rows
+    /// form one range per contiguous run of columns.
+    static func chunkedEntries(plan: Plan, rows: [Int], segments: [[(field: Int, column: Int)]], limit: Int,
+                               maxCharacters: Int) -> [[String]] {
+        let schema = plan.schema
+        var requests: [[String]] = []
+        var entries: [String] = []
+        var bytes = 200
+        var runStart = -1
+        var runRows: [String] = []
+        var runBytes = 0
+        func flush() {
+            guard !entries.isEmpty else { return }
+            requests.append(entries)
+            entries = []
+            bytes = 200
+        }
+        for segment in segments {
+            guard let first = segment.first, let last = segment.last else { continue }
+            let columns = first.column..<last.column + 1
+            func closeRun() {
+                guard !runRows.isEmpty else { return }
+                let entry = entry(SheetsA1.range(schema.name, rows: runStart..<runStart + runRows.count, columns: columns), runRows)
+                if bytes + entry.utf8.count > limit { flush() }
+                entries.append(entry)
+                bytes += entry.utf8.count + 1
+                runRows = []
+                runBytes = 0
+            }
+            for row in rows {
+                guard let values = plan.pending[row] else { continue }
+                var text = "["
+                for (n, item) in segment.enumerated() {
+                    if n > 0 { text += "," }
+                    SheetsA1.appendJSON(values[item.field], maxCharacters: maxCharacters, to: &text)
+                }
+                text += "]"
+                if !runRows.isEmpty, runStart + runRows.count != row || bytes + runBytes + text.utf8.count + 300 > limit {
+                    closeRun()
+                }
+                if runRows.isEmpty { runStart = row }
+                runRows.append(text)
+                runBytes += text.utf8.count + 1
+            }
+            closeRun()
+        }
+        flush()
+        return requests
+    }
+
+    // MARK: Cleanup
+
+    public func deleteRows(of schema: TableSchema, before cutoff: LocalDate) async throws -> Int {
+        guard let timeField = schema.timeField else { return 0 }
+        do {
+            guard let tab = try await loadTabs()[schema.name] else { return 0 }
+            let header = try await batchGet(["\(SheetsA1.quote(schema.name))!1:1"], what: "reading the header of \(schema.name)").first?.first ?? []
+            guard let column = header.firstIndex(where: { $0.text == timeField }) else { return 0 }
+            let cells = try await batchGet([SheetsA1.wholeColumn(schema.name, column)], what: "reading \(timeField) of \(schema.name)").first ?? []
+            var old: [Int] = []
+            for row in 1..<max(1, cells.count) {
+                if let text = cells[row].first?.text, let date = LocalDate(text), date < cutoff { old.append(row) }
+            }
+            guard !old.isEmpty else { return 0 }
+            var spans: [Range<Int>] = []
+            for row in old {
+                if let last = spans.last, last.upperBound == row { spans[spans.count - 1] = last.lowerBound..<row + 1 } else { spans.append(row..<row + 1) }
+            }
+            let requests = spans.reversed().map {
+                "{\"deleteDimension\":{\"range\":{\"sheetId\":\(tab.sheetId),\"dimension\":\"ROWS\",\"startIndex\":\($0.lowerBound),\"endIndex\":\($0.upperBound)}}}"
+            }
+            try await batchUpdate(requests, what: "deleting rows of \(schema.name) before \(cutoff)")
+            tabs?[schema.name]?.rowCount -= old.count
+            plans[schema.name] = nil
+            return old.count
+        } catch {
+            throw destinationError(error, "deleting old rows of \(schema.name)")
+        }
+    }
+
+    // MARK: Check
+
+    /// Checks that the spreadsheet is reachable and writable: creates the hidden tabs if needed and rewrites the state header.
+    public func checkWritable() async throws {
+        do {
+            try await ensureBookkeeping()
+            try await valuesBatchUpdate([Self.entry(SheetsA1.range(Self.stateTab, rows: 0..<1, columns: 0..<Self.stateColumns.count),
+                                                    [Self.textRow(Self.stateColumns)])], what: "writing a test value")
+        } catch {
+            throw destinationError(error, "checking the spreadsheet")
+        }
+    }
+}
