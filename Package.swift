@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "tiktok-ads",
             dependencies: [
-                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator",
+                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(
             name: "GoogleSheetsTests",
             dependencies: [
-                "SyncKit", "Destinations", "TestSupport",
+                "SyncKit", "Destinations", "TestSupport", "TikTokAds", "TikTokSimulator",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strictSettings

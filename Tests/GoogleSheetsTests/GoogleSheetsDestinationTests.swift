@@ -4,6 +4,8 @@ import Logging
 import SyncKit
 import Testing
 import TestSupport
+import TikTokAds
+import TikTokSimulator
 
 /// The Google Sheets destination against the Sheets fake (issue 5).
 @Suite struct GoogleSheetsDestinationTests {
@@ -264,4 +266,50 @@ import TestSupport
 
 struct StaticToken: GoogleAccessTokenProvider {
     func accessToken() async throws -> String? { "test-token" }
+}
+
+/// Real syncs from the TikTok simulator into the Sheets fake.
+@Suite struct GoogleSheetsSyncTests {
+    @Test func aSyncLandsEveryObjectAndARerunLeavesTheSpreadsheetUnchanged() async throws {
+        var draft = SimulatorOptions()
+        draft.seed = 11
+        draft.advertisers = 2
+        draft.now = Date(timeIntervalSince1970: 1_773_576_000)
+        let simulatorOptions = draft
+        let simulator = TikTokSimulator(options: simulatorOptions)
+        let objects = try Catalog.resolve(["advertiser", "campaigns", "ads", "ad_insights"]).map { ObjectSelection(object: $0) }
+        let settings = SyncSettings(objects: objects, startDate: LocalDate(year: 2026, month: 3, day: 5)!)  // a valid date
+        let (first, second, campaigns, world) = try await GoogleSheetsDestinationTests.withFake { fake, sheetsURL in
+            try await simulator.withRunningServer { url in
+                let api = TikTokAPIConfiguration(baseURL: url, accessToken: simulatorOptions.accessToken,
+                                                 appID: simulatorOptions.appId, appSecret: simulatorOptions.secret)
+                func run() async throws -> RunRecord {
+                    let destination = try GoogleSheetsDestinationTests.destination(sheetsURL)
+                    let job = SyncJob(api: api, settings: settings, destination: destination, logger: GoogleSheetsDestinationTests.quiet,
+                                      now: { simulatorOptions.now! })  // set above
+                    let record = try await job.run()
+                    await destination.close()
+                    return record
+                }
+                let status = try await run().status
+                #expect(status == .succeeded)
+                let first = ["tiktok_ads_advertiser", "tiktok_ads_campaigns", "tiktok_ads_ads", "tiktok_ads_ad_insights"]
+                    .map { fake.values(of: $0, in: GoogleSheetsDestinationTests.spreadsheet) }
+                let rerunStatus = try await run().status
+                #expect(rerunStatus == .succeeded)
+                let second = ["tiktok_ads_advertiser", "tiktok_ads_campaigns", "tiktok_ads_ads", "tiktok_ads_ad_insights"]
+                    .map { fake.values(of: $0, in: GoogleSheetsDestinationTests.spreadsheet) }
+                let campaigns = fake.values(of: "tiktok_ads_campaigns", in: GoogleSheetsDestinationTests.spreadsheet)
+                let world = Set(simulator.world.grantedAdvertiserIDs.flatMap { simulator.world.campaignIDs(advertiserID: $0) })
+                // Every advertiser's rows are there (concurrent streams of one table must not overwrite each other).
+                #expect(first[0].count == 1 + simulator.world.grantedAdvertiserIDs.count)
+                return (first.map { "\($0)" }, second.map { "\($0)" }, "\(campaigns)", world)
+            }
+        }
+        #expect(first == second, "a re-run changed the spreadsheet: \(zip(first, second).first { $0 != $1 }.map { "\($0.0.prefix(300)) ... vs ... \($0.1.prefix(300))" } ?? "")")
+        #expect(first.joined().count > 1000)
+        // Every campaign id in the sheet is one of the simulator's 19-digit ids, exactly.
+        for id in world where campaigns.contains(id) { #expect(id.count == 19) }
+        #expect(world.contains { campaigns.contains($0) })
+    }
 }

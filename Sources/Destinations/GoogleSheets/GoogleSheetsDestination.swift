@@ -283,6 +283,8 @@ public actor GoogleSheetsDestination: Destination {
             lastRow = row
             rowOfKey[parts.joined(separator: "\u{1F}")] = row
         }
+        // Another stream of the same table may have made the plan while this one awaited the read: keep the first.
+        if let existing = plans[schema.name] { return existing }
         let plan = Plan(schema: schema, rowOfKey: rowOfKey, nextRow: lastRow + 1)
         plans[schema.name] = plan
         return plan
@@ -291,7 +293,10 @@ public actor GoogleSheetsDestination: Destination {
     public func write(_ batch: RowBatch, checkpoint: StreamCheckpoint?) async throws {
         let schema = batch.schema
         do {
-            var plan = try await plan(for: schema)
+            _ = try await plan(for: schema)
+            // Read the plan again after the await and update it without suspending, so concurrent streams of one
+            // table never overwrite each other's staged rows (actor reentrancy).
+            guard var plan = plans[schema.name] else { throw SyncError(.destination, "The plan of \(schema.name) disappeared.") }
             let keys = (schema.key.isEmpty ? schema.columnNames : schema.key).compactMap { schema.index(of: $0) }
             for row in batch.rows {
                 let key = Self.keyText(row, keys)

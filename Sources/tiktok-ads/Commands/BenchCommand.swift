@@ -5,6 +5,7 @@ import Logging
 import SyncKit
 import TikTokAds
 import TikTokSimulator
+import TestSupport
 
 /// `tiktok-ads bench`: documented workloads against the in-process simulator, with printed figures.
 struct BenchCommand: AsyncParsableCommand {
@@ -18,11 +19,13 @@ struct BenchCommand: AsyncParsableCommand {
               simulator  raw simulator serving speed: report rows/s fetched over HTTP, nothing decoded or stored
               bigquery   the sync workload into a BigQuery emulator (BIGQUERY_EMULATOR_HOST, see scripts/bqemulator.sh):
                          rows/s loaded, and jobs per run by kind
+              sheets     the sync workload into the in-process Google Sheets API fake, twice (the re-run upserts in
+                         place): rows/s and Sheets requests per run
             """)
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case sync, budget, simulator, bigquery }
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case sync, budget, simulator, bigquery, sheets }
 
-    @Option(help: "sync, budget, simulator or bigquery.")
+    @Option(help: "sync, budget, simulator, bigquery or sheets.")
     var workload: Workload = .sync
 
     @Option(help: "Simulated advertisers.")
@@ -76,6 +79,8 @@ struct BenchCommand: AsyncParsableCommand {
             try await simulator.withRunningServer { url in try await benchSimulator(url: url, simulator: simulator, options: frozen) }
         case .bigquery:
             try await simulator.withRunningServer { url in try await benchBigQuery(url: url, options: frozen, logger: quiet) }
+        case .sheets:
+            try await simulator.withRunningServer { url in try await benchSheets(url: url, options: frozen, logger: quiet) }
         case .sync, .budget:
             let budget = workload == .budget ? (qps ?? 20) : qps
             try await simulator.withRunningServer { url in
@@ -178,6 +183,43 @@ struct BenchCommand: AsyncParsableCommand {
             """)
     }
 
+    /// The sync workload into the in-process Google Sheets API fake (Google's default quotas: 60 writes and reads a minute).
+    func benchSheets(url: URL, options: SimulatorOptions, logger: Logger) async throws {
+        let spreadsheet = "1BenchSheet0123456789abcdefghijklmnopqrstuv"
+        let fake = GoogleSheetsFake(options: GoogleSheetsFakeOptions(), logger: logger)
+        fake.createSpreadsheet(id: spreadsheet, title: "Bench", tabs: ["Sheet1"])
+        try await fake.withRunningServer { sheetsURL in
+            let destination = GoogleSheetsDestination(
+                configuration: try GoogleSheetsConfiguration(spreadsheet: spreadsheet, apiBaseURL: sheetsURL.absoluteString),
+                auth: BenchToken(), logger: logger)
+            let now = try require(options.now)
+            let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
+            let backfill = DateWindow(start: today.adding(days: -days), end: today.adding(days: -1))
+            let object = try require(Catalog.object(named: "ad_insights"))
+            let settings = SyncSettings(objects: [ObjectSelection(object: object)], startDate: backfill.start, backfill: backfill)
+            let api = TikTokAPIConfiguration(baseURL: url, accessToken: options.accessToken, appID: options.appId, appSecret: options.secret)
+            let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency, logger: logger, now: { now })
+            let clock = ContinuousClock()
+            let started = clock.now
+            let record = try await job.run()
+            let seconds = started.duration(to: clock.now).seconds
+            let rerunStarted = clock.now
+            let rerun = try await job.run()
+            let rerunSeconds = rerunStarted.duration(to: clock.now).seconds
+            let counts = await destination.requestCounts
+            await destination.close()
+            let rows = record.objects["ad_insights"]?.rows ?? 0
+            print("""
+                workload:        sheets: \(advertisers) advertisers x \(campaigns * adGroups * ads) ads x \(days) days, ad-level daily backfill into the Sheets API fake
+                status:          \(record.status.rawValue), re-run \(rerun.status.rawValue)
+                rows:            \(rows) (\(fake.totalCells(in: spreadsheet)) cells in the spreadsheet)
+                wall time:       \(String(format: "%.2f", seconds)) s first run, \(String(format: "%.2f", rerunSeconds)) s re-run (upsert in place)
+                rows/second:     \(String(format: "%.0f", Double(rows) / seconds))
+                Sheets requests: \(fake.writeRequestCount) writes, \(fake.readRequestCount) reads over both runs (client: \(counts.writes) writes, \(counts.reads) reads, \(counts.retries) retries)
+                """)
+        }
+    }
+
     func benchSimulator(url: URL, simulator: TikTokSimulator, options: SimulatorOptions) async throws {
         let advertiserIDs = Array(simulator.world.grantedAdvertiserIDs.prefix(sampleAdvertisers ?? advertisers))
         let now = try require(options.now)
@@ -263,6 +305,11 @@ enum ByteSearch {
         }
         return nil
     }
+}
+
+/// A fixed bearer token for the Sheets fake, which accepts any.
+struct BenchToken: GoogleAccessTokenProvider {
+    func accessToken() async throws -> String? { "bench-token" }
 }
 
 /// The process's memory, from /proc (Linux).
