@@ -95,20 +95,12 @@ struct BenchCommand: AsyncParsableCommand {
             if sqlite == nil { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         }
         let destination = try SQLiteDestination(path: path)
-        let now = try require(options.now)
-        let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
-        let backfill = DateWindow(start: today.adding(days: -days), end: today.adding(days: -1))
-        let object = try require(Catalog.object(named: "ad_insights"))
-        let settings = SyncSettings(objects: [ObjectSelection(object: object)], startDate: backfill.start, backfill: backfill)
-        let api = TikTokAPIConfiguration(baseURL: url, accessToken: options.accessToken, appID: options.appId, appSecret: options.secret)
-        let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
-                          rateBudget: RateBudget(perSecond: budget), logger: logger, now: { now })
+        let (job, backfill) = try backfillJob(url: url, options: options, destination: destination, budget: budget, logger: logger)
         let rssBefore = MemoryUsage.peakResidentBytes()
         let clock = ContinuousClock()
         let started = clock.now
         let record = try await job.run()
-        let elapsed = started.duration(to: clock.now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = started.duration(to: clock.now).seconds
 
         // The fewest requests the API allows: per advertiser and 30-day window, ceil(rows / 1000) pages, at least one.
         var lowerBound = 0
@@ -156,18 +148,11 @@ struct BenchCommand: AsyncParsableCommand {
             configuration: BigQueryConfiguration(project: "bench-proj", dataset: dataset, location: "US", createDatasetIfMissing: true,
                                                  pollInterval: .milliseconds(20)),
             auth: NoGoogleAuthentication(), logger: logger)
-        let now = try require(options.now)
-        let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
-        let backfill = DateWindow(start: today.adding(days: -days), end: today.adding(days: -1))
-        let object = try require(Catalog.object(named: "ad_insights"))
-        let settings = SyncSettings(objects: [ObjectSelection(object: object)], startDate: backfill.start, backfill: backfill)
-        let api = TikTokAPIConfiguration(baseURL: url, accessToken: options.accessToken, appID: options.appId, appSecret: options.secret)
-        let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency, logger: logger, now: { now })
+        let (job, _) = try backfillJob(url: url, options: options, destination: destination, logger: logger)
         let clock = ContinuousClock()
         let started = clock.now
         let record = try await job.run()
-        let elapsed = started.duration(to: clock.now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = started.duration(to: clock.now).seconds
         let counts = await destination.jobCounts
         let loaded = try await destination.select("SELECT COUNT(*) FROM `bench-proj.\(dataset).tiktok_ads_ad_insights`").first?.first ?? nil
         await destination.close()
@@ -183,6 +168,20 @@ struct BenchCommand: AsyncParsableCommand {
             """)
     }
 
+    /// The documented workload: an ad-level daily backfill of the last `days` days, as of the simulator's fixed now.
+    func backfillJob(url: URL, options: SimulatorOptions, destination: any Destination, budget: Int? = nil,
+                     logger: Logger) throws -> (SyncJob, DateWindow) {
+        let now = try require(options.now)
+        let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
+        let backfill = DateWindow(start: today.adding(days: -days), end: today.adding(days: -1))
+        let object = try require(Catalog.object(named: "ad_insights"))
+        let settings = SyncSettings(objects: [ObjectSelection(object: object)], startDate: backfill.start, backfill: backfill)
+        let api = TikTokAPIConfiguration(baseURL: url, accessToken: options.accessToken, appID: options.appId, appSecret: options.secret)
+        let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
+                          rateBudget: RateBudget(perSecond: budget), logger: logger, now: { now })
+        return (job, backfill)
+    }
+
     /// The sync workload into the in-process Google Sheets API fake (Google's default quotas: 60 writes and reads a minute).
     func benchSheets(url: URL, options: SimulatorOptions, logger: Logger) async throws {
         let spreadsheet = "1BenchSheet0123456789abcdefghijklmnopqrstuv"
@@ -192,13 +191,7 @@ struct BenchCommand: AsyncParsableCommand {
             let destination = GoogleSheetsDestination(
                 configuration: try GoogleSheetsConfiguration(spreadsheet: spreadsheet, apiBaseURL: sheetsURL.absoluteString),
                 auth: BenchToken(), logger: logger)
-            let now = try require(options.now)
-            let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
-            let backfill = DateWindow(start: today.adding(days: -days), end: today.adding(days: -1))
-            let object = try require(Catalog.object(named: "ad_insights"))
-            let settings = SyncSettings(objects: [ObjectSelection(object: object)], startDate: backfill.start, backfill: backfill)
-            let api = TikTokAPIConfiguration(baseURL: url, accessToken: options.accessToken, appID: options.appId, appSecret: options.secret)
-            let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency, logger: logger, now: { now })
+            let (job, _) = try backfillJob(url: url, options: options, destination: destination, logger: logger)
             let clock = ContinuousClock()
             let started = clock.now
             let record = try await job.run()
