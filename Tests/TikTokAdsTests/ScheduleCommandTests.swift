@@ -119,6 +119,36 @@ struct ScheduleCommandTests {
         #expect(SyncHarness.differences(try await SyncHarness.dump(database), try await SyncHarness.dump(reference)).isEmpty)
     }
 
+    @Test func theScheduleCanComeFromTheConfigFile() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(UUID().uuidString)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let config = directory.appendingPathComponent("tiktok-ads.yml").path
+        let database = directory.appendingPathComponent("db.sqlite").path
+        let (exit, metrics) = try await simulator.withRunningServer { url in
+            try """
+                api_base_url: \(url.absoluteString)
+                advertiser_ids: [\(simulator.world.grantedAdvertiserIDs.map { "\"\($0)\"" }.joined(separator: ", "))]
+                objects: [campaigns]
+                sqlite: \(database)
+                schedule: {hourly: 30, timezone: Europe/Berlin, metrics_port: 0}
+                """.write(toFile: config, atomically: true, encoding: .utf8)
+            let out = Pipe()
+            let child = try ToolBinary.start(["schedule", "--config", config, "--quiet"], environment: ["TIKTOK_ACCESS_TOKEN": "sim-access-token"],
+                                             output: out.fileHandleForWriting)
+            try out.fileHandleForWriting.close()
+            let banner = await ToolBinary.readUntil(out.fileHandleForReading) { $0.contains("/health\n") }
+            let base = try #require(banner.firstMatch(of: /metrics on (http:\/\/127\.0\.0\.1:\d+)\/metrics/)).1
+            let metrics = try await waitForMetric(String(base), containing: "tiktok_ads_runs_total{status=\"succeeded\"} 1")
+            kill(child.pid, SIGTERM)
+            return (await child.exit.value, metrics)
+        }
+        #expect(exit == 0)
+        #expect(metrics.contains("tiktok_ads_rows_total{object=\"campaigns\"}"))
+        try "schedule: {cron: \"* * *\"}\n".write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(try await ToolBinary.run(["schedule", "--config", config], environment: ["TIKTOK_ACCESS_TOKEN": "x"]) == 2)
+    }
+
     @Test(arguments: [
         ["schedule"],
         ["schedule", "--hourly", "61"],

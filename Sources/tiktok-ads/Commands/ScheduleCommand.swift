@@ -29,25 +29,47 @@ struct ScheduleCommand: AsyncParsableCommand {
     @Option(help: "Run on a five-field cron expression (in --timezone), e.g. '0 */6 * * *'.")
     var cron: String?
 
-    @Option(help: "Timezone of --daily and --cron, e.g. Europe/Berlin.")
-    var timezone = "UTC"
+    @Option(help: "Timezone of --daily and --cron, e.g. Europe/Berlin (default UTC).")
+    var timezone: String?
 
     @Option(help: "Add a random delay of up to this many seconds to each tick.")
-    var jitterSeconds = 0
+    var jitterSeconds: Int?
 
     @Option(help: "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics and a health check at /health (0 picks a port).")
     var metricsPort: Int?
 
-    func validate() throws {
-        guard [daily != nil, hourly != nil, cron != nil].filter({ $0 }).count == 1 else {
-            throw ValidationError("Give exactly one of --daily HH:MM, --hourly MINUTE or --cron EXPRESSION.")
-        }
-        _ = try makeSchedule()
-        guard jitterSeconds >= 0 else { throw ValidationError("--jitter-seconds must not be negative.") }
-        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535.") }
+    /// The schedule settings: flags over the config file's `schedule:` section.
+    struct Settings {
+        var daily: String?
+        var hourly: Int?
+        var cron: String?
+        var timezone: String
+        var jitterSeconds: Int
+        var metricsPort: Int?
     }
 
-    func makeSchedule() throws -> Schedule {
+    func settings(_ file: ToolConfiguration) -> Settings {
+        let entry = file.schedule
+        // A schedule given by flags replaces the file's whole schedule (no mixing of daily and cron).
+        let flagged = daily != nil || hourly != nil || cron != nil
+        return Settings(daily: flagged ? daily : entry?.daily, hourly: flagged ? hourly : entry?.hourly, cron: flagged ? cron : entry?.cron,
+                        timezone: timezone ?? entry?.timezone ?? "UTC", jitterSeconds: jitterSeconds ?? entry?.jitterSeconds ?? 0,
+                        metricsPort: metricsPort ?? entry?.metricsPort)
+    }
+
+    func validate() throws {
+        if let jitterSeconds, jitterSeconds < 0 { throw ValidationError("--jitter-seconds must not be negative.") }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535.") }
+        // Without a config file the flags must say everything; with one, `run` checks the merged settings.
+        if options.config == nil { _ = try makeSchedule(settings(ToolConfiguration())) }
+    }
+
+    func makeSchedule(_ settings: Settings) throws -> Schedule {
+        guard [settings.daily != nil, settings.hourly != nil, settings.cron != nil].filter({ $0 }).count == 1 else {
+            throw ValidationError("Give exactly one of --daily HH:MM, --hourly MINUTE or --cron EXPRESSION (or one of daily, hourly, cron in the config's schedule: section).")
+        }
+        guard settings.jitterSeconds >= 0 else { throw ValidationError("jitter_seconds must not be negative.") }
+        let (daily, hourly, cron, timezone) = (settings.daily, settings.hourly, settings.cron, settings.timezone)
         guard let zone = TimeZone(identifier: timezone) else {
             throw ValidationError("--timezone '\(timezone)' is not a known timezone; use a name such as Europe/Berlin or UTC.")
         }
@@ -72,7 +94,13 @@ struct ScheduleCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
         let file = try options.loadConfiguration()
-        let schedule = try makeSchedule()
+        let settings = settings(file)
+        let schedule: Schedule
+        do {
+            schedule = try makeSchedule(settings)
+        } catch let error as ValidationError {
+            throw SyncError(.badInput, error.message)
+        }
         // Check the configuration once before waiting for the first tick, and read when the last run started.
         let probe = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) }, logger: logger)
         let destinationName = probe.destination.displayName
@@ -87,12 +115,13 @@ struct ScheduleCommand: AsyncParsableCommand {
 
         let metrics = SyncMetrics(interval: schedule.nominalInterval)
         let runner = ScheduledSync(options: options, file: file, destinationName: destinationName, schedule: schedule, metrics: metrics, logger: logger)
-        let scheduler = Scheduler(schedule: schedule, jitter: .seconds(jitterSeconds), logger: logger)
+        let scheduler = Scheduler(schedule: schedule, jitter: .seconds(settings.jitterSeconds), logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SchedulerService(scheduler: scheduler, lastRunStart: lastRunStart, runner: runner, metrics: metrics),
                   successTerminationBehavior: .gracefullyShutdownGroup),
         ]
-        if let metricsPort {
+        if let metricsPort = settings.metricsPort {
+            guard (0...65535).contains(metricsPort) else { throw SyncError(.badInput, "metrics_port must be between 0 and 65535.") }
             let server = MetricsServer.application(metrics: metrics, port: metricsPort, logger: logger) { port in
                 FileHandle.standardOutput.write(Data("metrics on http://127.0.0.1:\(port)/metrics, health on http://127.0.0.1:\(port)/health\n".utf8))
             }

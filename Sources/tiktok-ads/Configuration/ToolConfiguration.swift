@@ -25,13 +25,15 @@ struct ToolConfiguration: Decodable, Sendable {
     var sqlite: String?
     /// `destination: {type: sqlite|bigquery|sheets, bigquery: {project, dataset, location, credentials}}`.
     var destination: DestinationOptions.Entry?
+    /// `schedule: {daily: "05:00" | hourly: 15 | cron: "0 */6 * * *", timezone: Europe/Berlin, jitter_seconds: 60, metrics_port: 9464}`.
+    var schedule: ScheduleEntry?
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token", appID = "app_id", appSecret = "app_secret", apiBaseURL = "api_base_url"
         case advertiserIDs = "advertiser_ids", objects, includeDeleted = "include_deleted", startDate = "start_date"
         case lookbackDays = "lookback_days", concurrency, rateLimit = "rate_limit", requestTimeoutSeconds = "request_timeout_seconds"
         case maxAttempts = "max_attempts", retentionDays = "retention_days", retentionDaysByObject = "retention_days_by_object"
-        case sqlite, destination
+        case sqlite, destination, schedule
     }
 
     /// An object by name, or `{name, fields}`.
@@ -54,6 +56,20 @@ struct ToolConfiguration: Decodable, Sendable {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             name = try container.decode(String.self, forKey: .name)
             fields = try container.decodeIfPresent([String].self, forKey: .fields)
+        }
+    }
+
+    /// The `schedule:` section, read by `tiktok-ads schedule` (its flags win).
+    struct ScheduleEntry: Decodable, Sendable {
+        var daily: String?
+        var hourly: Int?
+        var cron: String?
+        var timezone: String?
+        var jitterSeconds: Int?
+        var metricsPort: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case daily, hourly, cron, timezone, jitterSeconds = "jitter_seconds", metricsPort = "metrics_port"
         }
     }
 
