@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import Synchronization
+import TestSupport
 
 /// A small local stand-in for the BigQuery REST API's job endpoints (jobs.insert, jobs.get, jobs.getQueryResults),
 /// for the paths the emulator cannot show: it answers from scripted replies, in order, then with a default
@@ -96,18 +97,7 @@ final class BigQueryAPIMock: Sendable {
         router.get("bigquery/v2/projects/:project/queries/:job") { request, context -> Response in
             self.respond(.results, job: context.parameters.get("job") ?? "?", request: request)
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "bigquery-mock")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            defer { group.cancelAll() }
-            return try await body("http://127.0.0.1:\(port)")
-        }
+        return try await LocalHTTPServer.withRouter(router, label: "bigquery-mock") { port in try await body("http://127.0.0.1:\(port)") }
     }
 }
 

@@ -5,6 +5,7 @@ import JWTKit
 import Logging
 import NIOCore
 import Synchronization
+import TestSupport
 
 /// A local OAuth token endpoint for tests: verifies the RS256 assertion with the key's public half and
 /// checks the claims, or accepts refresh tokens; records what it saw.
@@ -55,18 +56,7 @@ final class TokenEndpointStub: Sendable {
             return Response(status: status, headers: [.contentType: "application/json"],
                             body: .init(byteBuffer: ByteBuffer(string: json)))
         }
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        var logger = Logger(label: "token-stub")
-        logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            defer { group.cancelAll() }
-            return try await body("http://127.0.0.1:\(port)/token")
-        }
+        return try await LocalHTTPServer.withRouter(router, label: "token-stub") { port in try await body("http://127.0.0.1:\(port)/token") }
     }
 
     private func answer(_ form: [String: String], audience: String) async -> (HTTPResponse.Status, String) {

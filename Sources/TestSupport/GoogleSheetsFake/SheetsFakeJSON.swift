@@ -1,4 +1,5 @@
 import Foundation
+import SyncKit
 
 /// A JSON value as the Sheets fake reads and writes it: numbers are doubles (as Google stores them), objects keep key order.
 package indirect enum SheetsFakeJSON: Sendable, Decodable {
@@ -112,22 +113,6 @@ package indirect enum SheetsFakeJSON: Sendable, Decodable {
     }
 
     private static func writeString(_ s: String, into out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        out += "\""
+        JSONText.appendQuoted(s, to: &out)
     }
 }
