@@ -11,20 +11,15 @@ package final class VirtualClock: Clock, Sendable {
     }
 
     private let current = Mutex(Instant(offset: .zero))
-    private let sleeps = Mutex<[Duration]>([])
 
     package init() {}
 
     package var now: Instant { current.withLock { $0 } }
     package var minimumResolution: Duration { .nanoseconds(1) }
 
-    /// Every sleep requested so far, in order.
-    package var recordedSleeps: [Duration] { sleeps.withLock { $0 } }
-
     package func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         try Task.checkCancellation()
         current.withLock { now in
-            sleeps.withLock { $0.append(now.duration(to: deadline)) }
             if deadline > now { now = deadline }
         }
     }
