@@ -33,9 +33,14 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "HTTPTransport",
+            dependencies: ["SyncKit", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "TikTokAds",
             dependencies: [
-                "SyncKit",
+                "SyncKit", "HTTPTransport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -44,7 +49,7 @@ let package = Package(
         .target(
             name: "Destinations",
             dependencies: [
-                "SyncKit", "CSQLite",
+                "SyncKit", "CSQLite", "HTTPTransport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),

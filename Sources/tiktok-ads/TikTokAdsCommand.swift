@@ -39,7 +39,8 @@ struct TikTokAdsCommand: AsyncParsableCommand {
     }
 
     /// Writes the final error to standard error: one JSON object when `--log-format json` was asked for, else text.
-    static func reportError(_ message: String) {
+    static func reportError(_ text: String) {
+        let message = SecretRedactor.redact(text)
         let arguments = CommandLine.arguments
         let json = arguments.contains("--log-format=json")
             || zip(arguments, arguments.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }

@@ -48,15 +48,13 @@ import TikTokSimulator
     @Test func slowResponseTimesOutAClient() async throws {
         let options = Harness.options {
             $0.faults = [FaultRule(kind: .slowResponse, calls: [1])]
-            $0.slowResponseSeconds = 1.5
+            $0.slowResponseSeconds = 3
         }
         try await Harness.withSimulator(options) { _, url in
-            let clock = ContinuousClock()
-            let start = clock.now
-            await #expect(throws: (any Error).self) {
+            // The client's deadline ends the call, not the answer: the error is a timeout, however busy the machine.
+            await #expect(throws: HTTPClientError.deadlineExceeded) {
                 _ = try await Harness.get(url, "user/info", timeout: .milliseconds(300))
             }
-            #expect(clock.now - start < .seconds(1.4))
             let ok = try await Harness.get(url, "user/info")
             #expect(ok.code == 0)
         }

@@ -1,5 +1,5 @@
-import AsyncHTTPClient
 import Foundation
+import HTTPTransport
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -9,7 +9,7 @@ import SyncKit
 /// Retries 429, 5xx and transport failures with backoff; turns every other failure into a `BigQueryError`.
 struct BigQueryClient: Sendable {
     let configuration: BigQueryConfiguration
-    let httpClient: HTTPClient
+    let transport: HTTPTransport
     let auth: any GoogleAccessTokenProvider
     let logger: Logger
 
@@ -33,30 +33,31 @@ struct BigQueryClient: Sendable {
         var attempt = 0
         while true {
             attempt += 1
-            var request = HTTPClientRequest(url: url)
-            request.method = method
+            var requestHeaders: [(String, String)] = []
             if let token = try await accessToken() {
-                request.headers.add(name: "Authorization", value: "Bearer \(token)")
+                requestHeaders.append(("Authorization", "Bearer \(token)"))
             }
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            requestHeaders += headers
+            var requestBody: [UInt8]?
             if let json {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
+                requestHeaders.append(("Content-Type", "application/json"))
+                requestBody = Array(try JSONSerialization.data(withJSONObject: json))
             } else if let body {
-                request.body = .bytes(try body())
+                requestBody = Array(try body().readableBytesView)
             }
+            let request = HTTPTransport.Request(method: method, url: url, headers: requestHeaders, body: requestBody,
+                                                timeout: configuration.requestTimeout)
             let outcome: Result<Response, BigQueryError>
-            do {
-                let response = try await httpClient.execute(request, timeout: Self.timeAmount(configuration.requestTimeout))
-                let buffer = try await response.body.collect(upTo: 256 << 20)
-                outcome = Self.classify(Response(status: Int(response.status.code), headers: response.headers,
-                                                 body: Data(buffer.readableBytesView)), what: what, configuration: configuration)
-            } catch let error as BigQueryError {
-                throw error
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch {
-                outcome = .failure(BigQueryError(.transient, "Cannot reach BigQuery at \(configuration.apiBaseURL) while \(what): \(error)."))
+            try Task.checkCancellation()
+            switch await transport.send(request, redirects: .sameOrigin(max: 3)) {
+            case .response(let status, let headers, let body):
+                outcome = Self.classify(Response(status: status, headers: headers, body: Data(body)), what: what, configuration: configuration)
+            case .redirected(let status, let from, let to):
+                throw BigQueryError(.invalid,
+                    "BigQuery at \(from) answered HTTP \(status) redirecting to another host (\(to)) while \(what); the request was not repeated there (it carries your Google credentials). Check the BigQuery API URL settings and any proxy in between.")
+            case .transportError(let reason):
+                try Task.checkCancellation()
+                outcome = .failure(BigQueryError(.transient, "Cannot reach BigQuery at \(SecretRedactor.displayURL(configuration.apiBaseURL)) while \(what): \(reason)."))
             }
             switch outcome {
             case .success(let response):
@@ -70,11 +71,6 @@ struct BigQueryClient: Sendable {
                 throw error
             }
         }
-    }
-
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 
     private func accessToken() async throws -> String? {

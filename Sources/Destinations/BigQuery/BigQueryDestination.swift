@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import HTTPTransport
 import Foundation
 import Logging
 import NIOHTTP1
@@ -38,11 +38,11 @@ public actor BigQueryDestination: Destination {
     static let stateTable = "_tiktok_ads_state"
     static let runsTable = "_tiktok_ads_runs"
 
-    public init(configuration: BigQueryConfiguration, auth: any GoogleAccessTokenProvider, httpClient: HTTPClient = .shared,
+    public init(configuration: BigQueryConfiguration, auth: any GoogleAccessTokenProvider, transport: HTTPTransport = .shared,
                 logger: Logger, faultHook: (@Sendable (Step, String) async throws -> Void)? = nil) throws {
         try configuration.validate()
         self.configuration = configuration
-        self.client = BigQueryClient(configuration: configuration, httpClient: httpClient, auth: auth, logger: logger)
+        self.client = BigQueryClient(configuration: configuration, transport: transport, auth: auth, logger: logger)
         self.logger = logger
         self.faultHook = faultHook
         let id = UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
@@ -53,7 +53,7 @@ public actor BigQueryDestination: Destination {
     /// Opens a destination with application-default credentials (an explicit key file, `GOOGLE_APPLICATION_CREDENTIALS`,
     /// gcloud's file, the metadata server), or none when `BIGQUERY_EMULATOR_HOST` / the configuration points at an emulator.
     public static func open(configuration: BigQueryConfiguration, credentialsFile: String? = nil, tokenURL: String? = nil,
-                            httpClient: HTTPClient = .shared, logger: Logger,
+                            transport: HTTPTransport = .shared, logger: Logger,
                             environment: [String: String] = ProcessInfo.processInfo.environment,
                             faultHook: (@Sendable (Step, String) async throws -> Void)? = nil) throws -> BigQueryDestination {
         let auth: any GoogleAccessTokenProvider
@@ -69,9 +69,9 @@ public actor BigQueryDestination: Destination {
             auth = GoogleTokenSource(credentials: credentials,
                                      configuration: .init(scopes: ["https://www.googleapis.com/auth/bigquery"], tokenURL: tokenURL,
                                                           environment: environment),
-                                     httpClient: httpClient, logger: logger)
+                                     transport: transport, logger: logger)
         }
-        return try BigQueryDestination(configuration: configuration, auth: auth, httpClient: httpClient, logger: logger,
+        return try BigQueryDestination(configuration: configuration, auth: auth, transport: transport, logger: logger,
                                        faultHook: faultHook)
     }
 

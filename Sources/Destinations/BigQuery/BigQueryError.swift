@@ -1,3 +1,5 @@
+import SyncKit
+
 /// A BigQuery failure, classified once at the HTTP boundary; its message says what to do.
 public struct BigQueryError: Error, Sendable, CustomStringConvertible {
     /// What a failure means for the caller.
@@ -31,7 +33,7 @@ public struct BigQueryError: Error, Sendable, CustomStringConvertible {
 
     public init(_ code: Code, _ message: String, reason: String? = nil) {
         self.code = code
-        self.message = message
+        self.message = SecretRedactor.redact(message)
         self.reason = reason
     }
 

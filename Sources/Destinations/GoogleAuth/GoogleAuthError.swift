@@ -1,3 +1,5 @@
+import SyncKit
+
 /// A Google authentication failure: a code, a message that says what to do, and never any key material.
 public struct GoogleAuthError: Error, Sendable, CustomStringConvertible {
     /// What went wrong, for callers that react differently.
@@ -17,7 +19,7 @@ public struct GoogleAuthError: Error, Sendable, CustomStringConvertible {
 
     public init(_ code: Code, _ message: String) {
         self.code = code
-        self.message = message
+        self.message = SecretRedactor.redact(message)
     }
 
     public var description: String { message }

@@ -1,4 +1,5 @@
 import Foundation
+import SyncKit
 
 /// Where Google access tokens come from: a service-account key, a user's refresh token, or the metadata
 /// server of the Google Cloud machine the tool runs on.
@@ -45,12 +46,16 @@ public enum GoogleCredentials: Sendable, CustomStringConvertible {
                 throw GoogleAuthError(.invalidCredentialsFile,
                     "\(source) is a service-account file without client_email or private_key. Download a new JSON key from IAM → Service accounts → Keys.")
             }
+            SecretRedactor.register(key.privateKey)
+            SecretRedactor.register(key.privateKeyID)
             return .serviceAccount(key)
         case "authorized_user":
             guard let user = try? decoder.decode(AuthorizedUserCredentials.self, from: data) else {
                 throw GoogleAuthError(.invalidCredentialsFile,
                     "\(source) is an authorized_user file without client_id, client_secret or refresh_token. Run `gcloud auth application-default login` again.")
             }
+            SecretRedactor.register(user.refreshToken)
+            SecretRedactor.register(user.clientSecret)
             return .authorizedUser(user)
         default:
             throw GoogleAuthError(.invalidCredentialsFile,

@@ -1,9 +1,10 @@
-import AsyncHTTPClient
+import HTTPTransport
 import Foundation
 import JWTKit
 import Logging
 import NIOCore
 import NIOHTTP1
+import SyncKit
 
 /// Hands out Google access tokens for a set of credentials: signs and exchanges the service-account JWT,
 /// refreshes a user's token, or asks the metadata server; caches the token and refreshes it before it expires.
@@ -53,7 +54,7 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
 
     public nonisolated let credentials: GoogleCredentials
     public nonisolated let configuration: Configuration
-    private let httpClient: HTTPClient
+    private let transport: HTTPTransport
     private let logger: Logger
     private let now: @Sendable () -> Date
     private var cached: Token?
@@ -62,11 +63,11 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
     /// How many tokens were fetched (tests check caching with it).
     public private(set) var fetchCount = 0
 
-    public init(credentials: GoogleCredentials, configuration: Configuration, httpClient: HTTPClient = .shared,
+    public init(credentials: GoogleCredentials, configuration: Configuration, transport: HTTPTransport = .shared,
                 logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.credentials = credentials
         self.configuration = configuration
-        self.httpClient = httpClient
+        self.transport = transport
         self.logger = logger
         self.now = now
     }
@@ -138,12 +139,11 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
     }
 
     private func exchange(url: String, form: [(String, String)], what: String) async throws -> Token {
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: Self.formEncode(form)))
-        let (status, body) = try await send(request, to: url)
+        let request = HTTPTransport.Request(
+            method: .POST, url: url,
+            headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
+            body: Array(Self.formEncode(form).utf8), timeout: .nanoseconds(configuration.requestTimeout.nanoseconds), maxBodyBytes: 1 << 20)
+        let (status, body) = try await send(request)
         return try parseToken(status: status, body: body, what: what, endpoint: url)
     }
 
@@ -153,24 +153,28 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
         let scopes = configuration.scopes.joined(separator: ",")
             .addingPercentEncoding(withAllowedCharacters: Self.formAllowed) ?? ""
         let url = "\(base)instance/service-accounts/default/token?scopes=\(scopes)"
-        var request = HTTPClientRequest(url: url)
-        request.headers.add(name: "Metadata-Flavor", value: "Google")
-        let (status, body) = try await send(request, to: url, noCredentialsHint: true)
+        let request = HTTPTransport.Request(url: url, headers: [("Metadata-Flavor", "Google")],
+                                            timeout: .nanoseconds(configuration.requestTimeout.nanoseconds), maxBodyBytes: 1 << 20)
+        let (status, body) = try await send(request, noCredentialsHint: true)
         return try parseToken(status: status, body: body, what: "the metadata server's service account", endpoint: url)
     }
 
-    private func send(_ request: HTTPClientRequest, to url: String, noCredentialsHint: Bool = false) async throws -> (HTTPResponseStatus, Data) {
-        do {
-            let response = try await httpClient.execute(request, timeout: configuration.requestTimeout)
-            let buffer = try await response.body.collect(upTo: 1 << 20)
-            let data = Data(buffer.readableBytesView)
-            return (response.status, data)
-        } catch {
+    /// Sends a token request; a token request carries a refresh token, client secret or signed assertion,
+    /// so it follows redirects only to the same origin.
+    private func send(_ request: HTTPTransport.Request, noCredentialsHint: Bool = false) async throws -> (HTTPResponseStatus, Data) {
+        let url = SecretRedactor.displayURL(request.url)
+        switch await transport.send(request, redirects: .sameOrigin(max: 3)) {
+        case .response(let status, _, let body):
+            return (HTTPResponseStatus(statusCode: status), Data(body))
+        case .redirected(let status, let from, let to):
+            throw GoogleAuthError(.unavailable,
+                "The Google token endpoint \(from) answered HTTP \(status) redirecting to another host (\(to)); the request was not repeated there (it carries your credentials). Check the token URL setting and any proxy in between.")
+        case .transportError(let reason):
             if noCredentialsHint {
                 throw GoogleAuthError(.noCredentials,
-                    "No Google credentials: give a key file with --google-credentials or GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`. (The metadata server at \(url) was not reachable: \(error))")
+                    "No Google credentials: give a key file with --google-credentials or GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`. (The metadata server at \(url) was not reachable: \(reason))")
             }
-            throw GoogleAuthError(.unavailable, "Cannot reach the Google token endpoint \(url): \(error). Check the network, or the token URL setting.")
+            throw GoogleAuthError(.unavailable, "Cannot reach the Google token endpoint \(url): \(reason). Check the network, or the token URL setting.")
         }
     }
 
@@ -178,6 +182,7 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
         struct Success: Decodable { var access_token: String; var expires_in: Double? }
         struct Failure: Decodable { var error: String?; var error_description: String? }
         if status == .ok, let success = try? JSONDecoder().decode(Success.self, from: body) {
+            SecretRedactor.register(success.access_token)
             return Token(value: success.access_token, expiresAt: now().addingTimeInterval(success.expires_in ?? 3600))
         }
         let failure = try? JSONDecoder().decode(Failure.self, from: body)
@@ -190,7 +195,7 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
             throw GoogleAuthError(.rejected, "Google refused \(what) (HTTP \(status.code)\(reason.isEmpty ? "" : ", \(reason)")). \(hint)")
         }
         throw GoogleAuthError(.unavailable,
-            "The token endpoint \(endpoint) answered HTTP \(status.code)\(reason.isEmpty ? "" : " (\(reason))") instead of a token for \(what). Try again later.")
+            "The token endpoint \(SecretRedactor.displayURL(endpoint)) answered HTTP \(status.code)\(reason.isEmpty ? "" : " (\(reason))") instead of a token for \(what). Try again later.")
     }
 
     static let formAllowed: CharacterSet = {

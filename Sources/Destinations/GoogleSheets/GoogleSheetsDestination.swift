@@ -1,4 +1,4 @@
-import AsyncHTTPClient
+import HTTPTransport
 import Foundation
 import Logging
 import NIOHTTP1
@@ -51,26 +51,26 @@ public actor GoogleSheetsDestination: Destination {
     /// - Parameters:
     ///   - clock: paces requests (`configuration.writeRequestsPerMinute` writes and `readRequestsPerMinute` reads in any minute).
     ///   - identity: who the requests run as (a service account's email), named in permission errors.
-    public init<C: Clock>(configuration: GoogleSheetsConfiguration, auth: any GoogleAccessTokenProvider, httpClient: HTTPClient = .shared,
+    public init<C: Clock>(configuration: GoogleSheetsConfiguration, auth: any GoogleAccessTokenProvider, transport: HTTPTransport = .shared,
                           logger: Logger, clock: C, identity: String? = nil) where C.Duration == Duration {
         self.configuration = configuration
         let writes = RateLimiter(budget: RateBudget(perMinute: configuration.writeRequestsPerMinute), clock: clock)
         let reads = RateLimiter(budget: RateBudget(perMinute: configuration.readRequestsPerMinute), clock: clock)
-        self.client = SheetsClient(configuration: configuration, httpClient: httpClient, auth: auth, logger: logger,
+        self.client = SheetsClient(configuration: configuration, transport: transport, auth: auth, logger: logger,
                                    paceWrite: { try await writes.acquire() }, paceRead: { try await reads.acquire() },
                                    counter: RequestCounter(), identity: identity)
         self.logger = logger
     }
 
-    public init(configuration: GoogleSheetsConfiguration, auth: any GoogleAccessTokenProvider, httpClient: HTTPClient = .shared,
+    public init(configuration: GoogleSheetsConfiguration, auth: any GoogleAccessTokenProvider, transport: HTTPTransport = .shared,
                 logger: Logger, identity: String? = nil) {
-        self.init(configuration: configuration, auth: auth, httpClient: httpClient, logger: logger, clock: ContinuousClock(), identity: identity)
+        self.init(configuration: configuration, auth: auth, transport: transport, logger: logger, clock: ContinuousClock(), identity: identity)
     }
 
     /// Opens the destination with application-default credentials (an explicit file, `GOOGLE_APPLICATION_CREDENTIALS`,
     /// gcloud's file, the metadata server).
     public static func open(configuration: GoogleSheetsConfiguration, credentialsFile: String? = nil, tokenURL: String? = nil,
-                            httpClient: HTTPClient = .shared, logger: Logger,
+                            transport: HTTPTransport = .shared, logger: Logger,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GoogleSheetsDestination {
         let credentials: GoogleCredentials
         do {
@@ -83,8 +83,8 @@ public actor GoogleSheetsDestination: Destination {
         let auth = GoogleTokenSource(credentials: credentials,
                                      configuration: .init(scopes: ["https://www.googleapis.com/auth/spreadsheets"], tokenURL: tokenURL,
                                                           environment: environment),
-                                     httpClient: httpClient, logger: logger)
-        return GoogleSheetsDestination(configuration: configuration, auth: auth, httpClient: httpClient, logger: logger, identity: identity)
+                                     transport: transport, logger: logger)
+        return GoogleSheetsDestination(configuration: configuration, auth: auth, transport: transport, logger: logger, identity: identity)
     }
 
     public func close() async {

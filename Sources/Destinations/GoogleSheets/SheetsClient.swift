@@ -1,5 +1,5 @@
 import Synchronization
-import AsyncHTTPClient
+import HTTPTransport
 import Foundation
 import Logging
 import NIOCore
@@ -12,13 +12,18 @@ struct SheetsAPIError: Error, CustomStringConvertible {
     var message: String
     var retryable: Bool { status == 429 || status >= 500 || status == 0 }
     var description: String { message }
+
+    init(status: Int, message: String) {
+        self.status = status
+        self.message = SecretRedactor.redact(message)
+    }
 }
 
 /// The Sheets API v4 over AsyncHTTPClient: paces reads and writes, retries 429, 5xx and transport failures
 /// with truncated exponential backoff, and turns every other failure into a message that says what to do.
 struct SheetsClient: Sendable {
     let configuration: GoogleSheetsConfiguration
-    let httpClient: HTTPClient
+    let transport: HTTPTransport
     let auth: any GoogleAccessTokenProvider
     let logger: Logger
     /// Waits for a slot in the write / read budget.
@@ -46,28 +51,25 @@ struct SheetsClient: Sendable {
         while true {
             attempt += 1
             if method == .GET { try await paceRead() } else { try await paceWrite() }
-            var request = HTTPClientRequest(url: url)
-            request.method = method
-            if let token = try await accessToken() { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(string: body))
-            }
+            var headers: [(String, String)] = []
+            if let token = try await accessToken() { headers.append(("Authorization", "Bearer \(token)")) }
+            if body != nil { headers.append(("Content-Type", "application/json")) }
+            let request = HTTPTransport.Request(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
+                                                timeout: configuration.requestTimeout, maxBodyBytes: 512 << 20)
             counter.add(write: method != .GET)
             let error: SheetsAPIError
-            do {
-                let response = try await httpClient.execute(request, timeout: Self.timeAmount(configuration.requestTimeout))
-                let buffer = try await response.body.collect(upTo: 512 << 20)
-                let data = Data(buffer.readableBytesView)
-                let status = Int(response.status.code)
+            try Task.checkCancellation()
+            switch await transport.send(request, redirects: .sameOrigin(max: 3)) {
+            case .response(let status, _, let body):
+                let data = Data(body)
                 if (200..<300).contains(status) { return data }
                 error = describe(status: status, body: data, what: what)
-            } catch is CancellationError {
-                throw CancellationError()
-            } catch let failure as SyncError {
-                throw failure
-            } catch let failure {
-                error = SheetsAPIError(status: 0, message: "Cannot reach Google Sheets at \(configuration.apiBaseURL) while \(what): \(failure).")
+            case .redirected(let status, let from, let to):
+                throw SyncError(.destination,
+                    "Google Sheets at \(from) answered HTTP \(status) redirecting to another host (\(to)) while \(what); the request was not repeated there (it carries your Google credentials). Check the Sheets API URL setting and any proxy in between.")
+            case .transportError(let reason):
+                try Task.checkCancellation()
+                error = SheetsAPIError(status: 0, message: "Cannot reach Google Sheets at \(SecretRedactor.displayURL(configuration.apiBaseURL)) while \(what): \(reason).")
             }
             guard error.retryable, attempt < policy.maxAttempts else { throw error }
             let delay = policy.delay(afterAttempt: attempt, rateLimited: error.status == 429)
@@ -106,11 +108,6 @@ struct SheetsClient: Sendable {
         default:
             return SheetsAPIError(status: status, message: "Google Sheets rejected the request while \(what) (HTTP \(status)): \(message).")
         }
-    }
-
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
     }
 }
 

@@ -72,8 +72,8 @@ public struct SyncEngine: Sendable {
         let done = outcome.withLock { $0 }
         record.endedAt = Date()
         record.objects = statistics.snapshot
-        record.skippedAdvertisers = done.skipped
-        record.errors = done.errors
+        record.skippedAdvertisers = done.skipped.mapValues(SecretRedactor.redact)
+        record.errors = done.errors.map(SecretRedactor.redact)
         if Task.isCancelled {
             record.status = .cancelled
         } else if done.fatal != nil || done.failedStreams > 0 || !done.errors.isEmpty {

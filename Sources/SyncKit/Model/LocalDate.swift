@@ -43,7 +43,18 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
         return String(format: "%04d-%02d-%02d", y, m, d)
     }
 
-    public func adding(days: Int) -> LocalDate { LocalDate(dayNumber: dayNumber + days) }
+    /// The date `days` later (earlier when negative).
+    /// Saturates at 0000-01-01 and 9999-12-31 (the dates `YYYY-MM-DD` can name), so no day count overflows.
+    public func adding(days: Int) -> LocalDate {
+        let (sum, overflow) = dayNumber.addingReportingOverflow(days)
+        if overflow { return days < 0 ? .earliest : .latest }
+        return LocalDate(dayNumber: Swift.min(Swift.max(sum, LocalDate.earliest.dayNumber), LocalDate.latest.dayNumber))
+    }
+
+    /// 0000-01-01, the earliest date `adding(days:)` gives.
+    public static let earliest = LocalDate(dayNumber: daysFromCivil(0, 1, 1))
+    /// 9999-12-31, the latest date `adding(days:)` gives.
+    public static let latest = LocalDate(dayNumber: daysFromCivil(9999, 12, 31))
 
     /// Whole days from `self` to `other` (positive when `other` is later).
     public func days(to other: LocalDate) -> Int { other.dayNumber - dayNumber }

@@ -29,10 +29,11 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
 
     public init(_ kind: Kind, _ message: String, apiCode: Int? = nil, advertiserID: String? = nil, underlying: String? = nil) {
         self.kind = kind
-        self.message = message
+        // Messages quote remote answers and URLs: no secret survives into them.
+        self.message = SecretRedactor.redact(message)
         self.apiCode = apiCode
         self.advertiserID = advertiserID
-        self.underlying = underlying
+        self.underlying = underlying.map(SecretRedactor.redact)
     }
 
     public var description: String {

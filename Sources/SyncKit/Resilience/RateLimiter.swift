@@ -15,13 +15,15 @@ public struct RateBudget: Sendable, Hashable, Codable {
 /// calls than the budget, shared by every concurrent task; and holds everyone back after the API
 /// says it is rate limited.
 ///
-/// Each `acquire()` reserves the earliest instant allowed and sleeps until then, so callers are
-/// served in order and the windows stay exact however many tasks wait.
+/// A call is counted at the instant it is let through, right before it is sent, not when a slot is
+/// reserved: a caller that wakes late (a loaded machine) is counted late, so late callers never bunch
+/// with punctual ones at the server. A margin per window absorbs the time from here to the wire.
 public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private let clock: C
     private let budget: RateBudget
     /// Added to each window so that requests a little early on the wire still fall inside the budget.
     private let safetyMargin: Duration
+    /// The instants calls were let through, oldest first (at most twice the budget kept).
     private var secondWindow: [C.Instant] = []
     private var minuteWindow: [C.Instant] = []
     private var pausedUntil: C.Instant?
@@ -32,11 +34,12 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         self.safetyMargin = safetyMargin
     }
 
-    /// Waits until a call may be made, then counts it.
+    /// Waits until a call may be made, then counts it at that instant.
     public nonisolated func acquire() async throws {
-        let slot = await reserve()
-        if slot > clock.now {
-            try await clock.sleep(until: slot, tolerance: nil)
+        while true {
+            try Task.checkCancellation()
+            guard let earliest = await admitOrWait() else { return }
+            try await clock.sleep(until: earliest, tolerance: nil)
         }
     }
 
@@ -47,23 +50,26 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         pausedUntil = until
     }
 
-    private func reserve() -> C.Instant {
-        var slot = clock.now
-        if let pausedUntil, pausedUntil > slot { slot = pausedUntil }
+    /// Counts a call and returns nil when one may be made now; otherwise the earliest instant worth asking again.
+    private func admitOrWait() -> C.Instant? {
+        let now = clock.now
+        var earliest = now
+        if let pausedUntil, pausedUntil > earliest { earliest = pausedUntil }
         if let limit = budget.perSecond, limit > 0, secondWindow.count >= limit {
-            slot = max(slot, secondWindow[secondWindow.count - limit].advanced(by: .seconds(1) + safetyMargin))
+            earliest = max(earliest, secondWindow[secondWindow.count - limit].advanced(by: .seconds(1) + safetyMargin))
         }
         if let limit = budget.perMinute, limit > 0, minuteWindow.count >= limit {
-            slot = max(slot, minuteWindow[minuteWindow.count - limit].advanced(by: .seconds(60) + safetyMargin))
+            earliest = max(earliest, minuteWindow[minuteWindow.count - limit].advanced(by: .seconds(60) + safetyMargin))
         }
+        guard earliest <= now else { return earliest }
         if let limit = budget.perSecond, limit > 0 {
-            secondWindow.append(slot)
+            secondWindow.append(now)
             if secondWindow.count > limit * 2 { secondWindow.removeFirst(secondWindow.count - limit) }
         }
         if let limit = budget.perMinute, limit > 0 {
-            minuteWindow.append(slot)
+            minuteWindow.append(now)
             if minuteWindow.count > limit * 2 { minuteWindow.removeFirst(minuteWindow.count - limit) }
         }
-        return slot
+        return nil
     }
 }

@@ -13,6 +13,8 @@ public enum ResponseAction: Sendable {
 /// What came back from one attempt, before anything interprets it.
 public enum HTTPOutcome: Sendable {
     case response(status: Int, body: [UInt8])
+    /// The server redirected (never followed: TikTok's API does not redirect); URLs without their query.
+    case redirected(status: Int, from: String, to: String)
     /// The request did not complete: timeout, reset, refused connection.
     case transportError(String)
 }
@@ -28,6 +30,10 @@ public enum ResponseClassifier {
         switch outcome {
         case .transportError(let reason):
             return .retry(reason: reason, rateLimited: false)
+        case .redirected(let status, let from, let to):
+            return .fail(SyncError(.badInput,
+                "\(from) answered HTTP \(status), redirecting to \(to). TikTok's API does not redirect, so the request was not repeated there (it carries your access token). Check api_base_url (production: https://business-api.tiktok.com/open_api/) and any proxy in between.",
+                advertiserID: advertiserID))
         case .response(let status, let body):
             if status == 429 { return .retry(reason: "HTTP 429", rateLimited: true) }
             if status >= 500 { return .retry(reason: "HTTP \(status)", rateLimited: false) }
@@ -53,6 +59,11 @@ public enum ResponseClassifier {
         if rateLimitCodes.contains(code) { return .retry(reason: "rate limited (code \(code))", rateLimited: true) }
         if transientCodes.contains(code) { return .retry(reason: "TikTok error \(code): \(message)", rateLimited: false) }
         let lowered = message.lowercased()
+        if lowered.contains("app_id is inconsistent") || lowered.contains("app_id or secret") {
+            return .fail(SyncError(.authentication,
+                "TikTok says the app credentials do not match the token (code \(code): \(message)). Check TIKTOK_APP_ID and TIKTOK_APP_SECRET belong to the app that issued the token (TikTok for Business Developers → My Apps → your app → Basic information).",
+                apiCode: code))
+        }
         if code == 40001 || lowered.contains("doesn't exist or has been deleted") || lowered.contains("does not exist or has been deleted") {
             return .fail(SyncError(.advertiserUnavailable,
                 "Advertiser \(advertiserID ?? "?") cannot be read (TikTok code \(code): \(message)). Ask its owner to grant your app access, or remove it from advertiser_ids.",

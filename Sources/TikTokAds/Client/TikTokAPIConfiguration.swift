@@ -23,6 +23,8 @@ public struct TikTokAPIConfiguration: Sendable {
         self.appSecret = appSecret
         self.requestTimeout = requestTimeout
         self.retryPolicy = retryPolicy
+        SecretRedactor.register(accessToken)
+        SecretRedactor.register(appSecret)
     }
 
     /// The full URL of an endpoint such as `campaign/get`.

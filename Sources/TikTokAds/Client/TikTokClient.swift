@@ -1,7 +1,6 @@
-import AsyncHTTPClient
 import Foundation
+import HTTPTransport
 import Logging
-import NIOCore
 import NIOHTTP1
 import SyncKit
 
@@ -9,7 +8,7 @@ import SyncKit
 /// and turns every other failure into a `SyncError` that says what to do.
 public struct TikTokClient: Sendable {
     public let configuration: TikTokAPIConfiguration
-    let httpClient: HTTPClient
+    let transport: HTTPTransport
     let pacer: any RequestPacer
     let clock: any Clock<Duration>
     let logger: Logger
@@ -17,10 +16,10 @@ public struct TikTokClient: Sendable {
     /// Bodies larger than this are refused (a 1,000-row report page is a few hundred KB).
     static let maxBodyBytes = 256 * 1024 * 1024
 
-    public init(configuration: TikTokAPIConfiguration, httpClient: HTTPClient = .shared, pacer: any RequestPacer,
+    public init(configuration: TikTokAPIConfiguration, transport: HTTPTransport = .shared, pacer: any RequestPacer,
                 clock: any Clock<Duration> = ContinuousClock(), logger: Logger) {
         self.configuration = configuration
-        self.httpClient = httpClient
+        self.transport = transport
         self.pacer = pacer
         self.clock = clock
         self.logger = logger
@@ -32,12 +31,26 @@ public struct TikTokClient: Sendable {
     /// GET an endpoint such as `campaign/get` and return the envelope's `data`.
     public func get(_ endpoint: String, query: [(String, String)], advertiserID: String? = nil,
                     onAttempt: AttemptObserver = { _ in }) async throws -> JSONValue {
-        try await call(endpoint, method: .GET, query: query, body: nil, advertiserID: advertiserID, onAttempt: onAttempt)
+        try await call(endpoint, method: .GET, query: query, body: nil, advertiserID: advertiserID, onAttempt: onAttempt) { .success($0) }
+    }
+
+    /// GET an endpoint whose `data` must have a documented shape: an answer with `code: 0` that fails
+    /// `decode` is an invalid response, retried like a transient failure and then thrown, never taken as empty.
+    public func get<T: Sendable>(_ endpoint: String, query: [(String, String)], advertiserID: String? = nil,
+                                 onAttempt: AttemptObserver = { _ in },
+                                 decode: @Sendable (JSONValue) -> Result<T, MalformedAnswer>) async throws -> T {
+        try await call(endpoint, method: .GET, query: query, body: nil, advertiserID: advertiserID, onAttempt: onAttempt, decode: decode)
+    }
+
+    /// A page of a listing (`data.list` + `data.page_info`), checked against the documented shape.
+    public func getPage(_ endpoint: String, query: [(String, String)], advertiserID: String? = nil,
+                        onAttempt: AttemptObserver = { _ in }) async throws -> ListingPage {
+        try await get(endpoint, query: query, advertiserID: advertiserID, onAttempt: onAttempt) { ListingPage.decode($0, paged: true) }
     }
 
     /// POST a JSON body to an endpoint (the token exchange) and return the envelope's `data`.
     public func post(_ endpoint: String, json: JSONValue, onAttempt: AttemptObserver = { _ in }) async throws -> JSONValue {
-        try await call(endpoint, method: .POST, query: [], body: json.jsonText, advertiserID: nil, onAttempt: onAttempt)
+        try await call(endpoint, method: .POST, query: [], body: json.jsonText, advertiserID: nil, onAttempt: onAttempt) { .success($0) }
     }
 
     /// One unpaced, unretried GET that returns the raw body (benchmarks of the API side use it).
@@ -45,35 +58,53 @@ public struct TikTokClient: Sendable {
         switch await send(url: configuration.url(for: endpoint, query: query), method: .GET, body: nil) {
         case .response(200, let body): return body
         case .response(let status, _): throw SyncError(.invalidResponse, "\(endpoint) answered HTTP \(status)")
+        case .redirected(let status, _, let location): throw SyncError(.invalidResponse, "\(endpoint) answered HTTP \(status) to \(location)")
         case .transportError(let reason): throw SyncError(.transient, "\(endpoint) failed: \(reason)")
         }
     }
 
-    private func call(_ endpoint: String, method: HTTPMethod, query: [(String, String)], body: String?,
-                      advertiserID: String?, onAttempt: AttemptObserver) async throws -> JSONValue {
+    private func call<T>(_ endpoint: String, method: HTTPMethod, query: [(String, String)], body: String?,
+                         advertiserID: String?, onAttempt: AttemptObserver,
+                         decode: (JSONValue) -> Result<T, MalformedAnswer>) async throws -> T {
         let url = configuration.url(for: endpoint, query: query)
         let policy = configuration.retryPolicy
         var lastReason = ""
+        var lastMalformed: MalformedAnswer?
         attempts: for attempt in 1...max(1, policy.maxAttempts) {
             try Task.checkCancellation()
             try await pacer.acquire()
             onAttempt(attempt > 1)
             let outcome = await send(url: url, method: method, body: body)
+            let reason: String
+            let rateLimited: Bool
             switch ResponseClassifier.classify(outcome, endpoint: endpoint, advertiserID: advertiserID) {
             case .success(let data):
-                return data
+                switch decode(data) {
+                case .success(let value):
+                    return value
+                case .failure(let malformed):
+                    lastMalformed = malformed
+                    (reason, rateLimited) = ("answer without the documented shape: \(malformed.reason)", false)
+                }
             case .fail(let error):
                 throw error
-            case .retry(let reason, let rateLimited):
-                lastReason = reason
-                guard attempt < policy.maxAttempts else { break attempts }
-                let delay = policy.delay(afterAttempt: attempt, rateLimited: rateLimited)
-                logger.debug("retrying TikTok call", metadata: [
-                    "endpoint": "\(endpoint)", "attempt": "\(attempt)", "reason": "\(reason)", "delay": "\(delay)",
-                ])
-                if rateLimited { await pacer.pause(for: delay) }
-                try await clock.sleep(for: delay)
+            case .retry(let why, let isRateLimit):
+                lastMalformed = nil
+                (reason, rateLimited) = (why, isRateLimit)
             }
+            lastReason = reason
+            guard attempt < policy.maxAttempts else { break attempts }
+            let delay = policy.delay(afterAttempt: attempt, rateLimited: rateLimited)
+            logger.debug("retrying TikTok call", metadata: [
+                "endpoint": "\(endpoint)", "attempt": "\(attempt)", "reason": "\(reason)", "delay": "\(delay)",
+            ])
+            if rateLimited { await pacer.pause(for: delay) }
+            try await clock.sleep(for: delay)
+        }
+        if let lastMalformed {
+            throw SyncError(.invalidResponse,
+                "TikTok answered \(endpoint) with code 0 but without the documented data (\(lastMalformed.reason)), \(policy.maxAttempts) times. Nothing of this window was committed and its bookmark did not move: run the sync again later; if it persists, check api_base_url and any proxy in between.",
+                advertiserID: advertiserID)
         }
         throw SyncError(.transient,
             "TikTok kept failing on \(endpoint) after \(policy.maxAttempts) attempts (last: \(lastReason)). It is usually temporary: run the sync again later; nothing committed is lost.",
@@ -81,41 +112,16 @@ public struct TikTokClient: Sendable {
     }
 
     private func send(url: String, method: HTTPMethod, body: String?) async -> HTTPOutcome {
-        var request = HTTPClientRequest(url: url)
-        request.method = method
-        request.headers.add(name: "Access-Token", value: configuration.accessToken)
-        request.headers.add(name: "Accept", value: "application/json")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(string: body))
-        }
-        do {
-            let response = try await httpClient.execute(request, timeout: .init(configuration.requestTimeout))
-            let buffer = try await response.body.collect(upTo: Self.maxBodyBytes)
-            return .response(status: Int(response.status.code), body: Array(buffer.readableBytesView))
-        } catch is CancellationError {
-            return .transportError("cancelled")
-        } catch {
-            // The message names the failure only, never the URL (it can carry the app secret).
-            return .transportError(Self.describe(error))
+        var headers = [("Access-Token", configuration.accessToken), ("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        let request = HTTPTransport.Request(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
+                                            timeout: configuration.requestTimeout, maxBodyBytes: Self.maxBodyBytes)
+        // TikTok's API never redirects: a redirect is refused, so the token never travels to another host.
+        switch await transport.send(request, redirects: .refuse) {
+        case .response(let status, _, let body): return .response(status: status, body: body)
+        case .redirected(let status, let from, let to): return .redirected(status: status, from: from, to: to)
+        case .transportError(let reason): return .transportError(reason)
         }
     }
 
-    static func describe(_ error: any Error) -> String {
-        if let error = error as? HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timeout"
-            case .remoteConnectionClosed: return "connection closed by the server"
-            default: return "HTTP client error \(error.shortDescription)"
-            }
-        }
-        return "\(type(of: error)): \(error)"
-    }
-}
-
-extension NIOCore.TimeAmount {
-    init(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-    }
 }

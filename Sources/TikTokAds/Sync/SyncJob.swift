@@ -1,5 +1,5 @@
-import AsyncHTTPClient
 import Foundation
+import HTTPTransport
 import Logging
 import SyncKit
 
@@ -34,10 +34,10 @@ public struct SyncJob: Sendable {
 
     /// Runs the sync. Errors that stop the run before any stream starts (bad token, no advertiser,
     /// destination unreachable) are thrown; everything else is in the returned record.
-    public func run(httpClient: HTTPClient = .shared) async throws -> RunRecord {
+    public func run(transport: HTTPTransport = .shared) async throws -> RunRecord {
         let signpost = now()
         let limiter = RateLimiter(budget: rateBudget, clock: ContinuousClock())
-        let client = TikTokClient(configuration: api, httpClient: httpClient, pacer: limiter, logger: logger)
+        let client = TikTokClient(configuration: api, transport: transport, pacer: limiter, logger: logger)
         let source = TikTokSource(client: client, settings: settings, logger: logger)
         let statistics = RunStatistics()
         let schemas = try settings.objects.map { try $0.schema() }

@@ -23,9 +23,17 @@ public struct TikTokSource: Sendable {
             throw SyncError(.badInput,
                 "No advertiser ids given. Set advertiser_ids in the config (or --advertiser-ids), or set TIKTOK_APP_ID and TIKTOK_APP_SECRET so the tool can list the advertisers your token may access.")
         }
-        let data = try await client.get("oauth2/advertiser/get", query: [("app_id", appID), ("secret", secret)],
-                                        onAttempt: counter(statistics, object: "advertiser"))
-        let ids = (data["list"]?.arrayValue ?? []).compactMap { $0["advertiser_id"]?.stringValue }
+        let listing: ListingPage
+        do {
+            listing = try await client.get("oauth2/advertiser/get", query: [("app_id", appID), ("secret", secret)],
+                                           onAttempt: counter(statistics, object: "advertiser")) { ListingPage.decode($0, paged: false) }
+        } catch let error as SyncError where error.kind == .advertiserUnavailable || error.kind == .authentication && error.apiCode != 40105 && error.apiCode != 40104 {
+            // This call names no advertiser: a refusal here is about the app credentials, not an account.
+            throw SyncError(.authentication,
+                "TikTok did not accept the app id and secret when listing the advertisers your token may access (code \(error.apiCode.map(String.init) ?? "?")). Set TIKTOK_APP_ID and TIKTOK_APP_SECRET (or app_id / app_secret in the config) to the App ID and Secret of the app that issued the access token: TikTok for Business Developers → My Apps → your app → Basic information. Or set advertiser_ids and skip the listing.",
+                apiCode: error.apiCode)
+        }
+        let ids = listing.items.compactMap { $0["advertiser_id"]?.stringValue }
         if ids.isEmpty {
             throw SyncError(.badInput, "The token may access no advertiser. Authorise the app for at least one ad account, or set advertiser_ids.")
         }
@@ -40,14 +48,19 @@ public struct TikTokSource: Sendable {
         while !batches.isEmpty {
             let batch = batches.removeFirst()
             do {
-                let data = try await client.get("advertiser/info", query: [("advertiser_ids", QueryEncoding.jsonArray(batch))],
-                                                advertiserID: batch.count == 1 ? batch[0] : nil,
-                                                onAttempt: counter(statistics, object: "advertiser"))
-                let records = data["list"]?.arrayValue ?? []
+                let listing = try await client.get("advertiser/info", query: [("advertiser_ids", QueryEncoding.jsonArray(batch))],
+                                                   advertiserID: batch.count == 1 ? batch[0] : nil,
+                                                   onAttempt: counter(statistics, object: "advertiser")) { ListingPage.decode($0, paged: false) }
+                let requested = Set(batch)
                 var found = Set<String>()
-                for record in records {
+                for record in listing.items {
                     guard let id = record["advertiser_id"]?.stringValue else { continue }
-                    found.insert(id)
+                    guard requested.contains(id) else {
+                        // Only what the user asked for is synced.
+                        logger.warning("advertiser/info returned an advertiser that was not requested; ignored", metadata: ["advertiser_id": "\(id)"])
+                        continue
+                    }
+                    guard found.insert(id).inserted else { continue }
                     accounts.append(account(from: record, id: id))
                 }
                 for id in batch where !found.contains(id) {
@@ -194,10 +207,10 @@ public struct TikTokSource: Sendable {
         var seen = Set<[Value]>()
         var page = 1
         while true {
-            let data = try await client.get(endpoint, query: query + [("page", String(page))], advertiserID: account.id,
-                                            onAttempt: counter(context))
-            let items = data["list"]?.arrayValue ?? []
-            let totalPages = data["page_info"]?["total_page"]?.intValue ?? page
+            let listing = try await client.getPage(endpoint, query: query + [("page", String(page))], advertiserID: account.id,
+                                                   onAttempt: counter(context))
+            let items = listing.items
+            let totalPages = listing.totalPages ?? page
             var rows: [[Value]] = []
             rows.reserveCapacity(items.count)
             for item in items {

@@ -58,7 +58,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if let jitterSeconds, jitterSeconds < 0 { throw ValidationError("--jitter-seconds must not be negative.") }
+        if let jitterSeconds, !(0...86_400).contains(jitterSeconds) { throw ValidationError("--jitter-seconds must be between 0 and 86400.") }
         if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535.") }
         // Without a config file the flags must say everything; with one, `run` checks the merged settings.
         if options.config == nil { _ = try makeSchedule(settings(ToolConfiguration())) }
@@ -68,7 +68,8 @@ struct ScheduleCommand: AsyncParsableCommand {
         guard [settings.daily != nil, settings.hourly != nil, settings.cron != nil].filter({ $0 }).count == 1 else {
             throw ValidationError("Give exactly one of --daily HH:MM, --hourly MINUTE or --cron EXPRESSION (or one of daily, hourly, cron in the config's schedule: section).")
         }
-        guard settings.jitterSeconds >= 0 else { throw ValidationError("jitter_seconds must not be negative.") }
+        guard (0...86_400).contains(settings.jitterSeconds) else { throw ValidationError("jitter_seconds must be between 0 and 86400.") }
+        if let port = settings.metricsPort, !(0...65535).contains(port) { throw ValidationError("metrics_port must be between 0 and 65535.") }
         let (daily, hourly, cron, timezone) = (settings.daily, settings.hourly, settings.cron, settings.timezone)
         guard let zone = TimeZone(identifier: timezone) else {
             throw ValidationError("--timezone '\(timezone)' is not a known timezone; use a name such as Europe/Berlin or UTC.")

@@ -87,14 +87,15 @@ struct SyncOptions: ParsableArguments {
         if let start, let end, end < start {
             throw ValidationError("--end-date \(end) is before --start-date \(start).")
         }
-        if let lookbackDays, lookbackDays < 0 || lookbackDays > 364 {
-            throw ValidationError("--lookback-days must be between 0 and 364.")
-        }
-        if let concurrency, concurrency < 1 || concurrency > 64 { throw ValidationError("--concurrency must be between 1 and 64.") }
-        if let qps, qps < 1 { throw ValidationError("--qps must be at least 1.") }
-        if let qpm, qpm < 1 { throw ValidationError("--qpm must be at least 1.") }
-        if let maxAttempts, maxAttempts < 1 { throw ValidationError("--max-attempts must be at least 1.") }
-        if let retentionDays, retentionDays < 1 { throw ValidationError("--retention-days must be at least 1.") }
+        // Flags alone are checked here (exit 2 before anything opens); config values in `makeJob`, the same way.
+        _ = try SettingLimits.resolve(flag: lookbackDays, file: nil, flagName: "--lookback-days", key: "lookback_days", range: SettingLimits.lookbackDays)
+        _ = try SettingLimits.resolve(flag: concurrency, file: nil, flagName: "--concurrency", key: "concurrency", range: SettingLimits.concurrency)
+        _ = try SettingLimits.resolve(flag: qps, file: nil, flagName: "--qps", key: "rate_limit.qps", range: SettingLimits.requestsPerSecond)
+        _ = try SettingLimits.resolve(flag: qpm, file: nil, flagName: "--qpm", key: "rate_limit.qpm", range: SettingLimits.requestsPerMinute)
+        _ = try SettingLimits.resolve(flag: maxAttempts, file: nil, flagName: "--max-attempts", key: "max_attempts", range: SettingLimits.maxAttempts)
+        _ = try SettingLimits.resolve(flag: retentionDays, file: nil, flagName: "--retention-days", key: "retention_days", range: SettingLimits.retentionDays)
+        _ = try SettingLimits.resolveSeconds(flag: requestTimeout, file: nil, flagName: "--request-timeout", key: "request_timeout_seconds",
+                                             range: SettingLimits.requestTimeoutSeconds)
         for entry in fields where !entry.contains("=") {
             throw ValidationError("--fields '\(entry)' must look like OBJECT=field1,field2.")
         }
@@ -143,11 +144,16 @@ struct SyncOptions: ParsableArguments {
             baseURL = url
         }
         var policy = RetryPolicy()
-        if let attempts = maxAttempts ?? file.maxAttempts { policy.maxAttempts = attempts }
+        if let attempts = try SettingLimits.resolve(flag: maxAttempts, file: file.maxAttempts, flagName: "--max-attempts",
+                                                    key: "max_attempts", range: SettingLimits.maxAttempts) {
+            policy.maxAttempts = attempts
+        }
+        let timeoutSeconds = try SettingLimits.resolveSeconds(flag: requestTimeout, file: file.requestTimeoutSeconds, flagName: "--request-timeout",
+                                                              key: "request_timeout_seconds", range: SettingLimits.requestTimeoutSeconds) ?? 120
         let api = TikTokAPIConfiguration(
             baseURL: baseURL, accessToken: token,
             appID: file.appID ?? environment["TIKTOK_APP_ID"], appSecret: file.appSecret ?? environment["TIKTOK_APP_SECRET"],
-            requestTimeout: .milliseconds(Int64((requestTimeout ?? file.requestTimeoutSeconds ?? 120) * 1000)), retryPolicy: policy)
+            requestTimeout: .milliseconds(Int64(timeoutSeconds * 1000)), retryPolicy: policy)
 
         let objectEntries: [ToolConfiguration.ObjectEntry]
         if let names = Self.list(objects) {
@@ -173,6 +179,9 @@ struct SyncOptions: ParsableArguments {
         let start = try startDate.map { try Self.parseDate($0, flag: "--start-date") }
         let end = try endDate.map { try Self.parseDate($0, flag: "--end-date") }
         let firstRunStart = file.startDate ?? today.adding(days: -30)
+        if let configured = file.startDate, configured > today.adding(days: 1) {
+            throw SyncError(.badInput, "start_date \(configured) in the config file is in the future; use a date up to today, e.g. \(today.adding(days: -30)).")
+        }
         var backfill: DateWindow?
         if start != nil || end != nil {
             let backfillStart = start ?? firstRunStart
@@ -187,23 +196,32 @@ struct SyncOptions: ParsableArguments {
             objects: selections,
             includeDeleted: includeDeleted || (file.includeDeleted ?? false),
             startDate: firstRunStart,
-            lookbackDays: lookbackDays ?? file.lookbackDays ?? 7,
+            lookbackDays: try SettingLimits.resolve(flag: lookbackDays, file: file.lookbackDays, flagName: "--lookback-days",
+                                                    key: "lookback_days", range: SettingLimits.lookbackDays) ?? 7,
             backfill: backfill)
 
         var retention: [String: Int] = [:]
-        if let days = retentionDays ?? file.retentionDays {
+        if let days = try SettingLimits.resolve(flag: retentionDays, file: file.retentionDays, flagName: "--retention-days",
+                                                key: "retention_days", range: SettingLimits.retentionDays) {
             for selection in selections where selection.object.isTimeSeries { retention[selection.object.name] = days }
         }
         for (name, days) in file.retentionDaysByObject ?? [:] {
             guard let object = Catalog.object(named: name) else {
                 throw SyncError(.badInput, "retention_days_by_object names unknown object '\(name)'.")
             }
-            retention[object.name] = days
+            retention[object.name] = try SettingLimits.resolve(flag: nil, file: days, flagName: "", key: "retention_days_by_object.\(name)",
+                                                               range: SettingLimits.retentionDays)
         }
-        let budget = RateBudget(perSecond: qps ?? file.rateLimit?.qps, perMinute: qpm ?? file.rateLimit?.qpm)
+        let budget = RateBudget(
+            perSecond: try SettingLimits.resolve(flag: qps, file: file.rateLimit?.qps, flagName: "--qps", key: "rate_limit.qps",
+                                                 range: SettingLimits.requestsPerSecond),
+            perMinute: try SettingLimits.resolve(flag: qpm, file: file.rateLimit?.qpm, flagName: "--qpm", key: "rate_limit.qpm",
+                                                 range: SettingLimits.requestsPerMinute))
+        let streams = try SettingLimits.resolve(flag: concurrency, file: file.concurrency, flagName: "--concurrency", key: "concurrency",
+                                                range: SettingLimits.concurrency) ?? 4
         // The destination opens last, so bad input never leaves an empty database behind.
         return SyncJob(api: api, settings: settings, destination: try destination(),
-                       concurrency: concurrency ?? file.concurrency ?? 4, rateBudget: budget,
+                       concurrency: streams, rateBudget: budget,
                        retentionDays: retention, logger: logger, now: { now })
     }
 }

@@ -16,7 +16,7 @@ struct ConsoleReporter: Sendable {
         switch event {
         case .skipped(let advertiser, let reason) where showNotices:
             // Skips are shown even off a terminal: the user must act on them.
-            FileHandle.standardError.write(Data("skipped advertiser \(advertiser): \(reason)\n".utf8))
+            FileHandle.standardError.write(Data("skipped advertiser \(advertiser): \(SecretRedactor.redact(reason))\n".utf8))
         case .finished(let key, let rows) where showProgress:
             FileHandle.standardError.write(Data("  done \(key.object) for \(key.advertiserID): \(rows) rows\n".utf8))
         default:
@@ -47,6 +47,6 @@ struct ConsoleReporter: Sendable {
             text += "skipped advertiser \(advertiser): \(reason)\n"
         }
         for error in run.errors { text += "error: \(error)\n" }
-        return text
+        return SecretRedactor.redact(text)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SyncKit
 
 /// Writes one JSON object per line to standard error: time, level, message, label and metadata.
 struct JSONLogHandler: LogHandler {
@@ -36,7 +37,7 @@ enum LoggingSetup {
             case .text: handler = StreamLogHandler.standardError(label: label)
             }
             handler.logLevel = level
-            return handler
+            return RedactingLogHandler(handler)
         }
         return Logger(label: "tiktok-ads")
     }

@@ -1,0 +1,51 @@
+import SyncKit
+
+/// Why an answer with `code: 0` is not what the API documents (e.g. `data` is null, `list` is not an array).
+public struct MalformedAnswer: Error, Sendable, Equatable {
+    public var reason: String
+
+    public init(_ reason: String) { self.reason = reason }
+}
+
+/// One page of a listing: `data.list` (objects) and, for paged endpoints, `data.page_info`
+/// (`{page, page_size, total_number, total_page}`, all integers).
+public struct ListingPage: Sendable {
+    public var items: [JSONValue]
+    /// `page_info.total_page`; nil for endpoints without paging (`advertiser/info`, `oauth2/advertiser/get`).
+    public var totalPages: Int?
+
+    /// Checks `data` against the documented shape. An empty listing is well formed only as an empty `list`.
+    public static func decode(_ data: JSONValue, paged: Bool) -> Result<ListingPage, MalformedAnswer> {
+        guard case .object = data else { return .failure(MalformedAnswer("`data` is \(kind(of: data)), not an object")) }
+        guard let list = data["list"] else { return .failure(MalformedAnswer("`data.list` is missing")) }
+        guard case .array(let items) = list else { return .failure(MalformedAnswer("`data.list` is \(kind(of: list)), not an array")) }
+        if let index = items.firstIndex(where: { if case .object = $0 { false } else { true } }) {
+            return .failure(MalformedAnswer("`data.list[\(index)]` is \(kind(of: items[index])), not an object"))
+        }
+        guard paged else { return .success(ListingPage(items: items, totalPages: nil)) }
+        guard let info = data["page_info"], case .object = info else {
+            return .failure(MalformedAnswer("`data.page_info` is \(data["page_info"].map(kind(of:)) ?? "missing"), not an object"))
+        }
+        var numbers: [String: Int] = [:]
+        for name in ["page", "total_page"] {
+            guard let member = info[name] else { continue }
+            guard case .number = member, let value = member.intValue, value >= 0 else {
+                return .failure(MalformedAnswer("`data.page_info.\(name)` is \(kind(of: member)), not a whole number"))
+            }
+            numbers[name] = value
+        }
+        guard let totalPages = numbers["total_page"] else { return .failure(MalformedAnswer("`data.page_info.total_page` is missing")) }
+        return .success(ListingPage(items: items, totalPages: totalPages))
+    }
+
+    static func kind(of value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number(let text): "the number \(text.prefix(20))"
+        case .string(let text): "the string \"\(text.prefix(20))\""
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
