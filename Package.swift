@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport", "tiktok-ads",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings
         ),

@@ -28,4 +28,8 @@ public enum FaultKind: String, Sendable, Codable, CaseIterable {
     case slowResponse
     /// A row is "inserted" before the current offset between two pages of a listing (page >= 2).
     case rowInserted
+    /// HTTP 200, `code: 0`, and `data: null`: a success envelope without its data (a hostile or broken proxy).
+    case nullData
+    /// HTTP 200, `code: 0`, with `data.list` a string and `data.page_info.total_page` a string.
+    case malformedList
 }

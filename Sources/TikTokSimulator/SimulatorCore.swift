@@ -106,6 +106,10 @@ final class SimulatorCore: Sendable {
             outcome = errorOutcome(.rateLimited(appId: options.appId), request)
         case .connectionReset:
             outcome = (200, nil, .reset)
+        case .nullData, .malformedList:
+            let data = fault == .nullData ? "null" : "{\"list\":\"oops\",\"page_info\":{\"page\":1,\"total_page\":\"many\"}}"
+            let text = "{\"code\":0,\"message\":\"OK\",\"request_id\":\"\(requestID(request))\",\"data\":\(data)}"
+            outcome = (200, 0, .normal(status: 200, contentType: "application/json", body: Array(text.utf8)))
         case .slowResponse, .truncatedBody, .rowInserted, nil:
             if fault == .slowResponse {
                 try? await Task.sleep(for: .milliseconds(Int64(options.slowResponseSeconds * 1000)))

@@ -2,6 +2,8 @@ import Destinations
 import Foundation
 import Logging
 import SyncKit
+import TestSupport
+import Testing
 import TikTokAds
 import TikTokSimulator
 
@@ -45,18 +47,54 @@ struct SyncHarness {
         let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: simulator.options.accessToken,
                                          appID: simulator.options.appId, appSecret: simulator.options.secret,
                                          requestTimeout: timeout, retryPolicy: retryPolicy)
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
+        let lines = Protected<[String]>([])
         let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
-                          rateBudget: budget, retentionDays: retention, logger: logger, now: { instant })
+                          rateBudget: budget, retentionDays: retention, logger: CapturingLogHandler.logger(lines), now: { instant })
+        let sweep = SecretSweep([simulator.options.accessToken, simulator.options.secret])
         do {
             let record = try await job.run()
             await destination.close()
+            try await expectNoLeaks(sweep, database: database, captured: [
+                "log": lines.value.joined(separator: "\n"),
+                "run record": (record.errors + record.skippedAdvertisers.values).joined(separator: "\n"),
+            ])
             return record
+        } catch {
+            await destination.close()
+            try await expectNoLeaks(sweep, database: database, captured: [
+                "log": lines.value.joined(separator: "\n"), "thrown error": "\(error)",
+            ])
+            throw error
+        }
+    }
+
+    /// The secrets sweep: fails the running test if any registered secret appears in what it captured or in
+    /// any table of `database` (run history and state included).
+    static func expectNoLeaks(_ sweep: SecretSweep, database: String?, captured: [String: String],
+                              sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        var places = captured
+        if let database, FileManager.default.fileExists(atPath: database) {
+            for (table, text) in try await allText(database) { places["table \(table)"] = text }
+        }
+        for leak in sweep.leaks(in: places) { Issue.record("secret leak: \(leak)", sourceLocation: sourceLocation) }
+    }
+
+    /// The text of every table in the database, internal ones included.
+    static func allText(_ database: String) async throws -> [String: String] {
+        let destination = try SQLiteDestination(path: database)
+        var result: [String: String] = [:]
+        do {
+            for row in try await destination.select("SELECT name FROM sqlite_master WHERE type = 'table'") {
+                guard let table = row.first ?? nil else { continue }
+                let rows = try await destination.select("SELECT * FROM \"\(table.replacingOccurrences(of: "\"", with: "\"\""))\"")
+                result[table] = rows.map { $0.map { $0 ?? "NULL" }.joined(separator: "|") }.joined(separator: "\n")
+            }
         } catch {
             await destination.close()
             throw error
         }
+        await destination.close()
+        return result
     }
 
     /// Every data table's rows, sorted: two databases with equal dumps hold the same content.

@@ -1,5 +1,7 @@
 import Foundation
 import SyncKit
+import Testing
+import TestSupport
 
 /// The `tiktok-ads` binary, built next to the test bundle. Child processes are awaited without
 /// blocking a thread of the concurrency pool: the in-process simulator they talk to needs those threads.
@@ -54,7 +56,12 @@ enum ToolBinary {
         async let outText = readAll(out.fileHandleForReading)
         async let errText = readAll(err.fileHandleForReading)
         let code = await child.exit.value
-        return (code, await outText, await errText)
+        let (outResult, errResult) = (await outText, await errText)
+        // The secrets sweep: nothing the tool was given as a secret may appear in its output or its database.
+        let database = zip(arguments, arguments.dropFirst()).first { $0.0 == "--sqlite" }?.1
+        try await SyncHarness.expectNoLeaks(SecretSweep(environment: environment), database: database,
+                                            captured: ["stdout of \(arguments.first ?? "")": outResult, "stderr of \(arguments.first ?? "")": errResult])
+        return (code, outResult, errResult)
     }
 
     /// Reads a pipe to its end on a Dispatch thread, not on the concurrency pool.

@@ -88,14 +88,18 @@ struct SyncOptions: ParsableArguments {
             throw ValidationError("--end-date \(end) is before --start-date \(start).")
         }
         // Flags alone are checked here (exit 2 before anything opens); config values in `makeJob`, the same way.
-        _ = try SettingLimits.resolve(flag: lookbackDays, file: nil, flagName: "--lookback-days", key: "lookback_days", range: SettingLimits.lookbackDays)
-        _ = try SettingLimits.resolve(flag: concurrency, file: nil, flagName: "--concurrency", key: "concurrency", range: SettingLimits.concurrency)
-        _ = try SettingLimits.resolve(flag: qps, file: nil, flagName: "--qps", key: "rate_limit.qps", range: SettingLimits.requestsPerSecond)
-        _ = try SettingLimits.resolve(flag: qpm, file: nil, flagName: "--qpm", key: "rate_limit.qpm", range: SettingLimits.requestsPerMinute)
-        _ = try SettingLimits.resolve(flag: maxAttempts, file: nil, flagName: "--max-attempts", key: "max_attempts", range: SettingLimits.maxAttempts)
-        _ = try SettingLimits.resolve(flag: retentionDays, file: nil, flagName: "--retention-days", key: "retention_days", range: SettingLimits.retentionDays)
-        _ = try SettingLimits.resolveSeconds(flag: requestTimeout, file: nil, flagName: "--request-timeout", key: "request_timeout_seconds",
-                                             range: SettingLimits.requestTimeoutSeconds)
+        do {
+            _ = try SettingLimits.resolve(flag: lookbackDays, file: nil, flagName: "--lookback-days", key: "lookback_days", range: SettingLimits.lookbackDays)
+            _ = try SettingLimits.resolve(flag: concurrency, file: nil, flagName: "--concurrency", key: "concurrency", range: SettingLimits.concurrency)
+            _ = try SettingLimits.resolve(flag: qps, file: nil, flagName: "--qps", key: "rate_limit.qps", range: SettingLimits.requestsPerSecond)
+            _ = try SettingLimits.resolve(flag: qpm, file: nil, flagName: "--qpm", key: "rate_limit.qpm", range: SettingLimits.requestsPerMinute)
+            _ = try SettingLimits.resolve(flag: maxAttempts, file: nil, flagName: "--max-attempts", key: "max_attempts", range: SettingLimits.maxAttempts)
+            _ = try SettingLimits.resolve(flag: retentionDays, file: nil, flagName: "--retention-days", key: "retention_days", range: SettingLimits.retentionDays)
+            _ = try SettingLimits.resolveSeconds(flag: requestTimeout, file: nil, flagName: "--request-timeout", key: "request_timeout_seconds",
+                                                 range: SettingLimits.requestTimeoutSeconds)
+        } catch let error as SyncError {
+            throw ValidationError(error.message)
+        }
         for entry in fields where !entry.contains("=") {
             throw ValidationError("--fields '\(entry)' must look like OBJECT=field1,field2.")
         }
