@@ -9,7 +9,9 @@ public enum SyncProgress: Sendable {
     case failed(StreamKey, SyncError)
 }
 
-/// Runs stream tasks with bounded concurrency into one destination, isolating failures:
+/// Runs stream plans with bounded concurrency into one destination: pulls each slice's pages from its
+/// source, writes them, and moves a stream's state only with the last page of a slice, so state never
+/// moves past committed rows whatever the source does. Isolates failures:
 /// an unavailable advertiser is skipped, a failed stream fails alone, and only errors that no
 /// other stream could escape (token, parameters, destination) stop the run.
 public struct SyncEngine: Sendable {
@@ -26,8 +28,8 @@ public struct SyncEngine: Sendable {
         self.progress = progress
     }
 
-    /// Runs every task and returns the finished run record (also written to the run history).
-    public func run(_ tasks: [StreamTask], run initial: RunRecord, statistics: RunStatistics,
+    /// Runs every plan and returns the finished run record (also written to the run history).
+    public func run(_ tasks: [StreamPlan], run initial: RunRecord, statistics: RunStatistics,
                     alreadySkipped: [String: String] = [:]) async -> RunRecord {
         var record = initial
         let outcome = Protected(Outcome(skipped: alreadySkipped))
@@ -37,14 +39,14 @@ public struct SyncEngine: Sendable {
             var pending = tasks[...]
             var running = 0
             func startNext() -> Bool {
-                while let task = pending.popFirst() {
+                while let plan = pending.popFirst() {
                     let stop = outcome.withLock { o -> Bool? in
                         if o.fatal != nil { return nil }
-                        return o.skipped[task.key.advertiserID] != nil
+                        return o.skipped[plan.key.advertiserID] != nil
                     }
                     guard let isSkipped = stop else { return false }
                     if isSkipped { continue }
-                    group.addTask { await execute(task, statistics: statistics, outcome: outcome) }
+                    group.addTask { await execute(plan, statistics: statistics, outcome: outcome) }
                     return true
                 }
                 return false
@@ -97,34 +99,32 @@ public struct SyncEngine: Sendable {
         var errors: [String] = []
     }
 
-    private func execute(_ task: StreamTask, statistics: RunStatistics, outcome: Protected<Outcome>) async {
-        let context = StreamContext(key: task.key, statistics: statistics, destination: destination)
-        progress(.started(task.key))
+    private func execute(_ plan: StreamPlan, statistics: RunStatistics, outcome: Protected<Outcome>) async {
+        progress(.started(plan.key))
         do {
-            try Task.checkCancellation()
-            try await task.run(context)
-            progress(.finished(task.key, rows: context.rows))
+            let rows = try await load(plan, statistics: statistics)
+            progress(.finished(plan.key, rows: rows))
         } catch {
             let failure = SyncEngine.classify(error)
             switch failure.kind {
             case .advertiserUnavailable:
                 let first = outcome.withLock { o -> Bool in
-                    guard o.skipped[task.key.advertiserID] == nil else { return false }
-                    o.skipped[task.key.advertiserID] = failure.message
+                    guard o.skipped[plan.key.advertiserID] == nil else { return false }
+                    o.skipped[plan.key.advertiserID] = failure.message
                     return true
                 }
                 if first {
-                    logger.warning("advertiser skipped", metadata: ["advertiser_id": "\(task.key.advertiserID)", "reason": "\(failure.message)"])
-                    progress(.skipped(advertiserID: task.key.advertiserID, reason: failure.message))
+                    logger.warning("advertiser skipped", metadata: ["advertiser_id": "\(plan.key.advertiserID)", "reason": "\(failure.message)"])
+                    progress(.skipped(advertiserID: plan.key.advertiserID, reason: failure.message))
                 }
             case .cancelled:
                 break
             default:
-                statistics.add(object: task.key.object, errors: 1)
-                logger.error("stream failed", metadata: ["stream": "\(task.key)", "error": "\(failure)"])
-                progress(.failed(task.key, failure))
+                statistics.add(object: plan.key.object, errors: 1)
+                logger.error("stream failed", metadata: ["stream": "\(plan.key)", "error": "\(failure)"])
+                progress(.failed(plan.key, failure))
                 outcome.withLock { o in
-                    o.errors.append("\(task.key): \(failure.message)")
+                    o.errors.append("\(plan.key): \(failure.message)")
                     if failure.stopsRun {
                         if o.fatal == nil { o.fatal = failure }
                     } else {
@@ -133,6 +133,34 @@ public struct SyncEngine: Sendable {
                 }
             }
         }
+    }
+
+    /// Pulls every page of every slice of `plan` in order and writes it; the slice's checkpoint goes with
+    /// its last page, never earlier. Returns the rows written.
+    func load(_ plan: StreamPlan, statistics: RunStatistics) async throws -> Int {
+        var written = 0
+        for slice in plan.slices {
+            var read: (@Sendable () async throws -> SourcePage)? = slice.firstPage
+            while let current = read {
+                try Task.checkCancellation()
+                let page = try await current()
+                let checkpoint = page.next == nil ? StreamCheckpoint(key: plan.key, state: slice.checkpoint) : nil
+                let batch = RowBatch(schema: plan.schema, rows: page.rows)
+                if !batch.isEmpty || checkpoint != nil {
+                    do {
+                        try await destination.write(batch, checkpoint: checkpoint)
+                    } catch let error as SyncError {
+                        throw error
+                    } catch {
+                        throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", underlying: "\(error)")
+                    }
+                }
+                statistics.add(object: plan.key.object, rows: batch.count)
+                written += batch.count
+                read = page.next
+            }
+        }
+        return written
     }
 
     /// Maps any error to a `SyncError`.

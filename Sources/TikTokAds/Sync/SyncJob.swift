@@ -52,9 +52,9 @@ public struct SyncJob: Sendable {
                 logger.warning("advertiser skipped", metadata: ["advertiser_id": "\(id)", "reason": "\(reason)"])
                 progress(.skipped(advertiserID: id, reason: reason))
             }
-            let tasks = try source.tasks(accounts: accounts, state: state, now: signpost)
+            let plans = try source.plans(accounts: accounts, state: state, now: signpost, statistics: statistics)
             let engine = SyncEngine(destination: destination, concurrency: concurrency, logger: logger, progress: progress)
-            record = await engine.run(tasks, run: record, statistics: statistics, alreadySkipped: unavailable)
+            record = await engine.run(plans, run: record, statistics: statistics, alreadySkipped: unavailable)
         } catch {
             let failure = SyncEngine.classify(error)
             record.endedAt = Date()

@@ -90,59 +90,54 @@ public struct TikTokSource: Sendable {
                                  timeZoneName: zoneName, record: record)
     }
 
-    // MARK: Tasks
+    // MARK: Plans
 
-    /// One task per (advertiser, object).
-    public func tasks(accounts: [AdvertiserAccount], state: [StreamKey: StreamState], now: Date) throws -> [StreamTask] {
-        var tasks: [StreamTask] = []
+    /// One plan per (advertiser, object): its slices (a listing, or one report window each) and how to read their pages.
+    /// Requests are counted in `statistics`; the rows are counted by the engine that pulls the pages.
+    public func plans(accounts: [AdvertiserAccount], state: [StreamKey: StreamState], now: Date,
+                      statistics: RunStatistics) throws -> [StreamPlan] {
+        var plans: [StreamPlan] = []
         let schemas = try settings.objects.map { try $0.schema() }
         for (selection, schema) in zip(settings.objects, schemas) {
             for account in accounts {
                 let key = StreamKey(advertiserID: account.id, object: selection.object.name)
                 let object = selection.object
-                let stream: @Sendable (StreamContext) async throws -> Void
+                let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
+                let count = counter(statistics, object: object.name)
+                let listed = StreamState(bookmark: nil, syncedAt: now)
+                let slices: [StreamSlice]
                 switch object.source {
                 case .advertiserInfo:
-                    stream = { context in try await writeAdvertiser(account, schema: schema, object: object, context: context, now: now) }
+                    let row = decoder.row(account.record)
+                    slices = [StreamSlice(checkpoint: listed) { SourcePage(rows: [row], next: nil) }]
                 case .entity(let endpoint, let statusAll):
-                    stream = { context in
-                        try await readEntities(endpoint: endpoint, statusAll: statusAll, account: account, object: object,
-                                               schema: schema, context: context, now: now)
-                    }
+                    let query = entityQuery(account: account, object: object, schema: schema, statusAll: statusAll)
+                    slices = [StreamSlice(checkpoint: listed) {
+                        try await self.page(1, endpoint: endpoint, query: query, account: account, decoder: decoder, window: nil, seen: [], count: count)
+                    }]
                 case .audiences:
-                    stream = { context in try await readAudiences(account: account, object: object, schema: schema, context: context, now: now) }
+                    let query: [(String, String)] = [("advertiser_id", account.id), ("page_size", String(settings.audiencePageSize))]
+                    slices = [StreamSlice(checkpoint: listed) {
+                        try await self.page(1, endpoint: "dmp/custom_audience/list", query: query, account: account, decoder: decoder,
+                                            window: nil, seen: [], count: count)
+                    }]
                 case .report(let spec):
-                    let bookmark = state[key]?.bookmark
-                    stream = { context in
-                        try await readReport(spec: spec, account: account, object: object, schema: schema,
-                                             bookmark: bookmark, context: context, now: now)
-                    }
+                    slices = reportSlices(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
+                                          bookmark: state[key]?.bookmark, now: now, count: count)
                 }
-                tasks.append(StreamTask(key: key, schema: schema, run: stream))
+                plans.append(StreamPlan(key: key, schema: schema, slices: slices))
             }
         }
-        return tasks
+        return plans
     }
 
     func counter(_ statistics: RunStatistics, object: String) -> TikTokClient.AttemptObserver {
         { isRetry in statistics.add(object: object, requests: 1, retries: isRetry ? 1 : 0) }
     }
 
-    func counter(_ context: StreamContext) -> TikTokClient.AttemptObserver {
-        { isRetry in context.countRequests(1, retries: isRetry ? 1 : 0) }
-    }
+    // MARK: Slices
 
-    // MARK: Streams
-
-    func writeAdvertiser(_ account: AdvertiserAccount, schema: TableSchema, object: CatalogObject, context: StreamContext, now: Date) async throws {
-        let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
-        let batch = RowBatch(schema: schema, rows: [decoder.row(account.record)])
-        try await context.write(batch, checkpoint: StreamCheckpoint(key: context.key, state: StreamState(bookmark: nil, syncedAt: now)))
-    }
-
-    func readEntities(endpoint: String, statusAll: String, account: AdvertiserAccount, object: CatalogObject,
-                      schema: TableSchema, context: StreamContext, now: Date) async throws {
-        let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
+    func entityQuery(account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, statusAll: String) -> [(String, String)] {
         let apiFields = schema.fields.compactMap { object.field(named: $0.name) }.filter { !$0.isInjected }.map(\.apiName)
         var query: [(String, String)] = [
             ("advertiser_id", account.id),
@@ -152,23 +147,14 @@ public struct TikTokSource: Sendable {
         if settings.includeDeleted {
             query.append(("filtering", JSONValue.object([("secondary_status", .string(statusAll))]).jsonText))
         }
-        try await readPages(endpoint: endpoint, query: query, account: account, decoder: decoder, context: context,
-                            checkpoint: StreamCheckpoint(key: context.key, state: StreamState(bookmark: nil, syncedAt: now)))
+        return query
     }
 
-    func readAudiences(account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, context: StreamContext, now: Date) async throws {
-        let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
-        let query: [(String, String)] = [("advertiser_id", account.id), ("page_size", String(settings.audiencePageSize))]
-        try await readPages(endpoint: "dmp/custom_audience/list", query: query, account: account, decoder: decoder, context: context,
-                            checkpoint: StreamCheckpoint(key: context.key, state: StreamState(bookmark: nil, syncedAt: now)))
-    }
-
-    func readReport(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject, schema: TableSchema,
-                    bookmark: LocalDate?, context: StreamContext, now: Date) async throws {
+    /// One slice per report window, each moving the bookmark to its end date.
+    func reportSlices(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, decoder: RowDecoder,
+                      bookmark: LocalDate?, now: Date, count: @escaping TikTokClient.AttemptObserver) -> [StreamSlice] {
         let planner = ReportWindowPlanner(startDate: settings.startDate, lookbackDays: settings.lookbackDays, backfill: settings.backfill)
-        let today = account.today(at: now)
-        let windows = planner.windows(bookmark: bookmark, today: today, granularity: spec.granularity)
-        let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
+        let windows = planner.windows(bookmark: bookmark, today: account.today(at: now), granularity: spec.granularity)
         let dimensions = Set(spec.dimensions)
         let metrics = schema.fields.compactMap { object.field(named: $0.name) }
             .filter { !$0.isInjected && !dimensions.contains($0.apiName) }.map(\.apiName)
@@ -188,40 +174,34 @@ public struct TikTokSource: Sendable {
             ])])
             base.append(("filtering", filter.jsonText))
         }
-        for window in windows {
-            var query = base
-            query.append(("start_date", window.start.description))
-            query.append(("end_date", window.end.description))
-            let newBookmark = max(bookmark ?? window.end, window.end)
-            let checkpoint = StreamCheckpoint(key: context.key, state: StreamState(bookmark: newBookmark, syncedAt: now))
-            try await readPages(endpoint: "report/integrated/get", query: query, account: account, decoder: decoder,
-                                context: context, checkpoint: checkpoint, window: window)
+        return windows.map { window in
+            let query = base + [("start_date", window.start.description), ("end_date", window.end.description)]
+            let checkpoint = StreamState(bookmark: max(bookmark ?? window.end, window.end), syncedAt: now)
+            return StreamSlice(checkpoint: checkpoint) {
+                try await self.page(1, endpoint: "report/integrated/get", query: query, account: account, decoder: decoder,
+                                    window: window, seen: [], count: count)
+            }
         }
     }
 
-    /// Pages through a listing until `page >= total_page` or an empty page, writing each page as it
-    /// comes; rows seen on an earlier page (offset paging shifts) are dropped. The checkpoint goes
-    /// with the last page.
-    func readPages(endpoint: String, query: [(String, String)], account: AdvertiserAccount, decoder: RowDecoder,
-                   context: StreamContext, checkpoint: StreamCheckpoint, window: DateWindow? = nil) async throws {
-        var seen = Set<[Value]>()
-        var page = 1
-        while true {
-            let listing = try await client.getPage(endpoint, query: query + [("page", String(page))], advertiserID: account.id,
-                                                   onAttempt: counter(context))
-            let items = listing.items
-            let totalPages = listing.totalPages ?? page
-            var rows: [[Value]] = []
-            rows.reserveCapacity(items.count)
-            for item in items {
-                let row = decoder.row(item)
-                if let window, !decoder.isInside(row, window) { continue }
-                if seen.insert(decoder.key(of: row)).inserted { rows.append(row) }
-            }
-            let isLast = items.isEmpty || page >= totalPages
-            try await context.write(RowBatch(schema: decoder.schema, rows: rows), checkpoint: isLast ? checkpoint : nil)
-            if isLast { return }
-            page += 1
+    /// Reads page `number` of a listing. The slice ends at `page >= total_page` or an empty page; rows seen on
+    /// an earlier page (offset paging shifts) are dropped, and report rows outside the window are ignored.
+    func page(_ number: Int, endpoint: String, query: [(String, String)], account: AdvertiserAccount, decoder: RowDecoder,
+              window: DateWindow?, seen: Set<[Value]>, count: @escaping TikTokClient.AttemptObserver) async throws -> SourcePage {
+        let listing = try await client.getPage(endpoint, query: query + [("page", String(number))], advertiserID: account.id, onAttempt: count)
+        var seen = seen
+        var rows: [[Value]] = []
+        rows.reserveCapacity(listing.items.count)
+        for item in listing.items {
+            let row = decoder.row(item)
+            if let window, !decoder.isInside(row, window) { continue }
+            if seen.insert(decoder.key(of: row)).inserted { rows.append(row) }
+        }
+        guard !listing.items.isEmpty, number < (listing.totalPages ?? number) else { return SourcePage(rows: rows, next: nil) }
+        let alreadySeen = seen
+        return SourcePage(rows: rows) {
+            try await self.page(number + 1, endpoint: endpoint, query: query, account: account, decoder: decoder,
+                                window: window, seen: alreadySeen, count: count)
         }
     }
 }
