@@ -18,8 +18,14 @@ struct CleanupCommand: AsyncParsableCommand {
         var environment = ProcessInfo.processInfo.environment
         // Cleanup makes no API call: a token is not needed.
         environment["TIKTOK_ACCESS_TOKEN"] = environment["TIKTOK_ACCESS_TOKEN"] ?? "unused-by-cleanup"
-        let job = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) },
-                                      logger: logger, environment: environment)
+        // Deleting rows is writing: hold the same lock as `sync`, taken before the destination opens.
+        var lock: FileLock?
+        let job = try options.makeJob(file: file, destination: {
+            let opened = try options.openLocked(file, logger: logger)
+            lock = opened.lock
+            return opened.destination
+        }, logger: logger, environment: environment)
+        defer { lock?.release() }
         guard !job.retentionDays.isEmpty else {
             await job.destination.close()
             throw SyncError(.badInput, "No retention window is set. Pass --retention-days N or set retention_days in the config.")

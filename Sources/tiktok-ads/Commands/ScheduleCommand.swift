@@ -102,9 +102,12 @@ struct ScheduleCommand: AsyncParsableCommand {
         } catch let error as ValidationError {
             throw SyncError(.badInput, error.message)
         }
+        // A SQLite file's lock is found (and a file with extra hard links refused) before anything opens it.
+        let sqliteLock = try options.sqliteLock(file)
         // Check the configuration once before waiting for the first tick, and read when the last run started.
         let probe = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) }, logger: logger)
         let destinationName = probe.destination.displayName
+        let lock = sqliteLock ?? SyncLock.named(destinationName)
         let lastRunStart: Date?
         do {
             lastRunStart = try await probe.destination.recentRuns(limit: 1).first?.startedAt
@@ -115,7 +118,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         await probe.destination.close()
 
         let metrics = SyncMetrics(interval: schedule.nominalInterval)
-        let runner = ScheduledSync(options: options, file: file, destinationName: destinationName, schedule: schedule, metrics: metrics, logger: logger)
+        let runner = ScheduledSync(options: options, file: file, lock: lock, schedule: schedule, metrics: metrics, logger: logger)
         let scheduler = Scheduler(schedule: schedule, jitter: .seconds(settings.jitterSeconds), logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
             .init(service: SchedulerService(scheduler: scheduler, lastRunStart: lastRunStart, runner: runner, metrics: metrics),
@@ -159,29 +162,30 @@ struct SchedulerService: Service {
 struct ScheduledSync: Sendable {
     let options: SyncOptions
     let file: ToolConfiguration
-    let destinationName: String
+    /// The destination's lock, shared with `sync`, `cleanup` and `state reset`.
+    let lock: SyncLock
     let schedule: Schedule
     let metrics: SyncMetrics
     let logger: Logger
     private let lastFullLookback = Protected<Date?>(nil)
 
-    init(options: SyncOptions, file: ToolConfiguration, destinationName: String, schedule: Schedule, metrics: SyncMetrics, logger: Logger) {
+    init(options: SyncOptions, file: ToolConfiguration, lock: SyncLock, schedule: Schedule, metrics: SyncMetrics, logger: Logger) {
         self.options = options
         self.file = file
-        self.destinationName = destinationName
+        self.lock = lock
         self.schedule = schedule
         self.metrics = metrics
         self.logger = logger
     }
 
     func perform(_ tick: Scheduler.Tick) async -> Scheduler.Outcome {
-        let lockPath = SyncLock.path(for: destinationName)
         do {
-            let outcome = try await FileLock.withLock(at: lockPath) { () async -> Scheduler.Outcome in
-                await runLocked(tick)
-                return .completed
+            guard let held = try lock.tryAcquire() else {
+                return .skipped(reason: "another sync is running on \(lock.destination) (pid \(lock.holder ?? "?"))")
             }
-            return outcome ?? .skipped(reason: "another sync is running on \(destinationName) (pid \(FileLock.holder(of: lockPath) ?? "?"))")
+            defer { held.release() }
+            await runLocked(tick)
+            return .completed
         } catch {
             logger.error("scheduled run could not start", metadata: ["error": "\(error)"])
             metrics.recordFailure()
@@ -215,15 +219,5 @@ struct ScheduledSync: Sendable {
             metrics.recordFailure()
             logger.error("scheduled run failed", metadata: ["error": "\(SyncEngine.classify(error).message)"])
         }
-    }
-}
-
-/// Where the lock that keeps two syncs off one destination lives: beside a SQLite file, else in the
-/// temporary directory under the destination's name.
-enum SyncLock {
-    static func path(for destination: String) -> String {
-        if destination.hasPrefix("sqlite:") { return String(destination.dropFirst("sqlite:".count)) + ".lock" }
-        let name = destination.map { $0.isLetter || $0.isNumber ? $0 : "_" }
-        return FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-\(String(name)).lock").path
     }
 }

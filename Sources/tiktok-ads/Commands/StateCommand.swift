@@ -14,6 +14,18 @@ struct StateCommand: AsyncParsableCommand {
 
     /// Opens the destination `sync` would write to with these flags; a SQLite file must already exist.
     static func openDestination(_ options: SyncOptions, logger: Logger, hint: String) throws -> any Destination {
+        let file = try loadConfiguration(options, hint: hint)
+        return try options.openDestination(file, logger: logger)
+    }
+
+    /// Opens that destination holding the lock `sync` takes (refused, naming the holder, while another process has it).
+    static func openLocked(_ options: SyncOptions, logger: Logger, hint: String) throws -> (destination: any Destination, lock: FileLock) {
+        let file = try loadConfiguration(options, hint: hint)
+        return try options.openLocked(file, logger: logger)
+    }
+
+    /// The configuration, after checking a SQLite file exists (so a typo never creates an empty database).
+    static func loadConfiguration(_ options: SyncOptions, hint: String) throws -> ToolConfiguration {
         let file = try options.loadConfiguration()
         if options.destinationOptions.kind(file) == .sqlite {
             let path = options.sqlitePath(file)
@@ -21,7 +33,7 @@ struct StateCommand: AsyncParsableCommand {
                 throw SyncError(.badInput, "No database at \(path). \(hint)")
             }
         }
-        return try options.openDestination(file, logger: logger)
+        return file
     }
 
     struct Show: AsyncParsableCommand {
@@ -72,8 +84,10 @@ struct StateCommand: AsyncParsableCommand {
 
         func run() async throws {
             let logger = LoggingSetup.bootstrap(options.output)
-            let destination = try StateCommand.openDestination(options, logger: logger,
-                                                               hint: "Pass --sqlite with the file your syncs write (or --destination bigquery).")
+            // Resetting state is writing: hold the same lock as `sync`.
+            let (destination, lock) = try StateCommand.openLocked(options, logger: logger,
+                                                                  hint: "Pass --sqlite with the file your syncs write (or --destination bigquery).")
+            defer { lock.release() }
             let count: Int
             do {
                 count = try await destination.resetState(advertiserID: advertiserId, object: object)

@@ -8,30 +8,36 @@ import TikTokAds
 struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
-        abstract: "Import the selected objects for the selected advertisers into SQLite, incrementally.")
+        abstract: "Import the selected objects for the selected advertisers into SQLite, incrementally.",
+        discussion: """
+            One sync per destination at a time: a second one (or a `schedule` tick, `cleanup`, `state reset`) on the same
+            database, under any name that reaches the file, is refused.
+            """)
 
     @OptionGroup var options: SyncOptions
 
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
         let file = try options.loadConfiguration()
-        var job = try options.makeJob(file: file, destination: { try options.openDestination(file, logger: logger) }, logger: logger)
+        // One sync per destination at a time, shared with `schedule`, `cleanup` and `state reset`; taken once the
+        // input is valid, before the destination opens.
+        var lock: FileLock?
+        var job = try options.makeJob(file: file, destination: {
+            let opened = try options.openLocked(file, logger: logger)
+            lock = opened.lock
+            return opened.destination
+        }, logger: logger)
+        defer { lock?.release() }
         let reporter = ConsoleReporter(options: options.output)
         job.progress = { reporter.progress($0) }
-        // One sync per destination at a time, shared with `tiktok-ads schedule`.
-        let lockPath = SyncLock.path(for: job.destination.displayName)
-        let outcome: RunRecord?
+        let record: RunRecord
         do {
-            outcome = try await FileLock.withLock(at: lockPath) { try await job.run() }
+            record = try await job.run()
         } catch {
             await job.destination.close()
             throw error
         }
         await job.destination.close()
-        guard let record = outcome else {
-            throw SyncError(.destination,
-                "Another sync is writing to \(job.destination.displayName) (pid \(FileLock.holder(of: lockPath) ?? "?")). Wait for it to finish, or stop it, then run again.")
-        }
         print(ConsoleReporter.summary(record), terminator: "")
         if record.status.exitCode != 0 { throw ExitCode(record.status.exitCode) }
     }

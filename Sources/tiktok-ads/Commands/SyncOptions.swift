@@ -131,6 +131,32 @@ struct SyncOptions: ParsableArguments {
         try destinationOptions.make(file: file, sqlitePath: sqlitePath(file), logger: logger)
     }
 
+    /// The lock of the SQLite database these flags choose, keyed on the file's identity (refusing a file with extra
+    /// hard links); nil for other destinations, whose lock is keyed on their name once opened.
+    func sqliteLock(_ file: ToolConfiguration) throws -> SyncLock? {
+        guard destinationOptions.kind(file) == .sqlite else { return nil }
+        let path = sqlitePath(file)
+        return try SyncLock.database(at: path, displayName: SQLiteDestination.displayName(path: path))
+    }
+
+    /// Opens the destination holding its `SyncLock`, shared by every command that writes it (`sync`, `schedule`,
+    /// `cleanup`, `state reset`). A SQLite file is locked before it is opened, so a refused command writes nothing;
+    /// other destinations write nothing on open. Throws, naming the holder, when another process has the lock.
+    /// Release the lock after closing the destination.
+    func openLocked(_ file: ToolConfiguration, logger: Logger) throws -> (destination: any Destination, lock: FileLock) {
+        if let sqlite = try sqliteLock(file) {
+            let lock = try sqlite.acquire()
+            do {
+                return (try openDestination(file, logger: logger), lock)
+            } catch {
+                lock.release()
+                throw error
+            }
+        }
+        let destination = try openDestination(file, logger: logger)
+        return (destination, try SyncLock.named(destination.displayName).acquire())
+    }
+
     /// Everything a sync needs, from flags over the config file over the environment over defaults;
     /// `destination` is opened only once everything else is valid.
     func makeJob(file: ToolConfiguration, destination: () throws -> any Destination, logger: Logger,

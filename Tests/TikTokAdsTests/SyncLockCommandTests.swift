@@ -1,0 +1,85 @@
+import Foundation
+import SyncKit
+import Testing
+import TikTokSimulator
+
+/// The sync lock as a user meets it: other names for the database, other writing commands.
+@Suite(.serialized)
+struct SyncLockCommandTests {
+    static let environment = ["TIKTOK_ACCESS_TOKEN": "sim-access-token"]
+
+    static func syncArguments(_ url: URL, _ database: String, _ simulator: TikTokSimulator, extra: [String] = []) -> [String] {
+        ["sync", "--api-base-url", url.absoluteString, "--sqlite", database, "--now", "2026-03-15T12:00:00Z",
+         "--advertiser-ids", simulator.world.grantedAdvertiserIDs.joined(separator: ","),
+         "--objects", "campaigns,ads,ad_insights,ad_insights_hourly", "--quiet"] + extra
+    }
+
+    /// A fresh directory whose path has no symlinks (so `<path>.lock` is the lock the tool computes).
+    static func directory() throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-lock-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return try #require(realpath(path, nil).map { pointer in
+            defer { free(pointer) }
+            return String(cString: pointer)
+        })
+    }
+
+    @Test func everyNameAndEveryWritingCommandIsRefusedWhileASyncHoldsTheDatabase() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let dir = try Self.directory()
+        let database = dir + "/db.sqlite"
+        let link = dir + "/link.sqlite"
+        let hard = dir + "/hard.sqlite"
+        try await simulator.withRunningServer { url in
+            #expect(try await ToolBinary.run(Self.syncArguments(url, database, simulator), environment: Self.environment) == 0)
+            try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: database)
+            let before = try await SyncHarness.dump(database)
+            let requests = simulator.requestLog.totalCount
+
+            // This process holds the database's lock, as a running sync would.
+            let held = try #require(try FileLock(path: database + ".lock"))
+            let refusal = "Another sync is writing to sqlite:\(link) (pid \(getpid()))"
+            let sync = try await ToolBinary.capture(Self.syncArguments(url, link, simulator), environment: Self.environment)
+            #expect(sync.code == 1)
+            #expect(sync.err.contains(refusal), "\(sync.err)")
+            let reset = try await ToolBinary.capture(["state", "reset", "--sqlite", link])
+            #expect(reset.code == 1)
+            #expect(reset.err.contains(refusal), "\(reset.err)")
+            let resetDirect = try await ToolBinary.capture(["state", "reset", "--sqlite", database])
+            #expect(resetDirect.code == 1)
+            #expect(resetDirect.err.contains("Another sync is writing to sqlite:\(database) (pid \(getpid()))"), "\(resetDirect.err)")
+            let cleanup = try await ToolBinary.capture(["cleanup", "--sqlite", link, "--retention-days", "3", "--now", "2026-03-15T12:00:00Z"])
+            #expect(cleanup.code == 1)
+            #expect(cleanup.err.contains(refusal), "\(cleanup.err)")
+            // Reading needs no lock.
+            let show = try await ToolBinary.capture(["state", "show", "--sqlite", link])
+            #expect(show.code == 0, "\(show.err)")
+            #expect(show.out.contains("succeeded"))
+            held.release()
+            #expect(simulator.requestLog.totalCount == requests, "a refused sync makes no API call")
+            #expect(SyncHarness.differences(before, try await SyncHarness.dump(database)).isEmpty, "refused commands change nothing")
+            #expect(try await SyncHarness.query(database, "SELECT COUNT(*) FROM _tiktok_ads_state")[0][0] != "0")
+
+            // A hard link is refused under either name, before anything is written, with the reason and the fix.
+            #expect(Foundation.link(database, hard) == 0)
+            for name in [hard, database] {
+                let refused = try await ToolBinary.capture(Self.syncArguments(url, name, simulator), environment: Self.environment)
+                #expect(refused.code == 2)
+                #expect(refused.err.contains("has 2 hard links"), "\(refused.err)")
+                #expect(refused.err.contains("remove the other links"))
+            }
+            let resetHard = try await ToolBinary.capture(["state", "reset", "--sqlite", hard])
+            #expect(resetHard.code == 2)
+            #expect(resetHard.err.contains("hard links"), "\(resetHard.err)")
+            #expect(!FileManager.default.fileExists(atPath: hard + "-wal"), "SQLite never opened the second name")
+            #expect(simulator.requestLog.totalCount == requests)
+            #expect(unlink(hard) == 0)
+
+            // One name again: syncs run, through the symlink too.
+            #expect(try await ToolBinary.run(Self.syncArguments(url, link, simulator), environment: Self.environment) == 0)
+        }
+        #expect(try await SyncHarness.query(database, "PRAGMA integrity_check")[0][0] == "ok")
+        let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs ORDER BY rowid")
+        #expect(runs.map { $0[0] } == ["succeeded", "succeeded"])
+    }
+}
