@@ -3,7 +3,8 @@ import SyncKit
 import Testing
 import TikTokSimulator
 
-/// The sync lock as a user meets it: other names for the database, other writing commands.
+/// The sync lock and the run history as a user meets them: other names for the database, other writing commands,
+/// and syncs killed by SIGKILL.
 @Suite(.serialized)
 struct SyncLockCommandTests {
     static let environment = ["TIKTOK_ACCESS_TOKEN": "sim-access-token"]
@@ -81,5 +82,43 @@ struct SyncLockCommandTests {
         #expect(try await SyncHarness.query(database, "PRAGMA integrity_check")[0][0] == "ok")
         let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs ORDER BY rowid")
         #expect(runs.map { $0[0] } == ["succeeded", "succeeded"])
+    }
+
+    /// Starts a slow sync and returns once it has made `requests` API calls, still running.
+    static func startSlowSync(_ url: URL, _ database: String, _ simulator: TikTokSimulator, requests: Int) async throws -> ToolBinary.Child {
+        let base = simulator.requestLog.totalCount
+        let child = try ToolBinary.start(syncArguments(url, database, simulator, extra: ["--concurrency", "1", "--lookback-days", "60"]),
+                                         environment: environment)
+        while child.isRunning, simulator.requestLog.totalCount - base < requests {
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(child.isRunning, "the sync should still be going when it is stopped")
+        return child
+    }
+
+    static func slowSimulator() -> TikTokSimulator {
+        var options = SyncHarness.simulatorOptions()
+        options.latency = .init(fixedMs: 20, jitterMs: 5)
+        return TikTokSimulator(options: options)
+    }
+
+    @Test func aSyncKilledWithSigkillIsMarkedInterruptedByTheNextSync() async throws {
+        let simulator = Self.slowSimulator()
+        let database = SyncHarness.temporaryDatabase()
+        let (runsAfterKill, resumed) = try await simulator.withRunningServer { url in
+            let child = try await Self.startSlowSync(url, database, simulator, requests: 12)
+            kill(child.pid, SIGKILL)
+            _ = await child.exit.value
+            let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs ORDER BY rowid")
+            let resumed = try await ToolBinary.run(Self.syncArguments(url, database, simulator), environment: Self.environment)
+            return (runs, resumed)
+        }
+        #expect(runsAfterKill.map { $0[0] } == ["running"])
+        #expect(resumed == 0)
+        let runs = try await SyncHarness.query(database, "SELECT status, ended_at IS NULL FROM _tiktok_ads_runs ORDER BY rowid")
+        #expect(runs == [["interrupted", "1"], ["succeeded", "0"]])
+        #expect(try await SyncHarness.query(database, "PRAGMA integrity_check")[0][0] == "ok")
+        let show = try await ToolBinary.capture(["state", "show", "--sqlite", database])
+        #expect(show.out.contains("interrupted"))
     }
 }

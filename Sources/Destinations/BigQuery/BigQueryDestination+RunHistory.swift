@@ -4,7 +4,7 @@ import SyncKit
 extension BigQueryDestination {
     static let runsSchema = TableSchema(name: runsTable, fields: [
         Field("run_id", .string, "Run id"), Field("started_at", .datetime, "Start (UTC)"), Field("ended_at", .datetime, "End (UTC)"),
-        Field("status", .string, "running, succeeded, partial, failed or cancelled"), Field("rows", .integer, "Rows written"),
+        Field("status", .string, "running, succeeded, partial, failed, cancelled or interrupted"), Field("rows", .integer, "Rows written"),
         Field("requests", .integer, "API requests"), Field("objects", .string, "Per-object counters (JSON text)"),
         Field("skipped_advertisers", .string, "Advertiser id -> reason (JSON text)"), Field("errors", .string, "Errors (JSON text)"),
     ], key: ["run_id"])

@@ -9,12 +9,15 @@ public enum RunStatus: String, Sendable, Codable {
     case failed
     /// Stopped on request (SIGTERM/SIGINT) after committing what it had read.
     case cancelled
+    /// Left `running` by a process that ended without recording its outcome (SIGKILL, power loss); the next
+    /// run, holding the lock, marks it so.
+    case interrupted
 
-    /// The process exit code for this outcome (0 ok, 1 failed or cancelled, 3 partial).
+    /// The process exit code for this outcome (0 ok, 1 failed, cancelled or interrupted, 3 partial).
     public var exitCode: Int32 {
         switch self {
         case .succeeded, .running: 0
-        case .failed, .cancelled: 1
+        case .failed, .cancelled, .interrupted: 1
         case .partial: 3
         }
     }

@@ -32,7 +32,8 @@ public struct SyncJob: Sendable {
         self.now = now
     }
 
-    /// Runs the sync. Errors that stop the run before any stream starts (bad token, no advertiser,
+    /// Runs the sync; call it holding the destination's `SyncLock` (the command line does), since it first marks
+    /// runs left `running` as `interrupted`. Errors that stop the run before any stream starts (bad token, no advertiser,
     /// destination unreachable) are thrown; everything else is in the returned record.
     public func run(transport: HTTPTransport = .shared) async throws -> RunRecord {
         let signpost = now()
@@ -45,6 +46,11 @@ public struct SyncJob: Sendable {
 
         do {
             try await destination.prepare(schemas)
+            // Under the lock no other run is going: a run still `running` was killed before it could say how it ended.
+            let interrupted = try await destination.markInterruptedRuns()
+            if interrupted > 0 {
+                logger.warning("earlier runs were interrupted", metadata: ["runs": "\(interrupted)"])
+            }
             let state = try await destination.loadState()
             let ids = try await source.advertiserIDs(statistics: statistics)
             let (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)

@@ -65,7 +65,7 @@ struct StateCommand: AsyncParsableCommand {
             if !runs.isEmpty {
                 print("\nlast runs:")
                 for run in runs {
-                    print("  \(run.startedAt.formatted(.iso8601))  \(run.status.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) rows \(run.totalRows), requests \(run.totalRequests)")
+                    print("  \(run.startedAt.formatted(.iso8601))  \(run.status.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) rows \(run.totalRows), requests \(run.totalRequests)")
                 }
             }
         }
