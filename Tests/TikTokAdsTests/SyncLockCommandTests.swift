@@ -4,7 +4,7 @@ import Testing
 import TikTokSimulator
 
 /// The sync lock and the run history as a user meets them: other names for the database, other writing commands,
-/// and syncs killed by SIGKILL.
+/// and syncs stopped by SIGTERM or killed by SIGKILL.
 @Suite(.serialized)
 struct SyncLockCommandTests {
     static let environment = ["TIKTOK_ACCESS_TOKEN": "sim-access-token"]
@@ -100,6 +100,29 @@ struct SyncLockCommandTests {
         var options = SyncHarness.simulatorOptions()
         options.latency = .init(fixedMs: 20, jitterMs: 5)
         return TikTokSimulator(options: options)
+    }
+
+    @Test(arguments: [SIGTERM, SIGINT])
+    func aStopSignalRecordsTheRunAsCancelledAndKeepsTheData(_ signal: Int32) async throws {
+        let simulator = Self.slowSimulator()
+        let database = SyncHarness.temporaryDatabase()
+        let reference = SyncHarness.temporaryDatabase()
+        let (exit, runsAfterStop) = try await simulator.withRunningServer { url in
+            let child = try await Self.startSlowSync(url, database, simulator, requests: 12)
+            kill(child.pid, signal)
+            let exit = await child.exit.value
+            let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs ORDER BY rowid")
+            for path in [database, reference] {
+                #expect(try await ToolBinary.run(Self.syncArguments(url, path, simulator), environment: Self.environment) == 0)
+            }
+            return (exit, runs)
+        }
+        #expect(exit == 1, "a cancelled run exits as RunStatus.cancelled.exitCode says")
+        #expect(runsAfterStop.map { $0[0] } == ["cancelled"])
+        let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs ORDER BY rowid")
+        #expect(runs.map { $0[0] } == ["cancelled", "succeeded"])
+        #expect(try await SyncHarness.query(database, "PRAGMA integrity_check")[0][0] == "ok")
+        #expect(SyncHarness.differences(try await SyncHarness.dump(database), try await SyncHarness.dump(reference)).isEmpty)
     }
 
     @Test func aSyncKilledWithSigkillIsMarkedInterruptedByTheNextSync() async throws {

@@ -11,7 +11,8 @@ struct SyncCommand: AsyncParsableCommand {
         abstract: "Import the selected objects for the selected advertisers into SQLite, incrementally.",
         discussion: """
             One sync per destination at a time: a second one (or a `schedule` tick, `cleanup`, `state reset`) on the same
-            database, under any name that reaches the file, is refused.
+            database, under any name that reaches the file, is refused. SIGTERM or SIGINT lets the page being written commit,
+            records the run as cancelled and exits 1.
             """)
 
     @OptionGroup var options: SyncOptions
@@ -32,7 +33,7 @@ struct SyncCommand: AsyncParsableCommand {
         job.progress = { reporter.progress($0) }
         let record: RunRecord
         do {
-            record = try await job.run()
+            record = try await SignalCancellation.run { [job] in try await job.run() }
         } catch {
             await job.destination.close()
             throw error
