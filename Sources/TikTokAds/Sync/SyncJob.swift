@@ -71,7 +71,7 @@ public struct SyncJob: Sendable {
             throw failure
         }
 
-        if record.status != .failed {
+        if record.status == .succeeded || record.status == .partial {
             try await applyRetention(today: LocalDate(signpost, in: TimeZone(identifier: "UTC")!))  // UTC always exists
         }
         return record
