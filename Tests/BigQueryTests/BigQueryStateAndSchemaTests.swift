@@ -42,7 +42,7 @@ struct BigQueryStateAndSchemaTests {
         }
         #expect(lines.filter { $0.hasPrefix("campaigns ") }.count == 1, "\(show.out)")
         #expect(show.out.contains("last runs:"))
-        #expect(show.out.contains("succeeded rows \(record.totalRows), requests \(record.totalRequests)"), "\(show.out)")
+        #expect(lines.contains { $0.contains("succeeded ") && $0.hasSuffix("rows \(record.totalRows), requests \(record.totalRequests)") }, "\(show.out)")
 
         let reset = try await BigQueryToolBinary.capture(["state", "reset"] + flags + ["--object", "ad_insights", "--advertiser-id", advertisers[1]],
                                                          environment: environment)

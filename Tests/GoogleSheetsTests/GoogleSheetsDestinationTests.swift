@@ -48,16 +48,15 @@ import TikTokSimulator
         return GoogleSheetsDestination(configuration: configuration, auth: StaticToken(), logger: quiet, clock: clock)
     }
 
-    /// One run: prepare, the batches (a checkpoint with each), finish.
+    /// One run: prepare, the batches in one load, committed with the stream's checkpoint.
     static func run(_ destination: GoogleSheetsDestination, _ schema: TableSchema, _ batches: [[[Value]]], bookmark: LocalDate? = nil) async throws {
-        try await destination.prepare([schema])
+        try await destination.prepareWithBookkeeping([schema])
         _ = try await destination.loadState()
-        for batch in batches {
-            try await destination.write(RowBatch(schema: schema, rows: batch),
-                                        checkpoint: StreamCheckpoint(key: StreamKey(advertiserID: "7000000000000000001", object: schema.name),
-                                                                     state: StreamState(bookmark: bookmark, syncedAt: Date(timeIntervalSince1970: 1_700_000_000))))
-        }
-        try await destination.finish(schema)
+        let load = try await destination.begin()
+        for batch in batches { try await load.write(RowBatch(schema: schema, rows: batch)) }
+        let checkpoint = StreamCheckpoint(key: StreamKey(advertiserID: "7000000000000000001", object: schema.name),
+                                          state: StreamState(bookmark: bookmark, syncedAt: Date(timeIntervalSince1970: 1_700_000_000)))
+        try await load.commit(checkpoints: [StateStore.batch([checkpoint])])
     }
 
     static func withFake<T: Sendable>(options: GoogleSheetsFakeOptions = GoogleSheetsFakeOptions(),
@@ -163,11 +162,12 @@ import TikTokSimulator
     @Test func cellLimitFailsClearlyBeforeAnyWrite() async throws {
         try await Self.withFake { fake, url in
             let destination = try Self.destination(url, maxCells: 30_000)
-            try await destination.prepare([Self.campaigns])
+            try await destination.prepareWithBookkeeping([Self.campaigns])
             fake.clearRequestLog()
             let error = await #expect(throws: SyncError.self) {
-                try await destination.write(RowBatch(schema: Self.campaigns, rows: Self.campaignRows(0..<999)), checkpoint: nil)
-                try await destination.finish(Self.campaigns)
+                let load = try await destination.begin()
+                try await load.write(RowBatch(schema: Self.campaigns, rows: Self.campaignRows(0..<999)))
+                try await load.commit()
             }
             let message = error?.message ?? ""
             #expect(message.contains("retention window") && message.contains("--fields") && message.contains("BigQuery"))
@@ -311,5 +311,15 @@ struct StaticToken: GoogleAccessTokenProvider {
         // Every campaign id in the sheet is one of the simulator's 19-digit ids, exactly.
         for id in world where campaigns.contains(id) { #expect(id.count == 19) }
         #expect(world.contains { campaigns.contains($0) })
+    }
+}
+
+extension GoogleSheetsDestinationTests {
+    /// A source that yields some pages of a slice and then fails never moves the bookmark past committed rows.
+    @Test func aBookmarkNeverPassesCommittedRowsWhenASourceFailsMidSlice() async throws {
+        try await Self.withFake { _, url in
+            let observation = try await BookmarkContract.observe { try Self.destination(url) }
+            #expect(observation.violations.isEmpty, "\(observation.violations)")
+        }
     }
 }

@@ -1,6 +1,7 @@
 import Destinations
 import Foundation
 import SyncKit
+import TestSupport
 import Testing
 
 struct SQLiteDestinationTests {
@@ -20,8 +21,8 @@ struct SQLiteDestinationTests {
     @Test func upsertsOnTheUniqueKeyAndKeepsIdsExact() async throws {
         let destination = try SQLiteDestination(path: Self.temporaryPath())
         try await destination.prepare([schema])
-        try await destination.write(RowBatch(schema: schema, rows: [row("1714125042508817123", "2024-01-01", spend: "1.00", impressions: 10)]), checkpoint: nil)
-        try await destination.write(RowBatch(schema: schema, rows: [
+        try await destination.loadOnce(RowBatch(schema: schema, rows: [row("1714125042508817123", "2024-01-01", spend: "1.00", impressions: 10)]), checkpoint: nil)
+        try await destination.loadOnce(RowBatch(schema: schema, rows: [
             row("1714125042508817123", "2024-01-01", spend: "2.50", impressions: 20),
             row("1714125042508817124", "2024-01-01", spend: "3.00", impressions: 30),
         ]), checkpoint: nil)
@@ -39,10 +40,10 @@ struct SQLiteDestinationTests {
         let checkpoint = StreamCheckpoint(key: key, state: StreamState(bookmark: LocalDate("2024-01-31"), syncedAt: Date(timeIntervalSince1970: 1_700_000_000)))
         // A row violating NOT NULL on a key column fails the whole transaction: neither rows nor state land.
         let bad = RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1), [.null, .null, .null, .null, .null]])
-        await #expect(throws: SyncError.self) { try await destination.write(bad, checkpoint: checkpoint) }
+        await #expect(throws: SyncError.self) { try await destination.loadOnce(bad, checkpoint: checkpoint) }
         #expect(try await destination.dump(table: schema.name).isEmpty)
         #expect(try await destination.loadState().isEmpty)
-        try await destination.write(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: checkpoint)
+        try await destination.loadOnce(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: checkpoint)
         #expect(try await destination.loadState()[key]?.bookmark == LocalDate("2024-01-31"))
     }
 
@@ -50,11 +51,11 @@ struct SQLiteDestinationTests {
         let path = Self.temporaryPath()
         let destination = try SQLiteDestination(path: path)
         try await destination.prepare([schema])
-        try await destination.write(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: nil)
+        try await destination.loadOnce(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: nil)
         var wider = schema
         wider.fields.append(Field("clicks", .integer, ""))
         try await destination.prepare([wider])
-        try await destination.write(RowBatch(schema: wider, rows: [row("2", "2024-01-02", spend: "2", impressions: 2) + [.integer(7)]]), checkpoint: nil)
+        try await destination.loadOnce(RowBatch(schema: wider, rows: [row("2", "2024-01-02", spend: "2", impressions: 2) + [.integer(7)]]), checkpoint: nil)
         #expect(try await destination.dump(table: schema.name) == [
             "'1'|'7000000000000000001'|'2024-01-01'|'1.0'|'1'|NULL",
             "'2'|'7000000000000000001'|'2024-01-02'|'2.0'|'2'|'7'",
@@ -64,7 +65,7 @@ struct SQLiteDestinationTests {
     @Test func cleanupDeletesExactlyTheRowsBeforeTheCutoff() async throws {
         let destination = try SQLiteDestination(path: Self.temporaryPath())
         try await destination.prepare([schema])
-        try await destination.write(RowBatch(schema: schema, rows: (1...9).map { row("1", "2024-01-0\($0)", spend: "1", impressions: 1) }), checkpoint: nil)
+        try await destination.loadOnce(RowBatch(schema: schema, rows: (1...9).map { row("1", "2024-01-0\($0)", spend: "1", impressions: 1) }), checkpoint: nil)
         let deleted = try await destination.deleteRows(of: schema, before: LocalDate("2024-01-05")!)  // a valid literal
         #expect(deleted == 4)
         #expect(try await destination.dump(table: schema.name).first?.contains("2024-01-05") == true)
@@ -81,5 +82,14 @@ struct SQLiteDestinationTests {
         #expect(runs[0].status == .partial)
         #expect(runs[0].objects["ads"] == ObjectStatistics(rows: 5, requests: 2, retries: 1, errors: 0))
         #expect(runs[0].skippedAdvertisers == ["9": "no permission"])
+    }
+}
+
+extension SQLiteDestinationTests {
+    /// A source that yields some pages of a slice and then fails never moves the bookmark past committed rows.
+    @Test func aBookmarkNeverPassesCommittedRowsWhenASourceFailsMidSlice() async throws {
+        let path = Self.temporaryPath()
+        let observation = try await BookmarkContract.observe { try SQLiteDestination(path: path) }
+        #expect(observation.violations.isEmpty, "\(observation.violations)")
     }
 }

@@ -4,16 +4,17 @@ import Logging
 import NIOHTTP1
 import SyncKit
 
-/// Loads synced rows into BigQuery: each run stages every table's rows in a local NDJSON file, then `finish`
-/// runs ONE load job into a staging table that expires by itself and ONE de-duplicating MERGE on the
-/// table's unique key, drops the staging table, and only then writes the stream checkpoints to the state
-/// table. A crash between MERGE and state repeats work but never duplicates rows. Never uses insertAll.
+/// Loads synced rows into BigQuery. A load lasts the whole run: every table's rows are staged in a local
+/// NDJSON file, and the commit runs ONE load job into a staging table that expires by itself and ONE
+/// de-duplicating MERGE on the table's unique key per table, drops the staging tables, and only then
+/// merges the checkpoints (the stream state). A crash between MERGE and state repeats work but never
+/// duplicates rows. Never uses insertAll.
 public actor BigQueryDestination: Destination {
     /// Points where a test can stop `finish`, as a crash there would.
     public enum Step: String, Sendable {
         /// The staging table is loaded; the MERGE has not run.
         case afterLoad
-        /// The MERGE ran; the state is not written.
+        /// The table's MERGE ran; the checkpoints are not written.
         case afterMerge
     }
 
@@ -22,11 +23,11 @@ public actor BigQueryDestination: Destination {
     let client: BigQueryClient
     let logger: Logger
     /// Called at each step of `finish`; throwing there simulates a crash.
-    private let faultHook: (@Sendable (Step, String) async throws -> Void)?
+    let faultHook: (@Sendable (Step, String) async throws -> Void)?
     /// Distinguishes this run's staging tables and job ids.
     public nonisolated let runID: String
-    private let stagingDirectory: String
-    private var staging: [String: StagingFile] = [:]
+    let stagingDirectory: String
+    private var loadSequence = 0
     private var preparedTables: [String: Set<String>] = [:]
     private var bookkeepingReady = false
     private var jobSequence = 0
@@ -34,9 +35,6 @@ public actor BigQueryDestination: Destination {
     public private(set) var jobCounts: [BigQueryJobKind: Int] = [:]
     /// Jobs run so far, per kind and table (load and merge).
     public private(set) var tableJobCounts: [String: [BigQueryJobKind: Int]] = [:]
-
-    static let stateTable = "_tiktok_ads_state"
-    static let runsTable = "_tiktok_ads_runs"
 
     public init(configuration: BigQueryConfiguration, auth: any GoogleAccessTokenProvider, transport: HTTPTransport = .shared,
                 logger: Logger, faultHook: (@Sendable (Step, String) async throws -> Void)? = nil) throws {
@@ -75,9 +73,9 @@ public actor BigQueryDestination: Destination {
                                        faultHook: faultHook)
     }
 
+    public nonisolated var loadScope: LoadScope { .run }
+
     public func close() async {
-        for file in staging.values { file.remove() }
-        staging = [:]
         try? FileManager.default.removeItem(atPath: stagingDirectory)
     }
 
@@ -116,15 +114,10 @@ public actor BigQueryDestination: Destination {
         }
     }
 
-    /// Checks the dataset (exists, right location; created if allowed) and creates the state and run tables.
+    /// Checks the dataset once (exists, right location; created if allowed).
     func prepareBookkeeping() async throws {
         guard !bookkeepingReady else { return }
         try await checkDataset()
-        try await ensureTable(TableSchema(name: Self.stateTable, fields: [
-            Field("advertiser_id", .string, "Advertiser ID"), Field("object", .string, "Object name"),
-            Field("bookmark", .date, "Last committed local date"), Field("synced_at", .datetime, "When the stream last committed (UTC)"),
-        ], key: ["advertiser_id", "object"]))
-        try await ensureTable(Self.runsSchema)
         bookkeepingReady = true
     }
 
@@ -214,41 +207,15 @@ public actor BigQueryDestination: Destination {
             """)
     }
 
-    // MARK: Writing
+    // MARK: Loading
 
-    public func write(_ batch: RowBatch, checkpoint: StreamCheckpoint?) async throws {
-        let schema = batch.schema
-        do {
-            var file: StagingFile
-            if let existing = staging[schema.name] {
-                file = existing
-            } else {
-                try FileManager.default.createDirectory(atPath: stagingDirectory, withIntermediateDirectories: true)
-                file = try StagingFile(directory: stagingDirectory, schema: schema)
-            }
-            try file.append(batch)
-            if let checkpoint { file.checkpoints[checkpoint.key] = checkpoint.state }
-            staging[schema.name] = file
-        } catch {
-            throw destinationError(error, "staging rows of \(schema.name)")
-        }
-    }
-
-    public func finish(_ schema: TableSchema) async throws {
-        guard let file = staging.removeValue(forKey: schema.name) else { return }
-        defer { file.remove() }
-        file.close()
-        do {
-            if file.rows > 0 { try await loadAndMerge(file) }
-            try await faultHook?(.afterMerge, schema.name)
-            try await writeState(file.checkpoints)
-        } catch {
-            throw destinationError(error, "loading \(schema.name)")
-        }
+    public func begin() -> any LoadTransaction {
+        loadSequence += 1
+        return BigQueryLoad(destination: self, directory: "\(stagingDirectory)/load-\(loadSequence)")
     }
 
     /// One load job into `_stage_<table>_<run>` (expires by itself), one MERGE, then the staging table is dropped.
-    private func loadAndMerge(_ file: StagingFile) async throws {
+    func loadAndMerge(_ file: StagingFile) async throws {
         let schema = file.schema
         try await ensureTable(schema)
         let stagingName = "_stage_\(schema.name)_\(runID)"
@@ -297,89 +264,92 @@ public actor BigQueryDestination: Destination {
         }
     }
 
-    // MARK: State
+    // MARK: Small upserts (checkpoints, run history)
 
-    private func writeState(_ checkpoints: [StreamKey: StreamState]) async throws {
-        guard !checkpoints.isEmpty else { return }
-        let entries = checkpoints.sorted { $0.key < $1.key }
-        for start in stride(from: 0, to: entries.count, by: 200) {
-            let chunk = entries[start..<min(start + 200, entries.count)]
+    /// Upserts a few rows with one parameterized MERGE per 200 rows: cheaper than a load job for the
+    /// bookkeeping rows a commit carries.
+    func mergeRows(_ batch: RowBatch) async throws {
+        let schema = batch.schema
+        try await prepareBookkeeping()
+        try await ensureTable(schema)
+        let columns = schema.fields.map { BigQuerySQL.column($0.name) }
+        let key = schema.key.map(BigQuerySQL.column)
+        let updates = schema.fields.filter { !schema.key.contains($0.name) }.map { "\(BigQuerySQL.column($0.name)) = S.\(BigQuerySQL.column($0.name))" }
+        for start in stride(from: 0, to: batch.rows.count, by: 200) {
             var selects: [String] = []
             var parameters: [QueryParameter] = []
-            for (i, (key, state)) in chunk.enumerated() {
-                selects.append("SELECT @a\(i) AS advertiser_id, @o\(i) AS object, CAST(NULLIF(@b\(i), '') AS DATE) AS bookmark, CAST(@s\(i) AS DATETIME) AS synced_at")
-                parameters += [QueryParameter(name: "a\(i)", type: "STRING", value: key.advertiserID),
-                               QueryParameter(name: "o\(i)", type: "STRING", value: key.object),
-                               QueryParameter(name: "b\(i)", type: "STRING", value: state.bookmark?.description ?? ""),
-                               QueryParameter(name: "s\(i)", type: "STRING", value: Self.utcText(state.syncedAt))]
+            for (r, row) in batch.rows[start..<min(start + 200, batch.rows.count)].enumerated() {
+                let cells = zip(row, schema.fields).enumerated().map { c, pair -> String in
+                    let (value, field) = pair
+                    let type = BigQuerySQL.type(of: field.type)
+                    guard let text = value.text else { return "CAST(NULL AS \(type)) AS \(columns[c])" }
+                    parameters.append(QueryParameter(name: "p\(r)_\(c)", type: "STRING", value: text))
+                    let cast = type == "JSON" ? "PARSE_JSON(@p\(r)_\(c))" : "CAST(@p\(r)_\(c) AS \(type))"
+                    return "\(cast) AS \(columns[c])"
+                }
+                selects.append("SELECT " + cells.joined(separator: ", "))
             }
-            let sql = """
-                MERGE \(qualified(Self.stateTable)) T
+            var sql = """
+                MERGE \(qualified(schema.name)) T
                 USING (\(selects.joined(separator: " UNION ALL "))) S
-                ON T.advertiser_id = S.advertiser_id AND T.object = S.object
-                WHEN MATCHED THEN UPDATE SET bookmark = S.bookmark, synced_at = S.synced_at
-                WHEN NOT MATCHED THEN INSERT (advertiser_id, object, bookmark, synced_at) VALUES (S.advertiser_id, S.object, S.bookmark, S.synced_at)
+                ON \(key.map { "T.\($0) = S.\($0)" }.joined(separator: " AND "))
                 """
-            count(.state)
-            _ = try await client.query(sql, parameters: parameters, jobID: jobID(.state, "state"), what: "writing the stream state")
+            if !updates.isEmpty { sql += "\nWHEN MATCHED THEN UPDATE SET \(updates.joined(separator: ", "))" }
+            sql += "\nWHEN NOT MATCHED THEN INSERT (\(columns.joined(separator: ", "))) VALUES (\(columns.map { "S.\($0)" }.joined(separator: ", ")))"
+            let kind: BigQueryJobKind = schema.name == StateStore.schema.name ? .state : .query
+            count(kind)
+            _ = try await client.query(sql, parameters: parameters, jobID: jobID(kind, schema.name), what: "writing \(schema.name)")
         }
     }
 
-    public func loadState() async throws -> [StreamKey: StreamState] {
+    // MARK: Reading and deleting
+
+    public func rows(of schema: TableSchema) async throws -> [[Value]] {
         do {
             try await prepareBookkeeping()
-            count(.query)
-            let job = try await client.query(
-                "SELECT advertiser_id, object, CAST(bookmark AS STRING), CAST(synced_at AS STRING) FROM \(qualified(Self.stateTable))",
-                jobID: jobID(.query, "state"), what: "reading the stream state")
-            var state: [StreamKey: StreamState] = [:]
-            for row in try await client.rows(of: job, what: "reading the stream state") {
-                guard row.count == 4, let advertiser = row[0], let object = row[1] else { continue }
-                state[StreamKey(advertiserID: advertiser, object: object)] = StreamState(
-                    bookmark: row[2].flatMap { LocalDate($0) }, syncedAt: row[3].flatMap(Self.parseUTC) ?? Date(timeIntervalSince1970: 0))
+            guard let existing = try await client.getIfExists(client.tableURL(schema.name), what: "reading table \(schema.name)") else { return [] }
+            let present = Set(((existing["schema"] as? [String: Any])?["fields"] as? [[String: Any]] ?? []).compactMap { ($0["name"] as? String)?.lowercased() })
+            let selected = schema.fields.map { field -> String in
+                guard present.contains(field.name.lowercased()) else { return "NULL" }
+                let column = BigQuerySQL.column(field.name)
+                return field.type == .json ? "TO_JSON_STRING(\(column))" : "CAST(\(column) AS STRING)"
             }
-            return state
+            count(.query)
+            let job = try await client.query("SELECT \(selected.joined(separator: ", ")) FROM \(qualified(schema.name))",
+                                             jobID: jobID(.query, schema.name), what: "reading \(schema.name)")
+            return try await client.rows(of: job, what: "reading \(schema.name)").map { row in
+                zip(row, schema.fields).map { Value(text: $0, as: $1.type) }
+            }
         } catch {
-            throw destinationError(error, "reading the stream state")
+            throw destinationError(error, "reading \(schema.name)")
         }
     }
 
-    public func resetState(advertiserID: String?, object: String?) async throws -> Int {
-        do {
-            try await prepareBookkeeping()
-            var conditions = ["TRUE"]
-            var parameters: [QueryParameter] = []
-            if let advertiserID {
-                conditions.append("advertiser_id = @advertiser_id")
-                parameters.append(QueryParameter(name: "advertiser_id", type: "STRING", value: advertiserID))
-            }
-            if let object {
-                conditions.append("object = @object")
-                parameters.append(QueryParameter(name: "object", type: "STRING", value: object))
-            }
-            count(.query)
-            let job = try await client.query("DELETE FROM \(qualified(Self.stateTable)) WHERE \(conditions.joined(separator: " AND "))",
-                                             parameters: parameters, jobID: jobID(.query, "state"), what: "resetting the stream state")
-            return job.affectedRows
-        } catch {
-            throw destinationError(error, "resetting the stream state")
-        }
-    }
-
-    // MARK: Cleanup
-
-    public func deleteRows(of schema: TableSchema, before cutoff: LocalDate) async throws -> Int {
-        guard let sql = BigQuerySQL.deleteBefore(schema, target: qualified(schema.name)),
-              let type = BigQuerySQL.parameterType(of: schema) else { return 0 }
+    public func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int {
         do {
             guard try await client.getIfExists(client.tableURL(schema.name), what: "reading table \(schema.name)") != nil else { return 0 }
-            let value = type == "DATETIME" ? "\(cutoff) 00:00:00" : cutoff.description
+            let sql: String
+            var parameters: [QueryParameter] = []
+            switch filter {
+            case .before(let cutoff):
+                guard let delete = BigQuerySQL.deleteBefore(schema, target: qualified(schema.name)),
+                      let type = BigQuerySQL.parameterType(of: schema) else { return 0 }
+                sql = delete
+                parameters = [QueryParameter(name: "cutoff", type: type, value: type == "DATETIME" ? "\(cutoff) 00:00:00" : cutoff.description)]
+            case .matching(let pairs):
+                var conditions = ["TRUE"]
+                for (i, pair) in pairs.enumerated() {
+                    let type = schema.fields.first { $0.name == pair.column }.map { BigQuerySQL.type(of: $0.type) } ?? "STRING"
+                    conditions.append("\(BigQuerySQL.column(pair.column)) = CAST(@v\(i) AS \(type))")
+                    parameters.append(QueryParameter(name: "v\(i)", type: "STRING", value: pair.value.text ?? ""))
+                }
+                sql = "DELETE FROM \(qualified(schema.name)) WHERE \(conditions.joined(separator: " AND "))"
+            }
             count(.query)
-            let job = try await client.query(sql, parameters: [QueryParameter(name: "cutoff", type: type, value: value)],
-                                             jobID: jobID(.query, schema.name), what: "deleting rows of \(schema.name) before \(cutoff)")
+            let job = try await client.query(sql, parameters: parameters, jobID: jobID(.query, schema.name), what: "deleting rows of \(schema.name)")
             return job.affectedRows
         } catch {
-            throw destinationError(error, "deleting old rows of \(schema.name)")
+            throw destinationError(error, "deleting rows of \(schema.name)")
         }
     }
 
@@ -430,32 +400,12 @@ public actor BigQueryDestination: Destination {
             try await ensureTable(schema)
             count(.query)
             _ = try await client.query("INSERT INTO \(qualified(scratch)) (checked_at) VALUES (CAST(@now AS DATETIME))",
-                                       parameters: [QueryParameter(name: "now", type: "STRING", value: Self.utcText(Date()))],
+                                       parameters: [QueryParameter(name: "now", type: "STRING", value: UTCText.format(Date()))],
                                        jobID: jobID(.query, scratch), what: "writing a test row")
             _ = try await client.send(.DELETE, client.tableURL(scratch), what: "dropping the scratch table \(scratch)")
             preparedTables[scratch] = nil
         } catch {
             throw destinationError(error, "checking the dataset")
         }
-    }
-
-    // MARK: Time
-
-    /// `YYYY-MM-DD HH:MM:SS.ffffff` in UTC (DATETIME text).
-    static func utcText(_ date: Date) -> String {
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
-        let seconds = Int(micros.quotientAndRemainder(dividingBy: 1_000_000).quotient - (micros < 0 && micros % 1_000_000 != 0 ? 1 : 0))
-        let fraction = Int(micros - Int64(seconds) * 1_000_000)
-        let day = LocalDate(dayNumber: Int((Double(seconds) / 86_400).rounded(.down)))
-        let secondOfDay = seconds - day.dayNumber * 86_400
-        return String(format: "%@ %02d:%02d:%02d.%06d", day.description, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60, fraction)
-    }
-
-    /// Parses `YYYY-MM-DD[ T]HH:MM:SS[.ffffff]` as UTC.
-    static func parseUTC(_ text: String) -> Date? {
-        guard let day = LocalDate(text), text.utf8.count >= 19 else { return nil }
-        let parts = text.dropFirst(11).split(separator: ":")
-        guard parts.count == 3, let hours = Int(parts[0]), let minutes = Int(parts[1]), let seconds = Double(parts[2]) else { return nil }
-        return Date(timeIntervalSince1970: Double(day.dayNumber * 86_400 + hours * 3600 + minutes * 60) + seconds)
     }
 }

@@ -5,10 +5,11 @@ import NIOHTTP1
 import SyncKit
 
 /// Writes synced rows into a Google Sheets spreadsheet: one tab per table (named as the table) with a frozen header
-/// row of field names, upserted in place by the table's unique key. Rows are staged per table during the run; `finish`
-/// grows the grid, writes them with `values:batchUpdate` requests of about 2 MB, and only then writes the stream
-/// state to the hidden `_tiktok_ads_state` tab (a crash in between repeats work but never duplicates a row, because
-/// the next run reads the key columns again and updates the rows it finds). Values are written `RAW`.
+/// row of field names, upserted in place by the table's unique key; tables whose name starts with `_` (the state and
+/// run history) are hidden tabs. A load lasts the run: rows are staged per table, and the commit grows the grid,
+/// writes them with `values:batchUpdate` requests of about 2 MB, and only then writes the checkpoints (a crash in
+/// between repeats work but never duplicates a row, because the next run reads the key columns again and updates
+/// the rows it finds). Values are written `RAW`.
 public actor GoogleSheetsDestination: Destination {
     struct Tab {
         var sheetId: Int
@@ -26,7 +27,6 @@ public actor GoogleSheetsDestination: Destination {
         var nextRow: Int
         /// Grid row → values in the order of `schema.fields`.
         var pending: [Int: [Value]] = [:]
-        var checkpoints: [StreamKey: StreamState] = [:]
     }
 
     public nonisolated let configuration: GoogleSheetsConfiguration
@@ -37,16 +37,6 @@ public actor GoogleSheetsDestination: Destination {
     /// Table → field name → sheet column (0-based), from the header row.
     var headers: [String: [String: Int]] = [:]
     var plans: [String: Plan] = [:]
-    var bookkeepingReady = false
-    var state: [StreamKey: StreamState]?
-    var stateRowsWritten = 0
-    var runRows: [String: Int]?
-    var nextRunRow = 1
-
-    static let stateTab = "_tiktok_ads_state"
-    static let runsTab = "_tiktok_ads_runs"
-    static let stateColumns = ["advertiser_id", "object", "bookmark", "synced_at"]
-    static let runColumns = ["run_id", "started_at", "ended_at", "status", "rows", "requests", "objects", "skipped_advertisers", "errors"]
 
     /// - Parameters:
     ///   - clock: paces requests (`configuration.writeRequestsPerMinute` writes and `readRequestsPerMinute` reads in any minute).
@@ -86,6 +76,8 @@ public actor GoogleSheetsDestination: Destination {
                                      transport: transport, logger: logger)
         return GoogleSheetsDestination(configuration: configuration, auth: auth, transport: transport, logger: logger, identity: identity)
     }
+
+    public nonisolated var loadScope: LoadScope { .run }
 
     public func close() async {
         plans = [:]
@@ -208,8 +200,7 @@ public actor GoogleSheetsDestination: Destination {
 
     public func prepare(_ schemas: [TableSchema]) async throws {
         do {
-            try await ensureBookkeeping()
-            try await createTabs(schemas.map { ($0.name, $0.columnNames, false) })
+            try await createTabs(schemas.map { ($0.name, $0.columnNames, $0.name.hasPrefix("_")) })
             let unread = schemas.filter { headers[$0.name] == nil }
             let rows = try await batchGet(unread.map { "\(SheetsA1.quote($0.name))!1:1" }, what: "reading header rows")
             for (schema, cells) in zip(unread, rows) {
@@ -290,7 +281,10 @@ public actor GoogleSheetsDestination: Destination {
         return plan
     }
 
-    public func write(_ batch: RowBatch, checkpoint: StreamCheckpoint?) async throws {
+    public func begin() -> any LoadTransaction { SheetsLoad(destination: self) }
+
+    /// Stages rows in the table's plan (upsert in place by key); nothing is written before `commit`.
+    func stage(_ batch: RowBatch) async throws {
         let schema = batch.schema
         do {
             _ = try await plan(for: schema)
@@ -310,7 +304,6 @@ public actor GoogleSheetsDestination: Destination {
                 }
                 plan.pending[index] = row
             }
-            if let checkpoint { plan.checkpoints[checkpoint.key] = checkpoint.state }
             plans[schema.name] = plan
             try checkCells(adding: pendingGrowth(), what: "adding the rows of this run")
         } catch {
@@ -326,14 +319,30 @@ public actor GoogleSheetsDestination: Destination {
         }
     }
 
-    public func finish(_ schema: TableSchema) async throws {
-        guard let plan = plans.removeValue(forKey: schema.name) else { return }
-        do {
-            if !plan.pending.isEmpty { try await writeRows(plan) }
-            try await writeState(plan.checkpoints)
-        } catch {
-            throw destinationError(error, "writing \(schema.name)")
+    /// Writes the staged rows of `tables`, then stages and writes the checkpoint rows.
+    func commit(_ tables: Set<String>, checkpoints: [RowBatch]) async throws {
+        for name in tables.sorted() {
+            guard let plan = plans.removeValue(forKey: name) else { continue }
+            do {
+                if !plan.pending.isEmpty { try await writeRows(plan) }
+            } catch {
+                throw destinationError(error, "writing \(name)")
+            }
         }
+        for batch in checkpoints where !batch.isEmpty {
+            try await stage(batch)
+            guard let plan = plans.removeValue(forKey: batch.schema.name) else { continue }
+            do {
+                try await writeRows(plan)
+            } catch {
+                throw destinationError(error, "writing \(batch.schema.name)")
+            }
+        }
+    }
+
+    /// Forgets the staged rows of `tables`.
+    func discard(_ tables: Set<String>) {
+        for name in tables { plans[name] = nil }
     }
 
     /// Grows the grid if needed, then writes the staged rows in `values:batchUpdate` requests of about `maxRequestBytes`.
@@ -414,33 +423,64 @@ public actor GoogleSheetsDestination: Destination {
         return requests
     }
 
-    // MARK: Cleanup
+    // MARK: Reading and deleting
 
-    public func deleteRows(of schema: TableSchema, before cutoff: LocalDate) async throws -> Int {
-        guard let timeField = schema.timeField else { return 0 }
+    /// The tab's rows as text, with the column of each of `schema`'s fields (nil when the tab lacks it).
+    func readTab(_ schema: TableSchema) async throws -> (rows: [[SheetsCell]], columns: [Int?])? {
+        guard try await loadTabs()[schema.name] != nil else { return nil }
+        let grid = try await batchGet(["\(SheetsA1.quote(schema.name))"], what: "reading \(schema.name)").first ?? []
+        var map: [String: Int] = [:]
+        for (i, cell) in (grid.first ?? []).enumerated() where map[cell.text] == nil && !cell.text.isEmpty { map[cell.text] = i }
+        return (Array(grid.dropFirst()), schema.fields.map { map[$0.name] })
+    }
+
+    public func rows(of schema: TableSchema) async throws -> [[Value]] {
         do {
-            guard let tab = try await loadTabs()[schema.name] else { return 0 }
-            let header = try await batchGet(["\(SheetsA1.quote(schema.name))!1:1"], what: "reading the header of \(schema.name)").first?.first ?? []
-            guard let column = header.firstIndex(where: { $0.text == timeField }) else { return 0 }
-            let cells = try await batchGet([SheetsA1.wholeColumn(schema.name, column)], what: "reading \(timeField) of \(schema.name)").first ?? []
-            var old: [Int] = []
-            for row in 1..<max(1, cells.count) {
-                if let text = cells[row].first?.text, let date = LocalDate(text), date < cutoff { old.append(row) }
+            guard let (rows, columns) = try await readTab(schema) else { return [] }
+            return rows.compactMap { row in
+                let texts = columns.map { column -> String in column.map { $0 < row.count ? row[$0].text : "" } ?? "" }
+                guard texts.contains(where: { !$0.isEmpty }) else { return nil }
+                return zip(texts, schema.fields).map { text, field in Value(text: text.isEmpty ? nil : text, as: field.type) }
             }
-            guard !old.isEmpty else { return 0 }
+        } catch {
+            throw destinationError(error, "reading \(schema.name)")
+        }
+    }
+
+    public func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int {
+        do {
+            guard let tab = try await loadTabs()[schema.name], let (rows, columns) = try await readTab(schema) else { return 0 }
+            func text(_ row: [SheetsCell], _ field: String) -> String? {
+                guard let index = schema.index(of: field), let column = columns[index], column < row.count else { return nil }
+                return row[column].text
+            }
+            var doomed: [Int] = []
+            for (offset, row) in rows.enumerated() {
+                let matches: Bool
+                switch filter {
+                case .before(let cutoff):
+                    guard let time = schema.timeField else { return 0 }
+                    matches = text(row, time).flatMap { LocalDate($0) }.map { $0 < cutoff } ?? false
+                case .matching(let pairs):
+                    guard row.contains(where: { !$0.text.isEmpty }) else { continue }
+                    matches = pairs.allSatisfy { text(row, $0.column) == ($0.value.text ?? "") }
+                }
+                if matches { doomed.append(offset + 1) }
+            }
+            guard !doomed.isEmpty else { return 0 }
             var spans: [Range<Int>] = []
-            for row in old {
+            for row in doomed {
                 if let last = spans.last, last.upperBound == row { spans[spans.count - 1] = last.lowerBound..<row + 1 } else { spans.append(row..<row + 1) }
             }
             let requests = spans.reversed().map {
                 "{\"deleteDimension\":{\"range\":{\"sheetId\":\(tab.sheetId),\"dimension\":\"ROWS\",\"startIndex\":\($0.lowerBound),\"endIndex\":\($0.upperBound)}}}"
             }
-            try await batchUpdate(requests, what: "deleting rows of \(schema.name) before \(cutoff)")
-            tabs?[schema.name]?.rowCount -= old.count
+            try await batchUpdate(requests, what: "deleting rows of \(schema.name)")
+            tabs?[schema.name]?.rowCount -= doomed.count
             plans[schema.name] = nil
-            return old.count
+            return doomed.count
         } catch {
-            throw destinationError(error, "deleting old rows of \(schema.name)")
+            throw destinationError(error, "deleting rows of \(schema.name)")
         }
     }
 
@@ -449,11 +489,35 @@ public actor GoogleSheetsDestination: Destination {
     /// Checks that the spreadsheet is reachable and writable: creates the hidden tabs if needed and rewrites the state header.
     public func checkWritable() async throws {
         do {
-            try await ensureBookkeeping()
-            try await valuesBatchUpdate([Self.entry(SheetsA1.range(Self.stateTab, rows: 0..<1, columns: 0..<Self.stateColumns.count),
-                                                    [Self.textRow(Self.stateColumns)])], what: "writing a test value")
+            let state = StateStore.schema
+            try await createTabs([(state.name, state.columnNames, true)])
+            try await valuesBatchUpdate([Self.entry(SheetsA1.range(state.name, rows: 0..<1, columns: 0..<state.fields.count),
+                                                    [Self.textRow(state.columnNames)])], what: "writing a test value")
         } catch {
             throw destinationError(error, "checking the spreadsheet")
         }
+    }
+}
+
+/// One run's load into the spreadsheet: rows are staged in the destination's per-table plans; `commit` writes
+/// them, then the checkpoints.
+struct SheetsLoad: LoadTransaction {
+    let destination: GoogleSheetsDestination
+    private let tables = Protected<Set<String>>([])
+
+    init(destination: GoogleSheetsDestination) { self.destination = destination }
+
+    func write(_ batch: RowBatch) async throws {
+        guard !batch.isEmpty else { return }
+        tables.withLock { _ = $0.insert(batch.schema.name) }
+        try await destination.stage(batch)
+    }
+
+    func commit(checkpoints: [RowBatch]) async throws {
+        try await destination.commit(tables.value, checkpoints: checkpoints)
+    }
+
+    func rollback() async {
+        await destination.discard(tables.value)
     }
 }

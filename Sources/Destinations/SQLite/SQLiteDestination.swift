@@ -2,8 +2,8 @@ import Foundation
 import SyncKit
 
 /// The embedded default destination: one SQLite file, typed tables created from the catalog, rows
-/// upserted on each table's unique key, and the stream state written in the same transaction as the
-/// rows it describes.
+/// upserted on each table's unique key. A load is one page: its rows and its checkpoints (the stream
+/// state) commit in one SQLite transaction.
 public actor SQLiteDestination: Destination {
     public nonisolated let path: String
     public nonisolated var displayName: String { Self.displayName(path: path) }
@@ -13,31 +13,17 @@ public actor SQLiteDestination: Destination {
     private let connection: SQLiteConnection
     private var knownColumns: [String: Set<String>] = [:]
 
-    static let stateTable = "_tiktok_ads_state"
-    static let runsTable = "_tiktok_ads_runs"
-    static let runObjectsTable = "_tiktok_ads_run_objects"
-
     public init(path: String) throws {
         self.path = path
         do {
             connection = try SQLiteConnection(path: path)
-            try connection.execute("""
-                PRAGMA journal_mode=WAL;
-                PRAGMA synchronous=NORMAL;
-                CREATE TABLE IF NOT EXISTS \(Self.stateTable) (
-                    advertiser_id TEXT NOT NULL, object TEXT NOT NULL, bookmark TEXT, synced_at TEXT NOT NULL,
-                    PRIMARY KEY (advertiser_id, object));
-                CREATE TABLE IF NOT EXISTS \(Self.runsTable) (
-                    run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, ended_at TEXT, status TEXT NOT NULL,
-                    rows INTEGER NOT NULL, requests INTEGER NOT NULL, skipped_advertisers TEXT NOT NULL, errors TEXT NOT NULL);
-                CREATE TABLE IF NOT EXISTS \(Self.runObjectsTable) (
-                    run_id TEXT NOT NULL, object TEXT NOT NULL, rows INTEGER NOT NULL, requests INTEGER NOT NULL,
-                    retries INTEGER NOT NULL, errors INTEGER NOT NULL, PRIMARY KEY (run_id, object));
-                """)
+            try connection.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         } catch {
             throw SyncError(.destination, "Cannot open the SQLite database at \(path). Check the directory exists and is writable.", underlying: "\(error)")
         }
     }
+
+    public nonisolated var loadScope: LoadScope { .page }
 
     /// Closes the connection (checkpointing the WAL into the file).
     public func close() {
@@ -86,16 +72,18 @@ public actor SQLiteDestination: Destination {
         return Set(rows.compactMap { $0.first?.text })
     }
 
-    // MARK: Writing
+    // MARK: Loading
 
-    public func write(_ batch: RowBatch, checkpoint: StreamCheckpoint?) throws {
-        let schema = batch.schema
-        if !batch.isEmpty, knownColumns[schema.name] == nil { try prepare([schema]) }
+    public func begin() -> any LoadTransaction { SQLiteLoad(destination: self) }
+
+    /// Upserts every batch, checkpoints last, in one transaction.
+    func apply(_ batches: [RowBatch]) throws {
+        for batch in batches where !batch.isEmpty && knownColumns[batch.schema.name] == nil { try prepare([batch.schema]) }
         do {
             try connection.execute("BEGIN IMMEDIATE")
             do {
-                if !batch.isEmpty {
-                    let statement = try connection.statement(upsertSQL(for: schema))
+                for batch in batches where !batch.isEmpty {
+                    let statement = try connection.statement(upsertSQL(for: batch.schema))
                     for row in batch.rows {
                         for (i, value) in row.enumerated() {
                             try connection.bind(Self.sqliteValue(value), to: statement, at: Int32(i + 1))
@@ -103,14 +91,13 @@ public actor SQLiteDestination: Destination {
                         try connection.run(statement)
                     }
                 }
-                if let checkpoint { try saveState(checkpoint) }
                 try connection.execute("COMMIT")
             } catch {
                 try? connection.execute("ROLLBACK")
                 throw error
             }
         } catch {
-            throw SyncError(.destination, "Cannot write \(schema.name) to \(path).", underlying: "\(error)")
+            throw SyncError(.destination, "Cannot write \(batches.map(\.schema.name).joined(separator: ", ")) to \(path).", underlying: "\(error)")
         }
     }
 
@@ -140,95 +127,28 @@ public actor SQLiteDestination: Destination {
         }
     }
 
-    private func saveState(_ checkpoint: StreamCheckpoint) throws {
-        try connection.update("""
-            INSERT INTO \(Self.stateTable) (advertiser_id, object, bookmark, synced_at) VALUES (?, ?, ?, ?)
-            ON CONFLICT (advertiser_id, object) DO UPDATE SET bookmark = excluded.bookmark, synced_at = excluded.synced_at
-            """, [.text(checkpoint.key.advertiserID), .text(checkpoint.key.object),
-                  checkpoint.state.bookmark.map { .text($0.description) } ?? .null,
-                  .text(Timestamps.format(checkpoint.state.syncedAt))])
-    }
+    // MARK: Reading and deleting
 
-    public func finish(_ schema: TableSchema) {}
-
-    // MARK: State
-
-    public func loadState() throws -> [StreamKey: StreamState] {
-        var state: [StreamKey: StreamState] = [:]
-        for row in try connection.query("SELECT advertiser_id, object, bookmark, synced_at FROM \(Self.stateTable)") {
-            guard let advertiser = row[0].text, let object = row[1].text else { continue }
-            state[StreamKey(advertiserID: advertiser, object: object)] = StreamState(
-                bookmark: row[2].text.flatMap { LocalDate($0) },
-                syncedAt: row[3].text.flatMap(Timestamps.parse) ?? Date(timeIntervalSince1970: 0))
+    public func rows(of schema: TableSchema) throws -> [[Value]] {
+        let existing = try columns(of: schema.name)
+        guard !existing.isEmpty else { return [] }
+        let selected = schema.fields.map { existing.contains($0.name) ? quoteIdentifier($0.name) : "NULL" }
+        return try connection.query("SELECT \(selected.joined(separator: ", ")) FROM \(quoteIdentifier(schema.name))").map { row in
+            zip(row, schema.fields).map { Value(text: $0.text, as: $1.type) }
         }
-        return state
     }
 
-    public func resetState(advertiserID: String?, object: String?) throws -> Int {
-        try connection.update("DELETE FROM \(Self.stateTable) WHERE (?1 IS NULL OR advertiser_id = ?1) AND (?2 IS NULL OR object = ?2)",
-                              [advertiserID.map(SQLiteValue.text) ?? .null, object.map(SQLiteValue.text) ?? .null])
-    }
-
-    // MARK: Cleanup
-
-    public func deleteRows(of schema: TableSchema, before cutoff: LocalDate) throws -> Int {
-        guard let time = schema.timeField else { return 0 }
+    public func deleteRows(of schema: TableSchema, where filter: RowFilter) throws -> Int {
         guard try !columns(of: schema.name).isEmpty else { return 0 }
-        return try connection.update("DELETE FROM \(quoteIdentifier(schema.name)) WHERE \(quoteIdentifier(time)) < ?", [.text(cutoff.description)])
-    }
-
-    // MARK: Run history
-
-    public func recordRun(_ run: RunRecord) throws {
-        try connection.execute("BEGIN IMMEDIATE")
-        do {
-            try connection.update("""
-                INSERT INTO \(Self.runsTable) (run_id, started_at, ended_at, status, rows, requests, skipped_advertisers, errors)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (run_id) DO UPDATE SET ended_at = excluded.ended_at, status = excluded.status, rows = excluded.rows,
-                    requests = excluded.requests, skipped_advertisers = excluded.skipped_advertisers, errors = excluded.errors
-                """, [.text(run.id), .text(Timestamps.format(run.startedAt)), run.endedAt.map { .text(Timestamps.format($0)) } ?? .null,
-                      .text(run.status.rawValue), .integer(Int64(run.totalRows)), .integer(Int64(run.totalRequests)),
-                      .text(Self.jsonText(run.skippedAdvertisers)), .text(Self.jsonText(run.errors))])
-            for (object, stats) in run.objects {
-                try connection.update("""
-                    INSERT INTO \(Self.runObjectsTable) (run_id, object, rows, requests, retries, errors) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT (run_id, object) DO UPDATE SET rows = excluded.rows, requests = excluded.requests,
-                        retries = excluded.retries, errors = excluded.errors
-                    """, [.text(run.id), .text(object), .integer(Int64(stats.rows)), .integer(Int64(stats.requests)),
-                          .integer(Int64(stats.retries)), .integer(Int64(stats.errors))])
-            }
-            try connection.execute("COMMIT")
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw SyncError(.destination, "Cannot record the run in \(path).", underlying: "\(error)")
+        switch filter {
+        case .before(let cutoff):
+            guard let time = schema.timeField else { return 0 }
+            return try connection.update("DELETE FROM \(quoteIdentifier(schema.name)) WHERE \(quoteIdentifier(time)) < ?", [.text(cutoff.description)])
+        case .matching(let pairs):
+            let conditions = pairs.map { "\(quoteIdentifier($0.column)) = ?" }
+            let sql = "DELETE FROM \(quoteIdentifier(schema.name))" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            return try connection.update(sql, pairs.map { Self.sqliteValue($0.value) })
         }
-    }
-
-    public func recentRuns(limit: Int) throws -> [RunRecord] {
-        let rows = try connection.query("""
-            SELECT run_id, started_at, ended_at, status, skipped_advertisers, errors FROM \(Self.runsTable)
-            ORDER BY started_at DESC LIMIT ?
-            """, [.integer(Int64(limit))])
-        return try rows.map { row in
-            let id = row[0].text ?? ""
-            var objects: [String: ObjectStatistics] = [:]
-            for o in try connection.query("SELECT object, rows, requests, retries, errors FROM \(Self.runObjectsTable) WHERE run_id = ?", [.text(id)]) {
-                func int(_ v: SQLiteValue) -> Int { if case .integer(let i) = v { return Int(i) } else { return 0 } }
-                objects[o[0].text ?? ""] = ObjectStatistics(rows: int(o[1]), requests: int(o[2]), retries: int(o[3]), errors: int(o[4]))
-            }
-            return RunRecord(id: id, startedAt: row[1].text.flatMap(Timestamps.parse) ?? Date(timeIntervalSince1970: 0),
-                             endedAt: row[2].text.flatMap(Timestamps.parse), status: RunStatus(rawValue: row[3].text ?? "") ?? .failed,
-                             objects: objects,
-                             skippedAdvertisers: (try? JSONDecoder().decode([String: String].self, from: Data((row[4].text ?? "{}").utf8))) ?? [:],
-                             errors: (try? JSONDecoder().decode([String].self, from: Data((row[5].text ?? "[]").utf8))) ?? [])
-        }
-    }
-
-    static func jsonText(_ value: some Encodable) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
     }
 
     // MARK: Inspection (tests, `state show`)
@@ -253,13 +173,23 @@ public actor SQLiteDestination: Destination {
     }
 }
 
-/// UTC timestamps as the tool writes them: `YYYY-MM-DDTHH:MM:SSZ`.
-enum Timestamps {
-    static func format(_ date: Date) -> String {
-        date.formatted(.iso8601)
+/// One page's load: the rows and checkpoints are kept until `commit` applies them in one SQLite
+/// transaction, so loads of concurrent streams never interleave on the shared connection.
+struct SQLiteLoad: LoadTransaction {
+    let destination: SQLiteDestination
+    private let batches = Protected<[RowBatch]>([])
+
+    init(destination: SQLiteDestination) { self.destination = destination }
+
+    func write(_ batch: RowBatch) { batches.withLock { $0.append(batch) } }
+
+    func commit(checkpoints: [RowBatch]) async throws {
+        let all = batches.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+        try await destination.apply(all + checkpoints)
     }
 
-    static func parse(_ text: String) -> Date? {
-        try? Date(text, strategy: .iso8601)
-    }
+    func rollback() { batches.withLock { $0 = [] } }
 }

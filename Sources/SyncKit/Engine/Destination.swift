@@ -1,35 +1,75 @@
-/// Where synced rows land. Implementations upsert on each table's unique key, so a re-run never duplicates.
+/// Where synced rows land: storage primitives only. Everything above them (which rows go together, when a
+/// stream's state moves, the run history) is shared code: `SyncEngine`, `StateStore`, `RunHistory`.
 ///
-/// A checkpoint given with a batch must not become visible before that batch's rows: destinations with
-/// transactions write both in one; others commit rows first and the state after.
+/// A new destination implements these five requirements and a `LoadTransaction`; it never writes state or
+/// run history itself, those are ordinary tables it is asked to prepare, write and read like any other.
 public protocol Destination: Sendable {
     /// A short name for messages, e.g. `sqlite:/path/file.sqlite`.
     var displayName: String { get }
 
+    /// How much one load holds: a page where a commit is cheap (a database transaction), the whole run where a
+    /// commit is expensive (a load job and a MERGE, a spreadsheet write).
+    var loadScope: LoadScope { get }
+
     /// Creates missing tables and adds columns for newly selected fields.
     func prepare(_ schemas: [TableSchema]) async throws
 
-    /// The committed state of every stream.
-    func loadState() async throws -> [StreamKey: StreamState]
+    /// Starts a load: rows written to it become visible only at its `commit`.
+    func begin() async throws -> any LoadTransaction
 
-    /// Upserts `batch` and, with it, `checkpoint`.
-    func write(_ batch: RowBatch, checkpoint: StreamCheckpoint?) async throws
+    /// Every row of a small table (state, run history), values in `schema`'s column order; empty when the table does not exist.
+    func rows(of schema: TableSchema) async throws -> [[Value]]
 
-    /// Makes everything written to `schema`'s table in this run durable (a no-op where writes already are).
-    func finish(_ schema: TableSchema) async throws
+    /// Deletes the rows `filter` matches; returns how many.
+    func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int
 
-    /// Forgets the state of the streams that match; nil matches every value.
-    func resetState(advertiserID: String?, object: String?) async throws -> Int
-
-    /// Deletes rows of a time-series table whose date is before `cutoff`; returns how many.
-    func deleteRows(of schema: TableSchema, before cutoff: LocalDate) async throws -> Int
-
-    /// Inserts or updates a run in the run history.
-    func recordRun(_ run: RunRecord) async throws
-
-    /// The most recent runs, newest first.
-    func recentRuns(limit: Int) async throws -> [RunRecord]
-
-    /// Releases the connection; the destination is not used afterwards.
+    /// Releases connections and staging; the destination is not used afterwards.
     func close() async
+}
+
+/// How much one `LoadTransaction` holds, chosen by the destination for what a commit costs there.
+public enum LoadScope: Sendable {
+    /// One page of one stream per transaction, its slice's checkpoint in the same transaction.
+    case page
+    /// Every page of the run in one transaction, committed once at the end with the checkpoints of every completed slice.
+    case run
+}
+
+/// Which rows `deleteRows` removes.
+public enum RowFilter: Sendable, Hashable {
+    /// Rows whose time field (`TableSchema.timeField`) is before the date.
+    case before(LocalDate)
+    /// Rows whose columns equal every given value (no pairs: every row).
+    case matching([ColumnValue])
+}
+
+/// A column and a value, for `RowFilter.matching`.
+public struct ColumnValue: Sendable, Hashable {
+    public var column: String
+    public var value: Value
+
+    public init(_ column: String, _ value: Value) {
+        self.column = column
+        self.value = value
+    }
+}
+
+/// One load into a destination: rows written to it are upserted on each table's key at `commit`, together
+/// where the destination has transactions.
+public protocol LoadTransaction: Sendable {
+    /// Adds rows (upserted on the table's unique key; not visible before `commit`).
+    func write(_ batch: RowBatch) async throws
+
+    /// Makes every written row visible, then `checkpoints` (rows of bookkeeping tables such as the stream state):
+    /// in one transaction where the destination has them, otherwise data first and checkpoints after, so a
+    /// checkpoint is never visible before the rows it describes. A crash in between repeats work, never loses it.
+    func commit(checkpoints: [RowBatch]) async throws
+
+    /// Discards everything written; nothing becomes visible.
+    func rollback() async
+}
+
+extension LoadTransaction {
+    /// Commits with no checkpoint.
+    public func commit() async throws { try await commit(checkpoints: []) }
 }

@@ -34,6 +34,14 @@ public struct SyncEngine: Sendable {
         var record = initial
         let outcome = Protected(Outcome(skipped: alreadySkipped))
         try? await destination.recordRun(record)
+        let session: LoadSession
+        do {
+            session = try await LoadSession.start(destination)
+        } catch {
+            let failure = SyncError(.destination, "Could not start loading into \(destination.displayName).", underlying: "\(error)")
+            outcome.withLock { $0.fatal = failure; $0.errors.append(failure.description) }
+            return await finish(record, outcome: outcome, statistics: statistics)
+        }
 
         await withTaskGroup(of: Void.self) { group in
             var pending = tasks[...]
@@ -46,7 +54,7 @@ public struct SyncEngine: Sendable {
                     }
                     guard let isSkipped = stop else { return false }
                     if isSkipped { continue }
-                    group.addTask { await execute(plan, statistics: statistics, outcome: outcome) }
+                    group.addTask { await execute(plan, into: session, statistics: statistics, outcome: outcome) }
                     return true
                 }
                 return false
@@ -64,13 +72,17 @@ public struct SyncEngine: Sendable {
         }
 
         let final = outcome.withLock { $0 }
-        if final.fatal == nil, !Task.isCancelled {
-            for schema in Set(tasks.map(\.schema)).sorted(by: { $0.name < $1.name }) {
-                do { try await destination.finish(schema) } catch {
-                    outcome.withLock { $0.errors.append("Could not finish \(schema.name): \(error)") }
-                }
-            }
+        do {
+            try await session.end(committing: final.fatal == nil && !Task.isCancelled)
+        } catch {
+            let failure = SyncError(.destination, "Could not commit the run's rows to \(destination.displayName).", underlying: "\(error)")
+            outcome.withLock { $0.errors.append(failure.description) }
         }
+        return await finish(record, outcome: outcome, statistics: statistics)
+    }
+
+    private func finish(_ initial: RunRecord, outcome: Protected<Outcome>, statistics: RunStatistics) async -> RunRecord {
+        var record = initial
         let done = outcome.withLock { $0 }
         record.endedAt = Date()
         record.objects = statistics.snapshot
@@ -99,10 +111,10 @@ public struct SyncEngine: Sendable {
         var errors: [String] = []
     }
 
-    private func execute(_ plan: StreamPlan, statistics: RunStatistics, outcome: Protected<Outcome>) async {
+    private func execute(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics, outcome: Protected<Outcome>) async {
         progress(.started(plan.key))
         do {
-            let rows = try await load(plan, statistics: statistics)
+            let rows = try await load(plan, into: session, statistics: statistics)
             progress(.finished(plan.key, rows: rows))
         } catch {
             let failure = SyncEngine.classify(error)
@@ -135,9 +147,9 @@ public struct SyncEngine: Sendable {
         }
     }
 
-    /// Pulls every page of every slice of `plan` in order and writes it; the slice's checkpoint goes with
+    /// Pulls every page of every slice of `plan` in order and loads it; the slice's checkpoint goes with
     /// its last page, never earlier. Returns the rows written.
-    func load(_ plan: StreamPlan, statistics: RunStatistics) async throws -> Int {
+    func load(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics) async throws -> Int {
         var written = 0
         for slice in plan.slices {
             var read: (@Sendable () async throws -> SourcePage)? = slice.firstPage
@@ -146,14 +158,12 @@ public struct SyncEngine: Sendable {
                 let page = try await current()
                 let checkpoint = page.next == nil ? StreamCheckpoint(key: plan.key, state: slice.checkpoint) : nil
                 let batch = RowBatch(schema: plan.schema, rows: page.rows)
-                if !batch.isEmpty || checkpoint != nil {
-                    do {
-                        try await destination.write(batch, checkpoint: checkpoint)
-                    } catch let error as SyncError {
-                        throw error
-                    } catch {
-                        throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", underlying: "\(error)")
-                    }
+                do {
+                    try await session.load(batch, completing: checkpoint)
+                } catch let error as SyncError {
+                    throw error
+                } catch {
+                    throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", underlying: "\(error)")
                 }
                 statistics.add(object: plan.key.object, rows: batch.count)
                 written += batch.count

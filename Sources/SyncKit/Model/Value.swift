@@ -30,3 +30,31 @@ public enum Value: Sendable, Hashable {
         return false
     }
 }
+
+extension Value {
+    /// A value of `type` read back from its text (as a destination stores or returns it); nil text is NULL.
+    public init(text: String?, as type: FieldType) {
+        guard let text else {
+            self = .null
+            return
+        }
+        switch type {
+        case .string: self = .string(text)
+        case .integer: self = Int64(text).map(Value.integer) ?? Double(text).flatMap { Int64(exactly: $0) }.map(Value.integer) ?? .string(text)
+        case .decimal: self = .decimal(text)
+        case .float: self = Double(text).map(Value.float) ?? .string(text)
+        case .boolean: self = .boolean(text == "true" || text == "1" || text == "TRUE")
+        case .date: self = .date(String(text.prefix(10)))
+        case .datetime: self = .datetime(Value.canonicalDateTime(text))
+        case .json: self = .json(text)
+        }
+    }
+
+    /// `YYYY-MM-DD HH:MM:SS[.ffffff]` from that form or from ISO 8601 (`…T…Z`, as older versions wrote).
+    static func canonicalDateTime(_ text: String) -> String {
+        var characters = Array(text)
+        if characters.count >= 19, characters[10] == "T" { characters[10] = " " }
+        if characters.last == "Z" { characters.removeLast() }
+        return String(characters)
+    }
+}

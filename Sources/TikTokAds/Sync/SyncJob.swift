@@ -45,7 +45,7 @@ public struct SyncJob: Sendable {
         var record = RunRecord(startedAt: signpost)
 
         do {
-            try await destination.prepare(schemas)
+            try await destination.prepareWithBookkeeping(schemas)
             // Under the lock no other run is going: a run still `running` was killed before it could say how it ended.
             let interrupted = try await destination.markInterruptedRuns()
             if interrupted > 0 {

@@ -1,0 +1,51 @@
+/// Where the engine's pages go during one run, by the destination's `LoadScope`: a transaction per page
+/// (with the slice's checkpoint in the same transaction), or one transaction for the run that commits the
+/// checkpoints of every completed slice at the end, after their rows.
+final class LoadSession: Sendable {
+    let destination: any Destination
+    /// The run's transaction (`.run` scope), nil for `.page` scope.
+    private let shared: (any LoadTransaction)?
+    /// Checkpoints of slices whose every page is in `shared`.
+    private let completed = Protected<[StreamCheckpoint]>([])
+
+    private init(destination: any Destination, shared: (any LoadTransaction)?) {
+        self.destination = destination
+        self.shared = shared
+    }
+
+    static func start(_ destination: any Destination) async throws -> LoadSession {
+        switch destination.loadScope {
+        case .page: LoadSession(destination: destination, shared: nil)
+        case .run: LoadSession(destination: destination, shared: try await destination.begin())
+        }
+    }
+
+    /// Loads one page; `checkpoint` (its slice's, when this is the slice's last page) commits with it or after it.
+    func load(_ batch: RowBatch, completing checkpoint: StreamCheckpoint?) async throws {
+        if let shared {
+            if !batch.isEmpty { try await shared.write(batch) }
+            if let checkpoint { completed.withLock { $0.append(checkpoint) } }
+            return
+        }
+        guard !batch.isEmpty || checkpoint != nil else { return }
+        let transaction = try await destination.begin()
+        do {
+            if !batch.isEmpty { try await transaction.write(batch) }
+            try await transaction.commit(checkpoints: checkpoint.map { [StateStore.batch([$0])] } ?? [])
+        } catch {
+            await transaction.rollback()
+            throw error
+        }
+    }
+
+    /// Ends the run's transaction: commits it with every completed slice's checkpoint, or discards it.
+    func end(committing: Bool) async throws {
+        guard let shared else { return }
+        guard committing else {
+            await shared.rollback()
+            return
+        }
+        let checkpoints = completed.value
+        try await shared.commit(checkpoints: checkpoints.isEmpty ? [] : [StateStore.batch(checkpoints)])
+    }
+}
