@@ -67,13 +67,23 @@ let package = Package(
         .executableTarget(
             name: "tiktok-ads",
             dependencies: [
-                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport",
+                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The benchmarks, apart from the product: the `sheets` workload loads into TestSupport's Sheets API fake.
+        .executableTarget(
+            name: "tiktok-ads-bench",
+            dependencies: [
+                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),

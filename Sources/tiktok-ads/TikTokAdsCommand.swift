@@ -10,7 +10,7 @@ struct TikTokAdsCommand: AsyncParsableCommand {
         abstract: "Import TikTok Ads (Business API v1.3) data into SQLite.",
         discussion: "Start with `tiktok-ads demo`: it syncs simulated accounts into a local SQLite file, no account needed.",
         subcommands: [DemoCommand.self, SyncCommand.self, CheckCommand.self, DiscoverCommand.self, StateCommand.self,
-                      CleanupCommand.self, ScheduleCommand.self, SimulateCommand.self, BenchCommand.self])
+                      CleanupCommand.self, ScheduleCommand.self, SimulateCommand.self])
 
     /// Parses and runs a command, mapping failures to the documented exit codes:
     /// 0 ok, 1 failed, 2 bad input, 3 finished with skipped advertisers.

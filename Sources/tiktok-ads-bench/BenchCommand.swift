@@ -7,11 +7,13 @@ import TikTokAds
 import TikTokSimulator
 import TestSupport
 
-/// `tiktok-ads bench`: documented workloads against the in-process simulator, with printed figures.
+/// `tiktok-ads-bench`: documented workloads against the in-process simulator, with printed figures. A separate
+/// executable so that the shipped `tiktok-ads` links no test fakes (the `sheets` workload uses TestSupport's Sheets fake).
+@main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Measure sync throughput, request counts, pacing and memory on simulated workloads (use a release build).",
+        commandName: "tiktok-ads-bench",
+        abstract: "Measure sync throughput, request counts, pacing and memory on simulated workloads (use a release build: swift run -c release tiktok-ads-bench).",
         discussion: """
             Workloads:
               sync       ad-level daily backfill into SQLite: rows/s end to end, requests vs the lower bound, peak RSS
