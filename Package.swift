@@ -34,7 +34,9 @@ let package = Package(
         ),
         .target(
             name: "HTTPTransport",
-            dependencies: ["SyncKit", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            dependencies: [
+                "SyncKit", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .target(

@@ -11,6 +11,7 @@ package final class VirtualClock: Clock, Sendable {
     }
 
     private let current = Mutex(Instant(offset: .zero))
+    private let requested = Mutex<[Duration]>([])
 
     package init() {}
 
@@ -20,9 +21,14 @@ package final class VirtualClock: Clock, Sendable {
     package func sleep(until deadline: Instant, tolerance: Duration?) async throws {
         try Task.checkCancellation()
         current.withLock { now in
+            requested.withLock { $0.append(deadline.offset - now.offset) }
             if deadline > now { now = deadline }
         }
     }
+
+    /// Every wait asked of the clock so far (`deadline - now` at the call), in order: the backoff and
+    /// polling delays a test checks.
+    package var sleeps: [Duration] { requested.withLock { $0 } }
 
     package func advance(by duration: Duration) {
         current.withLock { $0 = $0.advanced(by: duration) }

@@ -63,52 +63,40 @@ public struct TikTokClient: Sendable {
         }
     }
 
-    private func call<T>(_ endpoint: String, method: HTTPMethod, query: [(String, String)], body: String?,
-                         advertiserID: String?, onAttempt: AttemptObserver,
-                         decode: (JSONValue) -> Result<T, MalformedAnswer>) async throws -> T {
+    private func call<T: Sendable>(_ endpoint: String, method: HTTPMethod, query: [(String, String)], body: String?,
+                                   advertiserID: String?, onAttempt: AttemptObserver,
+                                   decode: (JSONValue) -> Result<T, MalformedAnswer>) async throws -> T {
         let url = configuration.url(for: endpoint, query: query)
-        let policy = configuration.retryPolicy
-        var lastReason = ""
+        let caller = RetryingCaller(policy: configuration.retryPolicy, clock: clock, pacer: pacer, logger: logger)
         var lastMalformed: MalformedAnswer?
-        attempts: for attempt in 1...max(1, policy.maxAttempts) {
-            try Task.checkCancellation()
-            try await pacer.acquire()
-            onAttempt(attempt > 1)
+        return try await caller.call(endpoint, attempt: { number in
+            onAttempt(number > 1)
             let outcome = await send(url: url, method: method, body: body)
-            let reason: String
-            let rateLimited: Bool
             switch ResponseClassifier.classify(outcome, endpoint: endpoint, advertiserID: advertiserID) {
             case .success(let data):
                 switch decode(data) {
                 case .success(let value):
-                    return value
+                    return .success(value)
                 case .failure(let malformed):
                     lastMalformed = malformed
-                    (reason, rateLimited) = ("answer without the documented shape: \(malformed.reason)", false)
+                    return .retry(reason: "answer without the documented shape: \(malformed.reason)", rateLimited: false)
                 }
             case .fail(let error):
-                throw error
-            case .retry(let why, let isRateLimit):
+                return .fail(error)
+            case .retry(let reason, let rateLimited):
                 lastMalformed = nil
-                (reason, rateLimited) = (why, isRateLimit)
+                return .retry(reason: reason, rateLimited: rateLimited)
             }
-            lastReason = reason
-            guard attempt < policy.maxAttempts else { break attempts }
-            let delay = policy.delay(afterAttempt: attempt, rateLimited: rateLimited)
-            logger.debug("retrying TikTok call", metadata: [
-                "endpoint": "\(endpoint)", "attempt": "\(attempt)", "reason": "\(reason)", "delay": "\(delay)",
-            ])
-            if rateLimited { await pacer.pause(for: delay) }
-            try await clock.sleep(for: delay)
-        }
-        if let lastMalformed {
-            throw SyncError(.invalidResponse,
-                "TikTok answered \(endpoint) with code 0 but without the documented data (\(lastMalformed.reason)), \(policy.maxAttempts) times. Nothing of this window was committed and its bookmark did not move: run the sync again later; if it persists, check api_base_url and any proxy in between.",
+        }, exhausted: { lastReason, attempts in
+            if let lastMalformed {
+                return SyncError(.invalidResponse,
+                    "TikTok answered \(endpoint) with code 0 but without the documented data (\(lastMalformed.reason)), \(attempts) times. Nothing of this window was committed and its bookmark did not move: run the sync again later; if it persists, check api_base_url and any proxy in between.",
+                    advertiserID: advertiserID)
+            }
+            return SyncError(.transient,
+                "TikTok kept failing on \(endpoint) after \(attempts) attempts (last: \(lastReason)). It is usually temporary: run the sync again later; nothing committed is lost.",
                 advertiserID: advertiserID)
-        }
-        throw SyncError(.transient,
-            "TikTok kept failing on \(endpoint) after \(policy.maxAttempts) attempts (last: \(lastReason)). It is usually temporary: run the sync again later; nothing committed is lost.",
-            advertiserID: advertiserID)
+        })
     }
 
     private func send(url: String, method: HTTPMethod, body: String?) async -> HTTPOutcome {

@@ -1,0 +1,61 @@
+import Logging
+import SyncKit
+
+/// What a remote's classifier decides about one attempt. Each remote (TikTok, BigQuery, Sheets, Google
+/// auth) keeps only its own classifier: a pure function from what came back to one of these.
+public enum AttemptVerdict<Success: Sendable>: Sendable {
+    /// Done.
+    case success(Success)
+    /// A transient failure: try again after backoff. `rateLimited` holds every caller of the pacer back too.
+    case retry(reason: String, rateLimited: Bool)
+    /// Give up with this error (already worded for the user).
+    case fail(SyncError)
+}
+
+/// The one retry loop of the tool: paces each attempt, classifies what came back through the remote's own
+/// classifier, and backs off on an injected clock, so tests of backoff never sleep.
+public struct RetryingCaller: Sendable {
+    public var policy: RetryPolicy
+    public var clock: any Clock<Duration>
+    /// Waits before each attempt (a rate limiter); nil for remotes without a budget.
+    public var pacer: (any RequestPacer)?
+    public var logger: Logger
+
+    public init(policy: RetryPolicy, clock: any Clock<Duration> = ContinuousClock(), pacer: (any RequestPacer)? = nil, logger: Logger) {
+        self.policy = policy
+        self.clock = clock
+        self.pacer = pacer
+        self.logger = logger
+    }
+
+    /// Runs `attempt` until it succeeds, fails, or `policy.maxAttempts` attempts were retried; then
+    /// `exhausted(lastReason, attempts)` says what to throw.
+    /// - Parameters:
+    ///   - what: names the call in debug logs (never a URL).
+    ///   - attempt: one attempt, given its 1-based number.
+    public func call<T: Sendable>(_ what: String, attempt: (Int) async throws -> AttemptVerdict<T>,
+                                  exhausted: (_ lastReason: String, _ attempts: Int) -> SyncError) async throws -> T {
+        let attempts = max(1, policy.maxAttempts)
+        var lastReason = ""
+        for number in 1...attempts {
+            try Task.checkCancellation()
+            try await pacer?.acquire()
+            switch try await attempt(number) {
+            case .success(let value):
+                return value
+            case .fail(let error):
+                throw error
+            case .retry(let reason, let rateLimited):
+                lastReason = reason
+                guard number < attempts else { break }
+                let delay = policy.delay(afterAttempt: number, rateLimited: rateLimited)
+                logger.debug("retrying a call", metadata: [
+                    "call": "\(what)", "attempt": "\(number)", "reason": "\(reason)", "delay": "\(delay)",
+                ])
+                if rateLimited { await pacer?.pause(for: delay) }
+                try await clock.sleep(for: delay)
+            }
+        }
+        throw exhausted(lastReason, attempts)
+    }
+}
