@@ -66,16 +66,24 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
-            name: "tiktok-ads",
+        .target(
+            name: "TikTokAdsApp",
             dependencies: [
                 "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "tiktok-ads",
+            dependencies: [
+                "SyncKit", "TikTokAds", "TikTokSimulator", "TikTokAdsApp",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
@@ -119,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "TikTokAdsTests",
             dependencies: [
-                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport", "tiktok-ads",
+                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport", "TikTokAdsApp", "tiktok-ads",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

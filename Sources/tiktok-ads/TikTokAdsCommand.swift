@@ -38,13 +38,10 @@ struct TikTokAdsCommand: AsyncParsableCommand {
         }
     }
 
-    /// Writes the final error to standard error: one JSON object when `--log-format json` was asked for, else text.
+    /// Writes the final error to standard error, secrets masked: one JSON object when the command set up JSON logs, else text.
     static func reportError(_ text: String) {
         let message = SecretRedactor.redact(text)
-        let arguments = CommandLine.arguments
-        let json = arguments.contains("--log-format=json")
-            || zip(arguments, arguments.dropFirst()).contains { $0 == "--log-format" && $1 == "json" }
-        if json {
+        if LoggingSetup.format == .json {
             let object = ["time": Date().formatted(.iso8601), "level": "error", "message": message, "label": "tiktok-ads"]
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

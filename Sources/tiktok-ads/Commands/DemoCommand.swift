@@ -1,10 +1,6 @@
 import ArgumentParser
-import Destinations
-import Foundation
-import Logging
 import SyncKit
-import TikTokAds
-import TikTokSimulator
+import TikTokAdsApp
 
 /// `tiktok-ads demo`: a sync of simulated accounts into a local SQLite file, no account or setup needed.
 struct DemoCommand: AsyncParsableCommand {
@@ -32,39 +28,11 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let logger = LoggingSetup.bootstrap(output)
-        var simulatorOptions = SimulatorOptions()
-        simulatorOptions.seed = seed
-        simulatorOptions.advertisers = advertisers
-        simulatorOptions.unauthorizedAdvertisers = 0
-        var simulatorLogger = logger
-        simulatorLogger.logLevel = .critical  // the in-process server's own lifecycle messages are noise here
-        let simulator = TikTokSimulator(options: simulatorOptions, logger: simulatorLogger)
-        let credentials = simulatorOptions
-        let destination = try SQLiteDestination(path: sqlite)
-        let reporter = ConsoleReporter(options: output)
-        let now = Date()
-        let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
-        let record = try await simulator.withRunningServer { baseURL in
-            let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: credentials.accessToken,
-                                             appID: credentials.appId, appSecret: credentials.secret)
-            let settings = SyncSettings(objects: Catalog.objects.map { ObjectSelection(object: $0) },
-                                        startDate: today.adding(days: -days))
-            let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: 4, logger: logger,
-                              progress: { reporter.progress($0) }, now: { now })
-            return try await job.run()
-        }
-        let tables = try await destination.tables()
-        await destination.close()
+        let reporter = output.reporter
+        let (record, tables) = try await DemoRun.run(sqlite: sqlite, advertisers: advertisers, days: days, seed: seed,
+                                                     logger: LoggingSetup.bootstrap(output), progress: { reporter.progress($0) })
         print(ConsoleReporter.summary(record), terminator: "")
-        print("""
-
-            Your data is in \(sqlite) (\(tables.count) tables). Try:
-
-              sqlite3 \(sqlite) "SELECT c.campaign_name, SUM(i.spend) AS spend, SUM(i.impressions) AS impressions, SUM(i.clicks) AS clicks
-                FROM tiktok_ads_ad_insights i JOIN tiktok_ads_campaigns c USING (campaign_id)
-                GROUP BY c.campaign_name ORDER BY spend DESC LIMIT 10"
-            """)
+        print(ConsoleReporter.demoNextSteps(sqlite: sqlite, tables: tables.count))
         if record.status.exitCode != 0 { throw ExitCode(record.status.exitCode) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TikTokAdsApp
 
 /// How the tool writes logs.
 enum LogFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
@@ -22,4 +23,9 @@ struct OutputOptions: ParsableArguments {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error.")
         }
     }
+}
+
+extension OutputOptions {
+    /// Progress and notices on standard error, as these flags ask.
+    var reporter: ConsoleReporter { ConsoleReporter(quiet: quiet, plainText: logFormat == .text) }
 }

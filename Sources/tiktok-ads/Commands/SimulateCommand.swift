@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
+import TikTokAdsApp
 import TikTokSimulator
-import Yams
 
 /// `tiktok-ads simulate`: serves the TikTok API simulator on 127.0.0.1 until stopped.
 struct SimulateCommand: AsyncParsableCommand {
@@ -59,40 +59,13 @@ struct SimulateCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func options() throws -> SimulatorOptions {
+        var settings = SimulatorSettings()
+        (settings.config, settings.seed, settings.advertisers, settings.campaigns, settings.adGroups, settings.ads) =
+            (config, seed, advertisers, campaigns, adGroups, ads)
+        (settings.historyDays, settings.now, settings.latencyMs, settings.jitterMs, settings.qps, settings.qpm, settings.fault) =
+            (historyDays, now, latencyMs, jitterMs, qps, qpm, fault)
         var options = SimulatorOptions()
-        if let config {
-            guard let data = FileManager.default.contents(atPath: config) else {
-                throw ValidationError("Cannot read the simulator config '\(config)'.")
-            }
-            do {
-                options = try YAMLDecoder().decode(SimulatorOptions.self, from: String(decoding: data, as: UTF8.self))
-            } catch {
-                throw ValidationError("The simulator config '\(config)' is not valid: \(error)")
-            }
-        }
-        if let seed { options.seed = seed }
-        if let advertisers { options.advertisers = advertisers }
-        if let campaigns { options.campaignsPerAdvertiser = campaigns }
-        if let adGroups { options.adGroupsPerCampaign = adGroups }
-        if let ads { options.adsPerAdGroup = ads }
-        if let historyDays { options.historyDays = historyDays }
-        if let now {
-            guard let date = try? Date(now, strategy: .iso8601) else {
-                throw ValidationError("--now '\(now)' is not an ISO 8601 time such as 2026-01-31T12:00:00Z.")
-            }
-            options.now = date
-        }
-        if let latencyMs { options.latency.fixedMs = latencyMs }
-        if let jitterMs { options.latency.jitterMs = jitterMs }
-        if let qps { options.rateLimit.qps = qps }
-        if let qpm { options.rateLimit.qpm = qpm }
-        for spec in fault {
-            let parts = spec.split(separator: ":").map(String.init)
-            guard parts.count >= 2, let kind = FaultKind(rawValue: parts[0]), let rate = Double(parts[1]), (0...1).contains(rate) else {
-                throw ValidationError("--fault '\(spec)' must be KIND:RATE[:ENDPOINT] with RATE in 0...1 and KIND one of \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")).")
-            }
-            options.faults.append(FaultRule(kind: kind, rate: rate, endpoint: parts.count > 2 ? parts[2] : nil))
-        }
+        try BadInput.asValidation { options = try settings.options() }
         return options
     }
 

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Destinations
-import Foundation
 import SyncKit
-import TikTokAds
+import TikTokAdsApp
 
 /// `tiktok-ads sync`: the real job.
 struct SyncCommand: AsyncParsableCommand {
@@ -19,26 +17,8 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
-        let file = try options.loadConfiguration()
-        // One sync per destination at a time, shared with `schedule`, `cleanup` and `state reset`; taken once the
-        // input is valid, before the destination opens.
-        var lock: FileLock?
-        var job = try options.makeJob(file: file, destination: {
-            let opened = try options.openLocked(file, logger: logger)
-            lock = opened.lock
-            return opened.destination
-        }, logger: logger)
-        defer { lock?.release() }
-        let reporter = ConsoleReporter(options: options.output)
-        job.progress = { reporter.progress($0) }
-        let record: RunRecord
-        do {
-            record = try await SignalCancellation.run { [job] in try await job.run() }
-        } catch {
-            await job.destination.close()
-            throw error
-        }
-        await job.destination.close()
+        let reporter = options.output.reporter
+        let record = try await options.request.sync(logger: logger, progress: { reporter.progress($0) })
         print(ConsoleReporter.summary(record), terminator: "")
         if record.status.exitCode != 0 { throw ExitCode(record.status.exitCode) }
     }

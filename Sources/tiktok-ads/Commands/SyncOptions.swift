@@ -1,9 +1,6 @@
 import ArgumentParser
-import Destinations
-import Foundation
-import Logging
 import SyncKit
-import TikTokAds
+import TikTokAdsApp
 
 /// Flags shared by `sync`, `check`, `cleanup` and `state`: each overrides the config file.
 struct SyncOptions: ParsableArguments {
@@ -65,193 +62,73 @@ struct SyncOptions: ParsableArguments {
 
     @OptionGroup var destinationOptions: DestinationOptions
 
-    /// The instant the run treats as now (`--now`, for reproducible runs and tests), else the clock.
-    func currentInstant() throws -> Date {
-        guard let now else { return Date() }
-        guard let date = try? Date(now, strategy: .iso8601) else {
-            throw ValidationError("--now '\(now)' is not an ISO 8601 time such as 2026-01-31T12:00:00Z.")
-        }
-        return date
+    /// What these flags ask for, for the library to resolve against the config file and the environment.
+    var request: SyncRequest {
+        var request = SyncRequest()
+        request.configPath = config
+        request.apiBaseURL = apiBaseURL
+        request.accessToken = accessToken
+        request.advertiserIDs = advertiserIds
+        request.objects = objects
+        request.fields = fields
+        request.sqlite = sqlite
+        request.startDate = startDate
+        request.endDate = endDate
+        request.lookbackDays = lookbackDays
+        request.includeDeleted = includeDeleted
+        request.concurrency = concurrency
+        request.qps = qps
+        request.qpm = qpm
+        request.requestTimeout = requestTimeout
+        request.maxAttempts = maxAttempts
+        request.retentionDays = retentionDays
+        request.now = now
+        request.destination = destinationOptions.choice
+        return request
     }
 
     func validate() throws {
-        let start = try startDate.map { try Self.parseDate($0, flag: "--start-date") }
-        let end = try endDate.map { try Self.parseDate($0, flag: "--end-date") }
-        let latestToday = LocalDate(try currentInstant(), in: TimeZone(secondsFromGMT: 14 * 3600)!)  // a valid offset
-        if let start, start > latestToday {
-            throw ValidationError("--start-date \(start) is in the future; the latest date with data anywhere is \(latestToday).")
-        }
-        if let end, end > latestToday {
-            throw ValidationError("--end-date \(end) is in the future; use a date up to \(latestToday).")
-        }
-        if let start, let end, end < start {
-            throw ValidationError("--end-date \(end) is before --start-date \(start).")
-        }
-        // Flags alone are checked here (exit 2 before anything opens); config values in `makeJob`, the same way.
-        do {
-            _ = try SettingLimits.resolve(flag: lookbackDays, file: nil, flagName: "--lookback-days", key: "lookback_days", range: SettingLimits.lookbackDays)
-            _ = try SettingLimits.resolve(flag: concurrency, file: nil, flagName: "--concurrency", key: "concurrency", range: SettingLimits.concurrency)
-            _ = try SettingLimits.resolve(flag: qps, file: nil, flagName: "--qps", key: "rate_limit.qps", range: SettingLimits.requestsPerSecond)
-            _ = try SettingLimits.resolve(flag: qpm, file: nil, flagName: "--qpm", key: "rate_limit.qpm", range: SettingLimits.requestsPerMinute)
-            _ = try SettingLimits.resolve(flag: maxAttempts, file: nil, flagName: "--max-attempts", key: "max_attempts", range: SettingLimits.maxAttempts)
-            _ = try SettingLimits.resolve(flag: retentionDays, file: nil, flagName: "--retention-days", key: "retention_days", range: SettingLimits.retentionDays)
-            _ = try SettingLimits.resolveSeconds(flag: requestTimeout, file: nil, flagName: "--request-timeout", key: "request_timeout_seconds",
-                                                 range: SettingLimits.requestTimeoutSeconds)
-        } catch let error as SyncError {
-            throw ValidationError(error.message)
-        }
-        for entry in fields where !entry.contains("=") {
-            throw ValidationError("--fields '\(entry)' must look like OBJECT=field1,field2.")
-        }
+        try BadInput.asValidation { try request.validateFlags() }
     }
+}
 
-    static func parseDate(_ text: String, flag: String) throws -> LocalDate {
-        guard text.utf8.count == 10, let date = LocalDate(text) else {
-            throw ValidationError("\(flag) '\(text)' is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
-        }
-        return date
+/// Where a sync writes: `--destination` and the BigQuery / Sheets flags (the config file's `destination:` section underneath).
+struct DestinationOptions: ParsableArguments {
+    @Option(help: "Destination: sqlite (default), bigquery or sheets.")
+    var destination: DestinationChoice.Kind?
+
+    @Option(help: "BigQuery project id (default: the service-account key's project, or GOOGLE_CLOUD_PROJECT).")
+    var bigqueryProject: String?
+
+    @Option(help: "BigQuery dataset (default tiktok_ads); it must exist unless BIGQUERY_EMULATOR_HOST points at an emulator.")
+    var bigqueryDataset: String?
+
+    @Option(help: "BigQuery dataset location, e.g. US, EU, europe-west1 (default: the dataset's own).")
+    var bigqueryLocation: String?
+
+    @Option(help: "Google Sheets spreadsheet (its URL or id) for --destination sheets; share it with the service account's email as Editor.")
+    var spreadsheet: String?
+
+    @Option(help: "Google credentials file: a service-account key or an authorized_user file (default: GOOGLE_APPLICATION_CREDENTIALS, gcloud's, the metadata server).")
+    var googleCredentials: String?
+
+    var choice: DestinationChoice {
+        var choice = DestinationChoice()
+        choice.kind = destination
+        choice.bigqueryProject = bigqueryProject
+        choice.bigqueryDataset = bigqueryDataset
+        choice.bigqueryLocation = bigqueryLocation
+        choice.spreadsheet = spreadsheet
+        choice.googleCredentials = googleCredentials
+        return choice
     }
+}
 
-    static func list(_ text: String?) -> [String]? {
-        guard let text else { return nil }
-        let items = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return items.isEmpty ? nil : items
-    }
+extension DestinationChoice.Kind: ExpressibleByArgument {}
 
-    func loadConfiguration() throws -> ToolConfiguration {
-        guard let config else { return ToolConfiguration() }
-        return try ToolConfiguration.load(path: config)
-    }
-
-    /// The SQLite path: flag, config, or the default file in the working directory.
-    func sqlitePath(_ file: ToolConfiguration) -> String { sqlite ?? file.sqlite ?? "tiktok-ads.sqlite" }
-
-    /// Opens the destination chosen by `--destination` / `destination.type` (SQLite by default).
-    func openDestination(_ file: ToolConfiguration, logger: Logger) throws -> any Destination {
-        try destinationOptions.make(file: file, sqlitePath: sqlitePath(file), logger: logger)
-    }
-
-    /// The lock of the SQLite database these flags choose, keyed on the file's identity (refusing a file with extra
-    /// hard links); nil for other destinations, whose lock is keyed on their name once opened.
-    func sqliteLock(_ file: ToolConfiguration) throws -> SyncLock? {
-        guard destinationOptions.kind(file) == .sqlite else { return nil }
-        let path = sqlitePath(file)
-        return try SyncLock.database(at: path, displayName: SQLiteDestination.displayName(path: path))
-    }
-
-    /// Opens the destination holding its `SyncLock`, shared by every command that writes it (`sync`, `schedule`,
-    /// `cleanup`, `state reset`). A SQLite file is locked before it is opened, so a refused command writes nothing;
-    /// other destinations write nothing on open. Throws, naming the holder, when another process has the lock.
-    /// Release the lock after closing the destination.
-    func openLocked(_ file: ToolConfiguration, logger: Logger) throws -> (destination: any Destination, lock: FileLock) {
-        if let sqlite = try sqliteLock(file) {
-            let lock = try sqlite.acquire()
-            do {
-                return (try openDestination(file, logger: logger), lock)
-            } catch {
-                lock.release()
-                throw error
-            }
-        }
-        let destination = try openDestination(file, logger: logger)
-        return (destination, try SyncLock.named(destination.displayName).acquire())
-    }
-
-    /// Everything a sync needs, from flags over the config file over the environment over defaults;
-    /// `destination` is opened only once everything else is valid.
-    func makeJob(file: ToolConfiguration, destination: () throws -> any Destination, logger: Logger,
-                 environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SyncJob {
-        let now = try currentInstant()
-        guard let token = accessToken ?? file.accessToken ?? environment["TIKTOK_ACCESS_TOKEN"], !token.isEmpty else {
-            throw SyncError(.badInput, "No access token. Set TIKTOK_ACCESS_TOKEN (or access_token in the config file) to your TikTok Business API long-term access token.")
-        }
-        let baseText = apiBaseURL ?? file.apiBaseURL ?? environment["TIKTOK_API_BASE_URL"]
-        var baseURL = TikTokAPIConfiguration.productionBaseURL
-        if let baseText {
-            guard let url = URL(string: baseText), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-                throw SyncError(.badInput, "api_base_url '\(baseText)' is not an http(s) URL; use e.g. https://business-api.tiktok.com/open_api/.")
-            }
-            baseURL = url
-        }
-        var policy = RetryPolicy()
-        if let attempts = try SettingLimits.resolve(flag: maxAttempts, file: file.maxAttempts, flagName: "--max-attempts",
-                                                    key: "max_attempts", range: SettingLimits.maxAttempts) {
-            policy.maxAttempts = attempts
-        }
-        let timeoutSeconds = try SettingLimits.resolveSeconds(flag: requestTimeout, file: file.requestTimeoutSeconds, flagName: "--request-timeout",
-                                                              key: "request_timeout_seconds", range: SettingLimits.requestTimeoutSeconds) ?? 120
-        let api = TikTokAPIConfiguration(
-            baseURL: baseURL, accessToken: token,
-            appID: file.appID ?? environment["TIKTOK_APP_ID"], appSecret: file.appSecret ?? environment["TIKTOK_APP_SECRET"],
-            requestTimeout: .milliseconds(Int64(timeoutSeconds * 1000)), retryPolicy: policy)
-
-        let objectEntries: [ToolConfiguration.ObjectEntry]
-        if let names = Self.list(objects) {
-            objectEntries = names.map { name in file.objects?.first { $0.name == name } ?? .init(name: name) }
-        } else {
-            objectEntries = file.objects ?? Catalog.defaultObjectNames.map { .init(name: $0) }
-        }
-        var fieldOverrides: [String: [String]] = [:]
-        for entry in fields {
-            let parts = entry.split(separator: "=", maxSplits: 1)
-            fieldOverrides[String(parts[0])] = Self.list(parts.count > 1 ? String(parts[1]) : nil) ?? []
-        }
-        let resolved = try Catalog.resolve(objectEntries.map(\.name))
-        for name in fieldOverrides.keys where !resolved.contains(where: { $0.name == name }) {
-            throw SyncError(.badInput, "--fields names object '\(name)', which is not among the objects to import.")
-        }
-        let selections = zip(resolved, objectEntries).map { object, entry in
-            ObjectSelection(object: object, fields: fieldOverrides[object.name] ?? entry.fields)
-        }
-        for selection in selections { _ = try selection.schema() }
-
-        let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
-        let start = try startDate.map { try Self.parseDate($0, flag: "--start-date") }
-        let end = try endDate.map { try Self.parseDate($0, flag: "--end-date") }
-        let firstRunStart = file.startDate ?? today.adding(days: -30)
-        if let configured = file.startDate, configured > today.adding(days: 1) {
-            throw SyncError(.badInput, "start_date \(configured) in the config file is in the future; use a date up to today, e.g. \(today.adding(days: -30)).")
-        }
-        var backfill: DateWindow?
-        if start != nil || end != nil {
-            let backfillStart = start ?? firstRunStart
-            let backfillEnd = end ?? LocalDate(now, in: TimeZone(secondsFromGMT: 14 * 3600)!)  // a valid offset
-            guard backfillStart <= backfillEnd else {
-                throw SyncError(.badInput, "--end-date \(backfillEnd) is before the start date \(backfillStart).")
-            }
-            backfill = DateWindow(start: backfillStart, end: backfillEnd)
-        }
-        let settings = SyncSettings(
-            advertiserIDs: Self.list(advertiserIds) ?? file.advertiserIDs,
-            objects: selections,
-            includeDeleted: includeDeleted || (file.includeDeleted ?? false),
-            startDate: firstRunStart,
-            lookbackDays: try SettingLimits.resolve(flag: lookbackDays, file: file.lookbackDays, flagName: "--lookback-days",
-                                                    key: "lookback_days", range: SettingLimits.lookbackDays) ?? 7,
-            backfill: backfill)
-
-        var retention: [String: Int] = [:]
-        if let days = try SettingLimits.resolve(flag: retentionDays, file: file.retentionDays, flagName: "--retention-days",
-                                                key: "retention_days", range: SettingLimits.retentionDays) {
-            for selection in selections where selection.object.isTimeSeries { retention[selection.object.name] = days }
-        }
-        for (name, days) in file.retentionDaysByObject ?? [:] {
-            guard let object = Catalog.object(named: name) else {
-                throw SyncError(.badInput, "retention_days_by_object names unknown object '\(name)'.")
-            }
-            retention[object.name] = try SettingLimits.resolve(flag: nil, file: days, flagName: "", key: "retention_days_by_object.\(name)",
-                                                               range: SettingLimits.retentionDays)
-        }
-        let budget = RateBudget(
-            perSecond: try SettingLimits.resolve(flag: qps, file: file.rateLimit?.qps, flagName: "--qps", key: "rate_limit.qps",
-                                                 range: SettingLimits.requestsPerSecond),
-            perMinute: try SettingLimits.resolve(flag: qpm, file: file.rateLimit?.qpm, flagName: "--qpm", key: "rate_limit.qpm",
-                                                 range: SettingLimits.requestsPerMinute))
-        let streams = try SettingLimits.resolve(flag: concurrency, file: file.concurrency, flagName: "--concurrency", key: "concurrency",
-                                                range: SettingLimits.concurrency) ?? 4
-        // The destination opens last, so bad input never leaves an empty database behind.
-        return SyncJob(api: api, settings: settings, destination: try destination(),
-                       concurrency: streams, rateBudget: budget,
-                       retentionDays: retention, logger: logger, now: { now })
+/// Bad input found while validating flags, reported the way ArgumentParser reports its own (exit 2).
+enum BadInput {
+    static func asValidation(_ check: () throws -> Void) throws {
+        do { try check() } catch let error as SyncError where error.kind == .badInput { throw ValidationError(error.message) }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Logging
 import SyncKit
 
@@ -27,8 +28,14 @@ struct JSONLogHandler: LogHandler {
 }
 
 enum LoggingSetup {
-    /// Bootstraps swift-log once for the process (only `main` does this).
+    private static let chosen = Mutex(LogFormat.text)
+
+    /// The log format the running command chose (text until it sets up logging).
+    static var format: LogFormat { chosen.withLock { $0 } }
+
+    /// Bootstraps swift-log once for the process (only the command being run does this).
     static func bootstrap(_ options: OutputOptions) -> Logger {
+        chosen.withLock { $0 = options.logFormat }
         let level = Logger.Level(rawValue: options.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler

@@ -4,8 +4,8 @@ import Logging
 import SyncKit
 
 /// Serves `/metrics` (Prometheus) and `/health` (200 while recent runs succeed, 503 otherwise) on 127.0.0.1.
-enum MetricsServer {
-    static func application(metrics: SyncMetrics, port: Int, logger: Logger,
+public enum MetricsServer {
+    public static func application(metrics: SyncMetrics, port: Int, logger: Logger,
                             onStarted: @escaping @Sendable (Int) async -> Void) -> some ApplicationProtocol {
         let router = Router()
         router.get("metrics") { _, _ -> Response in

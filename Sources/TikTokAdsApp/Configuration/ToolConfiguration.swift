@@ -4,29 +4,31 @@ import TikTokAds
 import Yams
 
 /// The YAML config file (`tiktok-ads.yml`). `${NAME}` anywhere in it is replaced by the environment variable.
-struct ToolConfiguration: Decodable, Sendable {
-    var accessToken: String?
-    var appID: String?
-    var appSecret: String?
-    var apiBaseURL: String?
-    var advertiserIDs: [String]?
-    var objects: [ObjectEntry]?
-    var includeDeleted: Bool?
-    var startDate: LocalDate?
-    var lookbackDays: Int?
-    var concurrency: Int?
-    var rateLimit: RateLimitEntry?
-    var requestTimeoutSeconds: Double?
-    var maxAttempts: Int?
+public struct ToolConfiguration: Decodable, Sendable {
+    public var accessToken: String?
+    public var appID: String?
+    public var appSecret: String?
+    public var apiBaseURL: String?
+    public var advertiserIDs: [String]?
+    public var objects: [ObjectEntry]?
+    public var includeDeleted: Bool?
+    public var startDate: LocalDate?
+    public var lookbackDays: Int?
+    public var concurrency: Int?
+    public var rateLimit: RateLimitEntry?
+    public var requestTimeoutSeconds: Double?
+    public var maxAttempts: Int?
     /// Days of report rows to keep, for every time-series object.
-    var retentionDays: Int?
+    public var retentionDays: Int?
     /// Per-object retention that overrides `retention_days`.
-    var retentionDaysByObject: [String: Int]?
-    var sqlite: String?
+    public var retentionDaysByObject: [String: Int]?
+    public var sqlite: String?
     /// `destination: {type: sqlite|bigquery|sheets, bigquery: {project, dataset, location, credentials}}`.
-    var destination: DestinationOptions.Entry?
+    public var destination: DestinationChoice.Entry?
     /// `schedule: {daily: "05:00" | hourly: 15 | cron: "0 */6 * * *", timezone: Europe/Berlin, jitter_seconds: 60, metrics_port: 9464}`.
-    var schedule: ScheduleEntry?
+    public var schedule: ScheduleEntry?
+
+    public init() {}
 
     enum CodingKeys: String, CodingKey {
         case accessToken = "access_token", appID = "app_id", appSecret = "app_secret", apiBaseURL = "api_base_url"
@@ -37,18 +39,18 @@ struct ToolConfiguration: Decodable, Sendable {
     }
 
     /// An object by name, or `{name, fields}`.
-    struct ObjectEntry: Decodable, Sendable {
-        var name: String
-        var fields: [String]?
+    public struct ObjectEntry: Decodable, Sendable {
+        public var name: String
+        public var fields: [String]?
 
         enum CodingKeys: String, CodingKey { case name, fields }
 
-        init(name: String, fields: [String]? = nil) {
+        public init(name: String, fields: [String]? = nil) {
             self.name = name
             self.fields = fields
         }
 
-        init(from decoder: any Decoder) throws {
+        public init(from decoder: any Decoder) throws {
             if let name = try? decoder.singleValueContainer().decode(String.self) {
                 self.name = name
                 return
@@ -60,25 +62,25 @@ struct ToolConfiguration: Decodable, Sendable {
     }
 
     /// The `schedule:` section, read by `tiktok-ads schedule` (its flags win).
-    struct ScheduleEntry: Decodable, Sendable {
-        var daily: String?
-        var hourly: Int?
-        var cron: String?
-        var timezone: String?
-        var jitterSeconds: Int?
-        var metricsPort: Int?
+    public struct ScheduleEntry: Decodable, Sendable {
+        public var daily: String?
+        public var hourly: Int?
+        public var cron: String?
+        public var timezone: String?
+        public var jitterSeconds: Int?
+        public var metricsPort: Int?
 
         enum CodingKeys: String, CodingKey {
             case daily, hourly, cron, timezone, jitterSeconds = "jitter_seconds", metricsPort = "metrics_port"
         }
     }
 
-    struct RateLimitEntry: Decodable, Sendable {
-        var qps: Int?
-        var qpm: Int?
+    public struct RateLimitEntry: Decodable, Sendable {
+        public var qps: Int?
+        public var qpm: Int?
     }
 
-    static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ToolConfiguration {
+    public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> ToolConfiguration {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SyncError(.badInput, "Cannot read the config file '\(path)'. Check the path, or run without --config.")
         }
