@@ -70,6 +70,8 @@ public struct ToolConfiguration: Decodable, Sendable {
         public var jitterSeconds: Int?
         public var metricsPort: Int?
 
+        public init() {}
+
         enum CodingKeys: String, CodingKey {
             case daily, hourly, cron, timezone, jitterSeconds = "jitter_seconds", metricsPort = "metrics_port"
         }
