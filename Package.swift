@@ -99,7 +99,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["SyncKit", .product(name: "Hummingbird", package: "hummingbird")],
+            dependencies: ["SyncKit", "TikTokSimulator", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: strictSettings
         ),
         .testTarget(

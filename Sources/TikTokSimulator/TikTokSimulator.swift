@@ -62,27 +62,10 @@ public final class TikTokSimulator: Sendable {
 
     /// Starts on 127.0.0.1 with a free port, calls `body` with base URL "http://127.0.0.1:PORT/open_api/", stops afterwards.
     public func withRunningServer<T: Sendable>(_ body: @Sendable (URL) async throws -> T) async throws -> T {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await self.run(port: 0) { port in continuation.yield(port) }
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await group.next()
-                throw SimulatorError(message: "The simulator stopped before it started listening.")
-            }
+        try await LocalServer.with(run: { onListening in try await self.run(port: 0, onStarted: onListening) },
+                                   stoppedEarly: SimulatorError(message: "The simulator stopped before it started listening.")) { port in
             // A port number always forms a valid URL.
-            let url = URL(string: "http://127.0.0.1:\(port)/open_api/")!
-            do {
-                let result = try await body(url)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+            try await body(URL(string: "http://127.0.0.1:\(port)/open_api/")!)
         }
     }
 }

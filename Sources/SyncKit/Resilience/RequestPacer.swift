@@ -5,3 +5,11 @@ public protocol RequestPacer: Sendable {
 }
 
 extension RateLimiter: RequestPacer {}
+
+/// A rate limiter on any clock, as a pacer (opens the existential clock).
+public func makeRateLimiter(_ budget: RateBudget, clock: any Clock<Duration>) -> any RequestPacer {
+    func make<Opened: Clock>(_ clock: Opened) -> any RequestPacer where Opened.Duration == Duration {
+        RateLimiter<Opened>(budget: budget, clock: clock)
+    }
+    return make(clock)
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import TikTokSimulator
 import Logging
 import NIOCore
 import Synchronization
@@ -165,27 +166,10 @@ package final class GoogleSheetsFake: Sendable {
     /// Starts the server, calls `body` with the base URL `http://127.0.0.1:PORT/` (so requests go to
     /// `\(baseURL)v4/spreadsheets/...`, as with `https://sheets.googleapis.com/`), and stops it afterwards.
     package func withRunningServer<T: Sendable>(_ body: @Sendable (URL) async throws -> T) async throws -> T {
-        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { continuation.finish() }
-                try await self.run { port in continuation.yield(port) }
-            }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else {
-                try await group.next()
-                throw SheetsFakeError(code: 500, status: "INTERNAL", message: "The Sheets fake stopped before it started listening.")
-            }
+        try await LocalServer.with(run: { onListening in try await self.run(onStarted: onListening) },
+                                   stoppedEarly: SheetsFakeError(code: 500, status: "INTERNAL", message: "The Sheets fake stopped before it started listening.")) { port in
             // A port number always forms a valid URL.
-            let url = URL(string: "http://127.0.0.1:\(port)/")!
-            do {
-                let result = try await body(url)
-                group.cancelAll()
-                return result
-            } catch {
-                group.cancelAll()
-                throw error
-            }
+            try await body(URL(string: "http://127.0.0.1:\(port)/")!)
         }
     }
 }

@@ -17,10 +17,13 @@ public struct SyncJob: Sendable {
     public var progress: @Sendable (SyncProgress) -> Void
     /// The signpost: "today" for every advertiser is taken from this instant.
     public var now: @Sendable () -> Date
+    /// Paces requests and times backoff (tests inject a virtual clock).
+    public var clock: any Clock<Duration>
 
     public init(api: TikTokAPIConfiguration, settings: SyncSettings, destination: any Destination, concurrency: Int = 4,
                 rateBudget: RateBudget = .unlimited, retentionDays: [String: Int] = [:], logger: Logger,
-                progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() }) {
+                progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
+                clock: any Clock<Duration> = ContinuousClock()) {
         self.api = api
         self.settings = settings
         self.destination = destination
@@ -30,6 +33,7 @@ public struct SyncJob: Sendable {
         self.logger = logger
         self.progress = progress
         self.now = now
+        self.clock = clock
     }
 
     /// Runs the sync; call it holding the destination's `SyncLock` (the command line does), since it first marks
@@ -37,8 +41,8 @@ public struct SyncJob: Sendable {
     /// destination unreachable) are thrown; everything else is in the returned record.
     public func run(transport: HTTPTransport = .shared) async throws -> RunRecord {
         let signpost = now()
-        let limiter = RateLimiter(budget: rateBudget, clock: ContinuousClock())
-        let client = TikTokClient(configuration: api, transport: transport, pacer: limiter, logger: logger)
+        let client = TikTokClient(configuration: api, transport: transport, pacer: makeRateLimiter(rateBudget, clock: clock),
+                                  clock: clock, logger: logger)
         let source = TikTokSource(client: client, settings: settings, logger: logger)
         let statistics = RunStatistics()
         let schemas = try settings.objects.map { try $0.schema() }

@@ -56,26 +56,21 @@ extension SyncRequest {
             let client = TikTokClient(configuration: job.api, pacer: RateLimiter(budget: job.rateBudget, clock: ContinuousClock()), logger: logger)
             return try await AccessCheck(source: TikTokSource(client: client, settings: job.settings, logger: logger)).run()
         }
+        let remote: (any WritabilityChecking)?
         switch destination.kind(file) {
-        case .sqlite:
-            return (report, nil)
-        case .bigquery:
-            let bigquery = try destination.openBigQuery(file: file, logger: logger)
-            do { try await bigquery.checkWritable() } catch {
-                await bigquery.close()
-                throw error
-            }
-            await bigquery.close()
-            return (report, bigquery.displayName)
-        case .sheets:
-            let sheets = try destination.openSheets(file: file, logger: logger)
-            do { try await sheets.checkWritable() } catch {
-                await sheets.close()
-                throw error
-            }
-            await sheets.close()
-            return (report, sheets.displayName)
+        case .sqlite: remote = nil
+        case .bigquery: remote = try destination.openBigQuery(file: file, logger: logger)
+        case .sheets: remote = try destination.openSheets(file: file, logger: logger)
         }
+        guard let remote else { return (report, nil) }
+        do {
+            try await remote.checkWritable()
+        } catch {
+            await remote.close()
+            throw error
+        }
+        await remote.close()
+        return (report, remote.displayName)
     }
 }
 
