@@ -39,8 +39,17 @@ public struct RetryingCaller: Sendable {
         var lastReason = ""
         for number in 1...attempts {
             try Task.checkCancellation()
-            try await pacer?.acquire()
-            switch try await attempt(number) {
+            let ticket = try await pacer?.begin()
+            let verdict: AttemptVerdict<T>
+            do {
+                verdict = try await attempt(number)
+            } catch {
+                if let ticket { await pacer?.end(ticket) }
+                throw error
+            }
+            // The answer is back: the call keeps its place in the pacer's window until one window from now.
+            if let ticket { await pacer?.end(ticket) }
+            switch verdict {
             case .success(let value):
                 return value
             case .fail(let error):

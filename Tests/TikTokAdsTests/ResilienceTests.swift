@@ -39,6 +39,24 @@ struct RateLimiterTests {
         #expect(maxInAnyWindow(times, window: .seconds(1)) <= 10)
     }
 
+    /// A call whose answer is reported keeps its slot until one window after the answer: the server counted it at
+    /// some moment before then, however late it was on the wire.
+    @Test func aCallKeepsItsSlotUntilOneWindowAfterItsAnswer() async throws {
+        let clock = VirtualClock()
+        let limiter = RateLimiter(budget: RateBudget(perSecond: 2), clock: clock)
+        let first = try await limiter.begin()
+        let second = try await limiter.begin()
+        #expect(clock.now.offset == .zero)
+        clock.advance(by: .milliseconds(300))
+        await limiter.end(first)
+        clock.advance(by: .milliseconds(200))
+        await limiter.end(second)
+        _ = try await limiter.begin()
+        #expect(clock.now.offset == .milliseconds(1300), "the third call waits for one window after the first answer")
+        _ = try await limiter.begin()
+        #expect(clock.now.offset == .milliseconds(1500), "the fourth for one window after the second answer")
+    }
+
     @Test func pauseHoldsEveryCallerBack() async throws {
         let clock = VirtualClock()
         let limiter = RateLimiter(budget: .unlimited, clock: clock)

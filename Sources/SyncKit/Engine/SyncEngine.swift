@@ -38,7 +38,7 @@ public struct SyncEngine: Sendable {
         do {
             session = try await LoadSession.start(destination)
         } catch {
-            let failure = SyncError(.destination, "Could not start loading into \(destination.displayName).", underlying: "\(error)")
+            let failure = SyncError(.destination, "Could not start loading into \(destination.displayName).", cause: error)
             outcome.withLock { $0.fatal = failure; $0.errors.append(failure.description) }
             return await finish(record, outcome: outcome, statistics: statistics)
         }
@@ -75,7 +75,7 @@ public struct SyncEngine: Sendable {
         do {
             try await session.end(committing: final.fatal == nil && !Task.isCancelled)
         } catch {
-            let failure = SyncError(.destination, "Could not commit the run's rows to \(destination.displayName).", underlying: "\(error)")
+            let failure = SyncError(.destination, "Could not commit the run's rows to \(destination.displayName).", cause: error)
             outcome.withLock { $0.errors.append(failure.description) }
         }
         return await finish(record, outcome: outcome, statistics: statistics)
@@ -136,7 +136,7 @@ public struct SyncEngine: Sendable {
                 logger.error("stream failed", metadata: ["stream": "\(plan.key)", "error": "\(failure)"])
                 progress(.failed(plan.key, failure))
                 outcome.withLock { o in
-                    o.errors.append("\(plan.key): \(failure.message)")
+                    o.errors.append("\(plan.key): \(failure.description)")
                     if failure.stopsRun {
                         if o.fatal == nil { o.fatal = failure }
                     } else {
@@ -163,7 +163,7 @@ public struct SyncEngine: Sendable {
                 } catch let error as SyncError {
                     throw error
                 } catch {
-                    throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", underlying: "\(error)")
+                    throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", cause: error)
                 }
                 statistics.add(object: plan.key.object, rows: batch.count)
                 written += batch.count
@@ -177,6 +177,6 @@ public struct SyncEngine: Sendable {
     public static func classify(_ error: any Error) -> SyncError {
         if let error = error as? SyncError { return error }
         if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
-        return SyncError(.transient, "Unexpected error: \(error)")
+        return SyncError(.transient, "Unexpected error.", cause: error)
     }
 }

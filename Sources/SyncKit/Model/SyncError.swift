@@ -25,16 +25,25 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     /// The TikTok body code, when the API gave one.
     public var apiCode: Int?
     public var advertiserID: String?
-    public var underlying: String?
+    /// The failure underneath (a SQLite or HTTP client error), kept as a value for callers that inspect it.
+    public var cause: (any Error)?
 
-    public init(_ kind: Kind, _ message: String, apiCode: Int? = nil, advertiserID: String? = nil, underlying: String? = nil) {
+    public init(_ kind: Kind, _ message: String, apiCode: Int? = nil, advertiserID: String? = nil, cause: (any Error)? = nil) {
         self.kind = kind
         // Messages quote remote answers and URLs: no secret survives into them.
         self.message = SecretRedactor.redact(message)
         self.apiCode = apiCode
         self.advertiserID = advertiserID
-        self.underlying = underlying.map(SecretRedactor.redact)
+        self.cause = cause
     }
+
+    /// A failure underneath known only by its text.
+    public init(_ kind: Kind, _ message: String, apiCode: Int? = nil, advertiserID: String? = nil, underlying: String) {
+        self.init(kind, message, apiCode: apiCode, advertiserID: advertiserID, cause: DescribedFailure(text: underlying))
+    }
+
+    /// The cause's description, secrets masked.
+    public var underlying: String? { cause.map { SecretRedactor.redact("\($0)") } }
 
     public var description: String {
         var text = message
@@ -49,4 +58,10 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         case .advertiserUnavailable, .transient, .invalidResponse: false
         }
     }
+}
+
+/// A failure known only by its text (from a library that gives nothing better).
+public struct DescribedFailure: Error, Sendable, CustomStringConvertible {
+    public var text: String
+    public var description: String { text }
 }

@@ -12,35 +12,61 @@ public struct RateBudget: Sendable, Hashable, Codable {
 }
 
 /// Paces calls before they are made so that no sliding one-second or one-minute window holds more
-/// calls than the budget, shared by every concurrent task; and holds everyone back after the API
-/// says it is rate limited.
+/// arrivals at the server than the budget, shared by every concurrent task; and holds everyone back after
+/// the API says it is rate limited.
 ///
-/// A call is counted at the instant it is let through, right before it is sent, not when a slot is
-/// reserved: a caller that wakes late (a loaded machine) is counted late, so late callers never bunch
-/// with punctual ones at the server. A margin per window absorbs the time from here to the wire.
+/// The server sees a call arrive somewhere between the instant it is let through here and the instant its
+/// answer is back; nothing on the client knows when. So a call tracked with `begin`/`end` keeps its slot
+/// in the window from the moment it is let through until one window after its answer: the next call that
+/// needs the slot is sent no earlier than a full window after the server could last have counted it,
+/// however late either call was on the wire (a loaded machine, a slow network). `acquire` alone (no answer
+/// reported) frees the slot one window plus `safetyMargin` after it was let through.
 public actor RateLimiter<C: Clock> where C.Duration == Duration {
+    private struct Slot {
+        var id: UInt64
+        var admittedAt: C.Instant
+        /// When the slot stops counting; nil while the call is in flight.
+        var freeAt: C.Instant?
+    }
+
     private let clock: C
     private let budget: RateBudget
-    /// Added to each window so that requests a little early on the wire still fall inside the budget.
+    /// Added to each window for calls whose answer is not reported (`acquire`).
     private let safetyMargin: Duration
-    /// The instants calls were let through, oldest first (at most twice the budget kept).
-    private var secondWindow: [C.Instant] = []
-    private var minuteWindow: [C.Instant] = []
+    /// How often a caller looks again while every slot it needs is held by a call in flight.
+    private let inFlightPoll: Duration
+    private var secondWindow: [Slot] = []
+    private var minuteWindow: [Slot] = []
     private var pausedUntil: C.Instant?
+    private var nextID: UInt64 = 0
 
-    public init(budget: RateBudget, clock: C, safetyMargin: Duration = .milliseconds(50)) {
+    public init(budget: RateBudget, clock: C, safetyMargin: Duration = .milliseconds(50), inFlightPoll: Duration = .milliseconds(5)) {
         self.budget = budget
         self.clock = clock
         self.safetyMargin = safetyMargin
+        self.inFlightPoll = inFlightPoll
     }
 
-    /// Waits until a call may be made, then counts it at that instant.
+    /// Waits until a call may be made and counts it from now; its slot frees one window (plus the margin) later.
     public nonisolated func acquire() async throws {
+        let ticket = try await begin()
+        await release(ticket, answered: false)
+    }
+
+    /// Waits until a call may be made and counts it from now until `end(_:)` plus one window.
+    public nonisolated func begin() async throws -> PacingTicket {
         while true {
             try Task.checkCancellation()
-            guard let earliest = await admitOrWait() else { return }
-            try await clock.sleep(until: earliest, tolerance: nil)
+            switch await admitOrWait() {
+            case .admitted(let ticket): return ticket
+            case .wait(let until): try await clock.sleep(until: until, tolerance: nil)
+            }
         }
+    }
+
+    /// The call of `ticket` has its answer (or failed): its slot frees one window from now.
+    public func end(_ ticket: PacingTicket) {
+        release(ticket, answered: true)
     }
 
     /// Stops every caller until `duration` from now (after a rate-limit answer).
@@ -50,26 +76,52 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         pausedUntil = until
     }
 
-    /// Counts a call and returns nil when one may be made now; otherwise the earliest instant worth asking again.
-    private func admitOrWait() -> C.Instant? {
+    private enum Admission {
+        case admitted(PacingTicket)
+        case wait(until: C.Instant)
+    }
+
+    private func admitOrWait() -> Admission {
         let now = clock.now
         var earliest = now
         if let pausedUntil, pausedUntil > earliest { earliest = pausedUntil }
-        if let limit = budget.perSecond, limit > 0, secondWindow.count >= limit {
-            earliest = max(earliest, secondWindow[secondWindow.count - limit].advanced(by: .seconds(1) + safetyMargin))
-        }
-        if let limit = budget.perMinute, limit > 0, minuteWindow.count >= limit {
-            earliest = max(earliest, minuteWindow[minuteWindow.count - limit].advanced(by: .seconds(60) + safetyMargin))
-        }
-        guard earliest <= now else { return earliest }
-        if let limit = budget.perSecond, limit > 0 {
-            secondWindow.append(now)
-            if secondWindow.count > limit * 2 { secondWindow.removeFirst(secondWindow.count - limit) }
-        }
-        if let limit = budget.perMinute, limit > 0 {
-            minuteWindow.append(now)
-            if minuteWindow.count > limit * 2 { minuteWindow.removeFirst(minuteWindow.count - limit) }
-        }
-        return nil
+        if let wait = Self.wait(in: &secondWindow, limit: budget.perSecond, now: now, poll: inFlightPoll) { earliest = max(earliest, wait) }
+        if let wait = Self.wait(in: &minuteWindow, limit: budget.perMinute, now: now, poll: inFlightPoll) { earliest = max(earliest, wait) }
+        guard earliest <= now else { return .wait(until: earliest) }
+        nextID += 1
+        let slot = Slot(id: nextID, admittedAt: now, freeAt: nil)
+        if let limit = budget.perSecond, limit > 0 { secondWindow.append(slot) }
+        if let limit = budget.perMinute, limit > 0 { minuteWindow.append(slot) }
+        return .admitted(PacingTicket(id: nextID))
     }
+
+    /// Drops the slots that stopped counting; when the window is full, the instant worth asking again: when
+    /// enough slots will have freed, or shortly if that waits on calls still in flight.
+    private static func wait(in slots: inout [Slot], limit: Int?, now: C.Instant, poll: Duration) -> C.Instant? {
+        guard let limit, limit > 0 else { return nil }
+        slots.removeAll { slot in slot.freeAt.map { $0 <= now } ?? false }
+        guard slots.count >= limit else { return nil }
+        let needed = slots.count - limit + 1
+        let freeing = slots.compactMap(\.freeAt).sorted()
+        return freeing.count >= needed ? freeing[needed - 1] : now.advanced(by: poll)
+    }
+
+    private func release(_ ticket: PacingTicket, answered: Bool) {
+        let now = clock.now
+        func free(_ slots: inout [Slot], window: Duration) {
+            guard let index = slots.firstIndex(where: { $0.id == ticket.id }) else { return }
+            let slot = slots[index]
+            slots[index].freeAt = answered ? max(now.advanced(by: window), slot.admittedAt.advanced(by: window))
+                : slot.admittedAt.advanced(by: window + safetyMargin)
+        }
+        free(&secondWindow, window: .seconds(1))
+        free(&minuteWindow, window: .seconds(60))
+    }
+}
+
+/// Identifies one call admitted by a `RequestPacer`, to report when its answer is back.
+public struct PacingTicket: Sendable, Hashable {
+    public let id: UInt64
+
+    public init(id: UInt64) { self.id = id }
 }

@@ -1,6 +1,12 @@
 /// Something that paces outgoing calls: waits before each call, and holds calls back after a rate-limit answer.
 public protocol RequestPacer: Sendable {
+    /// Waits until a call may be made; the call counts from now.
     func acquire() async throws
+    /// Waits until a call may be made; the call counts from now until `end` reports its answer.
+    func begin() async throws -> PacingTicket
+    /// The call's answer is back (or it failed).
+    func end(_ ticket: PacingTicket) async
+    /// Holds every caller back for `duration` (after a rate-limit answer).
     func pause(for duration: Duration) async
 }
 

@@ -70,7 +70,7 @@ public struct SyncJob: Sendable {
             record.endedAt = Date()
             record.status = failure.kind == .cancelled ? .cancelled : .failed
             record.objects = statistics.snapshot
-            record.errors.append(failure.message)
+            record.errors.append(failure.description)
             try? await destination.recordRun(record)
             throw failure
         }
