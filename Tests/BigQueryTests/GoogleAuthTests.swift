@@ -1,11 +1,15 @@
 import CryptoExtras
-import Destinations
+@testable import Destinations
 import Foundation
+import HTTPTransport
 import JWTKit
 import Logging
 import NIOCore
+import NIOHTTP1
 import Synchronization
+import SyncKit
 import Testing
+import TestSupport
 
 /// The service-account JWT flow and the refresh-token flow against a local token endpoint that verifies
 /// the RS256 signature with the key's public half and checks iss, scope, aud, iat and exp.
@@ -140,5 +144,135 @@ struct GoogleAuthTests {
         let error = await #expect(throws: GoogleAuthError.self) { try await source.accessToken() }
         #expect(error?.code == .noCredentials)
         #expect(error?.message.contains("GOOGLE_APPLICATION_CREDENTIALS") == true)
+    }
+}
+
+/// Token requests go through the one retry loop: 429, 408, 5xx and transport failures are retried with backoff on
+/// the injected clock; refusals (400, 401, 403) and redirects elsewhere fail at once, with the same messages.
+struct GoogleTokenRetryTests {
+    static func source(tokenURL: String, clock: VirtualClock) throws -> GoogleTokenSource {
+        let credentials = try GoogleCredentials.parse(try JSONSerialization.data(withJSONObject: [
+            "type": "authorized_user", "client_id": "cid", "client_secret": "csecret-retry", "refresh_token": "1//refresh-retry",
+        ]))
+        return GoogleTokenSource(credentials: credentials,
+                                 configuration: .init(scopes: [GoogleAuthTests.scope], tokenURL: tokenURL, environment: [:]),
+                                 logger: GoogleAuthTests.logger(), clock: clock)
+    }
+
+    /// A server that gives `answers` in turn (the last one again once they run out).
+    static func withEndpoint<T: Sendable>(_ answers: [HostileAnswer],
+                                          _ body: @Sendable (_ tokenURL: String, _ received: Protected<[RecordedRequest]>) async throws -> T) async throws -> T {
+        let served = Protected(0)
+        return try await HostileServer.with(answer: { _ in
+            let index = served.withLock { count in
+                count += 1
+                return count - 1
+            }
+            return answers[min(index, answers.count - 1)]
+        }) { base, received in try await body(base + "/token", received) }
+    }
+
+    static let unavailable = HostileAnswer(status: 503, body: #"{"error":"backend_error"}"#)
+    static let token = HostileAnswer(body: #"{"access_token":"ya29.after-retries","expires_in":3599,"token_type":"Bearer"}"#)
+
+    @Test func aTokenEndpointThatAnswers503TwiceIsRetriedOnTheClock() async throws {
+        let clock = VirtualClock()
+        try await Self.withEndpoint([Self.unavailable, Self.unavailable, Self.token]) { tokenURL, received in
+            let source = try Self.source(tokenURL: tokenURL, clock: clock)
+            #expect(try await source.accessToken() == "ya29.after-retries")
+            #expect(received.value.count == 3)
+            #expect(await source.fetchCount == 1)
+        }
+        // Two backoffs of the default policy (500 ms base, doubling, jitter in the upper half), on the injected clock.
+        let waits = clock.sleeps
+        #expect(waits.count == 2)
+        #expect(waits.first.map { $0 >= .milliseconds(250) && $0 <= .milliseconds(500) } == true, "\(waits)")
+        #expect(waits.last.map { $0 >= .milliseconds(500) && $0 <= .seconds(1) } == true, "\(waits)")
+    }
+
+    @Test func anInvalidGrantIsNotRetried() async throws {
+        let clock = VirtualClock()
+        let refused = HostileAnswer(status: 400, body: #"{"error":"invalid_grant","error_description":"Token has been expired or revoked."}"#)
+        try await Self.withEndpoint([refused, Self.token]) { tokenURL, received in
+            let source = try Self.source(tokenURL: tokenURL, clock: clock)
+            let error = await #expect(throws: GoogleAuthError.self) { try await source.accessToken() }
+            #expect(error?.code == .rejected)
+            #expect(error?.message.contains("HTTP 400, invalid_grant: Token has been expired or revoked.") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("run `gcloud auth application-default login` again") == true)
+            #expect(received.value.count == 1)
+        }
+        #expect(clock.sleeps.isEmpty)
+    }
+
+    @Test func aTokenEndpointThatKeepsFailingGivesUpAfterThePolicysAttempts() async throws {
+        let clock = VirtualClock()
+        try await Self.withEndpoint([Self.unavailable]) { tokenURL, received in
+            let source = try Self.source(tokenURL: tokenURL, clock: clock)
+            let error = await #expect(throws: GoogleAuthError.self) { try await source.accessToken() }
+            #expect(error?.code == .unavailable)
+            #expect(error?.message.contains("answered HTTP 503 (backend_error)") == true, "\(String(describing: error))")
+            #expect(error?.message.contains("4 attempts") == true)
+            #expect(received.value.count == 4)
+        }
+        #expect(clock.sleeps.count == 3)
+    }
+
+    enum Expected: Equatable, CustomStringConvertible {
+        case token, retry, rateLimited, fail(GoogleAuthError.Code)
+        var description: String {
+            switch self {
+            case .token: "token"
+            case .retry: "retry"
+            case .rateLimited: "rate limited"
+            case .fail(let code): "fail(\(code))"
+            }
+        }
+    }
+
+    static func answer(_ status: Int, _ body: String = #"{"error":"x"}"#) -> HTTPTransport.Outcome {
+        .response(status: status, headers: HTTPHeaders(), body: Array(body.utf8))
+    }
+
+    /// One row of the table: an answer of the token endpoint (or the metadata server) and what it must mean.
+    struct Row: Sendable, CustomStringConvertible {
+        var outcome: HTTPTransport.Outcome
+        var metadataServer = false
+        var expected: Expected
+        var description: String { "\(metadataServer ? "metadata " : "")\(outcome) → \(expected)" }
+    }
+
+    static func row(_ outcome: HTTPTransport.Outcome, metadata: Bool = false, _ expected: Expected) -> Row {
+        Row(outcome: outcome, metadataServer: metadata, expected: expected)
+    }
+
+    @Test(arguments: [
+        row(answer(200, #"{"access_token":"ya29.t","expires_in":3599}"#), .token),
+        row(answer(200, "<html>login</html>"), .fail(.unavailable)),
+        row(answer(400, #"{"error":"invalid_grant"}"#), .fail(.rejected)),
+        row(answer(401, #"{"error":"unauthorized_client"}"#), .fail(.rejected)),
+        row(answer(403), .fail(.rejected)),
+        row(answer(404), .fail(.unavailable)),
+        row(answer(404), metadata: true, .fail(.unavailable)),
+        row(answer(408), .retry),
+        row(answer(429), .rateLimited),
+        row(answer(500), .retry), row(answer(502), .retry), row(answer(503), .retry),
+        row(answer(503), metadata: true, .retry),
+        row(.transportError("timeout"), .retry),
+        row(.transportError("connection refused"), metadata: true, .fail(.noCredentials)),
+        row(.redirected(status: 307, from: "https://oauth2.googleapis.com/token", to: "https://elsewhere.example/token"), .fail(.unavailable)),
+    ])
+    func classifiesEveryTokenAnswerOnce(_ row: Row) {
+        let context = row.metadataServer
+            ? GoogleTokenClassifier.Context(what: "the metadata server's service account",
+                                            endpoint: "http://metadata.google.internal/computeMetadata/v1/x", isMetadataServer: true)
+            : GoogleTokenClassifier.Context(what: "the service account a@b", endpoint: "https://oauth2.googleapis.com/token")
+        let verdict = GoogleTokenClassifier.classify(row.outcome, context)
+        switch (verdict, row.expected) {
+        case (.token(let grant), .token): #expect(grant.accessToken == "ya29.t" && grant.expiresIn == 3599)
+        case (.retry(let error, let rateLimited), .retry): #expect(!rateLimited && error.code == .unavailable)
+        case (.retry(let error, let rateLimited), .rateLimited): #expect(rateLimited && error.code == .unavailable)
+        case (.fail(let error), .fail(let code)): #expect(error.code == code, "\(error)")
+        default: Issue.record("got \(verdict), expected \(row.expected)")
+        }
     }
 }

@@ -43,8 +43,7 @@ import TikTokSimulator
         let configuration = try GoogleSheetsConfiguration(
             spreadsheet: "https://docs.google.com/spreadsheets/d/\(spreadsheet)/edit#gid=0", apiBaseURL: base.absoluteString,
             maxRequestBytes: maxRequestBytes, writeRequestsPerMinute: writesPerMinute, maxCells: maxCells,
-            retryPolicy: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2), rateLimitDelay: .milliseconds(1)),
-            sleep: { _ in })
+            retryPolicy: RetryPolicy(maxAttempts: attempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(2), rateLimitDelay: .milliseconds(1)))
         return GoogleSheetsDestination(configuration: configuration, auth: StaticToken(), logger: quiet, clock: clock)
     }
 
@@ -179,11 +178,15 @@ import TikTokSimulator
         try await Self.withFake { fake, url in
             fake.addFault(.rateLimit(.requests([1, 2]), scope: .writes))
             fake.addFault(SheetsFakeFault(status: 503, scope: .reads, trigger: .requests([2])))
-            let destination = try Self.destination(url)
+            let clock = VirtualClock()
+            let destination = try Self.destination(url, clock: clock)
             try await Self.run(destination, Self.campaigns, [Self.campaignRows(0..<3)])
             #expect(fake.values(of: "tiktok_ads_campaigns", in: Self.spreadsheet).count == 4)
             #expect(fake.requestLog.filter { $0.status == 429 }.count == 2)
             #expect(await destination.requestCounts.retries == 3)
+            // The backoff waited on the destination's clock (its pacing never had to wait in so few requests).
+            #expect(clock.sleeps.count == 3)
+            #expect(clock.sleeps.allSatisfy { $0 > .zero && $0 <= .milliseconds(2) }, "\(clock.sleeps)")
         }
     }
 

@@ -23,6 +23,8 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
         /// The assertion's lifetime (Google allows at most one hour).
         public var assertionLifetime: TimeInterval
         public var requestTimeout: TimeAmount
+        /// Retries of 429, 408, 5xx and transport failures of a token request; refusals (400, 401, 403) fail at once.
+        public var retryPolicy: RetryPolicy
 
         public static let defaultTokenURL = "https://oauth2.googleapis.com/token"
         public static let defaultMetadataBaseURL = "http://metadata.google.internal/computeMetadata/v1/"
@@ -30,6 +32,8 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
         public init(scopes: [String], tokenURL: String? = nil, metadataBaseURL: String? = nil,
                     refreshMargin: TimeInterval = 300, assertionLifetime: TimeInterval = 3600,
                     requestTimeout: TimeAmount = .seconds(30),
+                    retryPolicy: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(500), maxDelay: .seconds(8),
+                                                           rateLimitDelay: .seconds(2)),
                     environment: [String: String] = ProcessInfo.processInfo.environment) {
             self.scopes = scopes
             self.tokenURL = tokenURL ?? environment["GOOGLE_OAUTH_TOKEN_URL"]
@@ -43,6 +47,7 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
             self.refreshMargin = refreshMargin
             self.assertionLifetime = assertionLifetime
             self.requestTimeout = requestTimeout
+            self.retryPolicy = retryPolicy
         }
     }
 
@@ -56,6 +61,8 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
     public nonisolated let configuration: Configuration
     private let transport: HTTPTransport
     private let logger: Logger
+    /// Backoff waits between attempts of a token request go through this clock.
+    private let clock: any Clock<Duration>
     private let now: @Sendable () -> Date
     private var cached: Token?
     private var refreshing: Task<Token, any Error>?
@@ -64,11 +71,12 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
     public private(set) var fetchCount = 0
 
     public init(credentials: GoogleCredentials, configuration: Configuration, transport: HTTPTransport = .shared,
-                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+                logger: Logger, clock: any Clock<Duration> = ContinuousClock(), now: @escaping @Sendable () -> Date = { Date() }) {
         self.credentials = credentials
         self.configuration = configuration
         self.transport = transport
         self.logger = logger
+        self.clock = clock
         self.now = now
     }
 
@@ -97,13 +105,13 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
             let url = configuration.tokenURL ?? key.tokenURI ?? Configuration.defaultTokenURL
             return try await exchange(url: url, form: [
                 ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"), ("assertion", assertion),
-            ], what: "the service account \(key.clientEmail)")
+            ], context: .init(what: "the service account \(key.clientEmail)", endpoint: url))
         case .authorizedUser(let user):
             let url = configuration.tokenURL ?? user.tokenURI ?? Configuration.defaultTokenURL
             return try await exchange(url: url, form: [
                 ("grant_type", "refresh_token"), ("refresh_token", user.refreshToken),
                 ("client_id", user.clientID), ("client_secret", user.clientSecret),
-            ], what: "the user credentials (client \(user.clientID))")
+            ], context: .init(what: "the user credentials (client \(user.clientID))", endpoint: url, isAuthorizedUser: true))
         case .metadataServer:
             return try await metadataToken()
         }
@@ -138,13 +146,12 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
         return try await keys.sign(claims, kid: key.privateKeyID.map { JWKIdentifier(string: $0) }, header: header)
     }
 
-    private func exchange(url: String, form: [(String, String)], what: String) async throws -> Token {
+    private func exchange(url: String, form: [(String, String)], context: GoogleTokenClassifier.Context) async throws -> Token {
         let request = HTTPTransport.Request(
             method: .POST, url: url,
             headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
             body: Array(Self.formEncode(form).utf8), timeout: .nanoseconds(configuration.requestTimeout.nanoseconds), maxBodyBytes: 1 << 20)
-        let (status, body) = try await send(request)
-        return try parseToken(status: status, body: body, what: what, endpoint: url)
+        return try await token(from: request, context)
     }
 
     private func metadataToken() async throws -> Token {
@@ -155,47 +162,41 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
         let url = "\(base)instance/service-accounts/default/token?scopes=\(scopes)"
         let request = HTTPTransport.Request(url: url, headers: [("Metadata-Flavor", "Google")],
                                             timeout: .nanoseconds(configuration.requestTimeout.nanoseconds), maxBodyBytes: 1 << 20)
-        let (status, body) = try await send(request, noCredentialsHint: true)
-        return try parseToken(status: status, body: body, what: "the metadata server's service account", endpoint: url)
+        return try await token(from: request, .init(what: "the metadata server's service account", endpoint: url, isMetadataServer: true))
     }
 
-    /// Sends a token request; a token request carries a refresh token, client secret or signed assertion,
-    /// so it follows redirects only to the same origin.
-    private func send(_ request: HTTPTransport.Request, noCredentialsHint: Bool = false) async throws -> (HTTPResponseStatus, Data) {
-        let url = SecretRedactor.displayURL(request.url)
-        switch await transport.send(request, redirects: .sameOrigin(max: 3)) {
-        case .response(let status, _, let body):
-            return (HTTPResponseStatus(statusCode: status), Data(body))
-        case .redirected(let status, let from, let to):
-            throw GoogleAuthError(.unavailable,
-                "The Google token endpoint \(from) answered HTTP \(status) redirecting to another host (\(to)); the request was not repeated there (it carries your credentials). Check the token URL setting and any proxy in between.")
-        case .transportError(let reason):
-            if noCredentialsHint {
-                throw GoogleAuthError(.noCredentials,
-                    "No Google credentials: give a key file with --google-credentials or GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`. (The metadata server at \(url) was not reachable: \(reason))")
-            }
-            throw GoogleAuthError(.unavailable, "Cannot reach the Google token endpoint \(url): \(reason). Check the network, or the token URL setting.")
-        }
+    private func token(from request: HTTPTransport.Request, _ context: GoogleTokenClassifier.Context) async throws -> Token {
+        let grant = try await grant(from: request, context)
+        SecretRedactor.register(grant.accessToken)
+        return Token(value: grant.accessToken, expiresAt: now().addingTimeInterval(grant.expiresIn ?? 3600))
     }
 
-    private func parseToken(status: HTTPResponseStatus, body: Data, what: String, endpoint: String) throws -> Token {
-        struct Success: Decodable { var access_token: String; var expires_in: Double? }
-        struct Failure: Decodable { var error: String?; var error_description: String? }
-        if status == .ok, let success = try? JSONDecoder().decode(Success.self, from: body) {
-            SecretRedactor.register(success.access_token)
-            return Token(value: success.access_token, expiresAt: now().addingTimeInterval(success.expires_in ?? 3600))
+    /// Sends a token request through the one retry loop: transient failures are retried on `clock`, refusals are
+    /// thrown at once. A token request carries a refresh token, client secret or signed assertion, so it follows
+    /// redirects only to the same origin. Throws `GoogleAuthError` (or `CancellationError`).
+    private nonisolated func grant(from request: HTTPTransport.Request, _ context: GoogleTokenClassifier.Context) async throws -> GoogleTokenClassifier.Grant {
+        let caller = RetryingCaller(policy: configuration.retryPolicy, clock: clock, logger: logger)
+        var lastError: GoogleAuthError?
+        do {
+            return try await caller.call("google token", attempt: { _ in
+                let outcome = await transport.send(request, redirects: .sameOrigin(max: 3))
+                try Task.checkCancellation()
+                switch GoogleTokenClassifier.classify(outcome, context) {
+                case .token(let grant):
+                    return .success(grant)
+                case .retry(let error, let rateLimited):
+                    lastError = error
+                    return .retry(reason: error.message, rateLimited: rateLimited)
+                case .fail(let error):
+                    throw error
+                }
+            }, exhausted: { lastReason, attempts in
+                SyncError(.transient, "\(lastReason) (Gave up after \(attempts) attempts.)")
+            })
+        } catch let exhausted as SyncError {
+            // Every attempt failed transiently: the last failure's kind, with how often it was tried.
+            throw GoogleAuthError(lastError?.code ?? .unavailable, exhausted.message)
         }
-        let failure = try? JSONDecoder().decode(Failure.self, from: body)
-        let reason = [failure?.error, failure?.error_description].compactMap { $0 }.joined(separator: ": ")
-        if status.code == 400 || status.code == 401 || status.code == 403 {
-            var hint = "Check that the key or refresh token is current and the machine's clock is right."
-            if failure?.error == "invalid_grant", case .authorizedUser = credentials {
-                hint = "The refresh token was revoked or expired; run `gcloud auth application-default login` again."
-            }
-            throw GoogleAuthError(.rejected, "Google refused \(what) (HTTP \(status.code)\(reason.isEmpty ? "" : ", \(reason)")). \(hint)")
-        }
-        throw GoogleAuthError(.unavailable,
-            "The token endpoint \(SecretRedactor.displayURL(endpoint)) answered HTTP \(status.code)\(reason.isEmpty ? "" : " (\(reason))") instead of a token for \(what). Try again later.")
     }
 
     static let formAllowed: CharacterSet = {

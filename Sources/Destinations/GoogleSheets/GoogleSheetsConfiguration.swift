@@ -17,11 +17,9 @@ public struct GoogleSheetsConfiguration: Sendable {
     public var maxCells: Int
     /// Characters per cell; longer text is cut and ends with `truncationMarker`.
     public var maxCellCharacters: Int
-    /// Retries of 429, 5xx and transport failures.
+    /// Retries of 429, 5xx and transport failures (their backoff waits on the destination's clock).
     public var retryPolicy: RetryPolicy
     public var requestTimeout: Duration
-    /// Every backoff wait goes through this; tests inject one that returns at once.
-    public var sleep: @Sendable (Duration) async throws -> Void
 
     public static let googleBaseURL = "https://sheets.googleapis.com"
     public static let truncationMarker = " …[truncated by tiktok-ads: over 50,000 characters]"
@@ -30,8 +28,7 @@ public struct GoogleSheetsConfiguration: Sendable {
                 writeRequestsPerMinute: Int = 55, readRequestsPerMinute: Int = 55, maxCells: Int = 10_000_000,
                 maxCellCharacters: Int = 50_000,
                 retryPolicy: RetryPolicy = RetryPolicy(maxAttempts: 7, baseDelay: .seconds(1), maxDelay: .seconds(64), rateLimitDelay: .seconds(2)),
-                requestTimeout: Duration = .seconds(180),
-                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) throws {
+                requestTimeout: Duration = .seconds(180)) throws {
         guard let id = Self.spreadsheetID(from: spreadsheet) else {
             throw SyncError(.badInput, "'\(spreadsheet)' is not a Google Sheets spreadsheet id or URL. Pass --spreadsheet with the URL of the sheet (https://docs.google.com/spreadsheets/d/ID/edit) or its ID.")
         }
@@ -46,7 +43,6 @@ public struct GoogleSheetsConfiguration: Sendable {
         self.maxCellCharacters = max(Self.truncationMarker.utf16.count + 1, maxCellCharacters)
         self.retryPolicy = retryPolicy
         self.requestTimeout = requestTimeout
-        self.sleep = sleep
     }
 
     /// The id from a spreadsheet URL (`…/spreadsheets/d/ID/…`) or a bare id; nil when it is neither.

@@ -39,15 +39,15 @@ public actor GoogleSheetsDestination: Destination {
     var plans: [String: Plan] = [:]
 
     /// - Parameters:
-    ///   - clock: paces requests (`configuration.writeRequestsPerMinute` writes and `readRequestsPerMinute` reads in any minute).
+    ///   - clock: paces requests (`configuration.writeRequestsPerMinute` writes and `readRequestsPerMinute` reads in any minute)
+    ///     and times the backoff between retries.
     ///   - identity: who the requests run as (a service account's email), named in permission errors.
     public init<C: Clock>(configuration: GoogleSheetsConfiguration, auth: any GoogleAccessTokenProvider, transport: HTTPTransport = .shared,
                           logger: Logger, clock: C, identity: String? = nil) where C.Duration == Duration {
         self.configuration = configuration
-        let writes = RateLimiter(budget: RateBudget(perMinute: configuration.writeRequestsPerMinute), clock: clock)
-        let reads = RateLimiter(budget: RateBudget(perMinute: configuration.readRequestsPerMinute), clock: clock)
-        self.client = SheetsClient(configuration: configuration, transport: transport, auth: auth, logger: logger,
-                                   paceWrite: { try await writes.acquire() }, paceRead: { try await reads.acquire() },
+        self.client = SheetsClient(configuration: configuration, transport: transport, auth: auth, logger: logger, clock: clock,
+                                   writePacer: RateLimiter(budget: RateBudget(perMinute: configuration.writeRequestsPerMinute), clock: clock),
+                                   readPacer: RateLimiter(budget: RateBudget(perMinute: configuration.readRequestsPerMinute), clock: clock),
                                    counter: RequestCounter(), identity: identity)
         self.logger = logger
     }
@@ -90,9 +90,6 @@ public actor GoogleSheetsDestination: Destination {
 
     func destinationError(_ error: any Error, _ doing: String) -> SyncError {
         if let error = error as? SyncError { return error }
-        if let error = error as? SheetsAPIError {
-            return SyncError(error.status == 401 ? .authentication : .destination, error.message)
-        }
         if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
         return SyncError(.destination, "Google Sheets failed while \(doing) in \(displayName).", underlying: "\(error)")
     }
