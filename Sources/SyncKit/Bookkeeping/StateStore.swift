@@ -22,9 +22,12 @@ public enum StateStore {
         return state
     }
 
-    /// The rows that record `checkpoints`, for `LoadTransaction.commit(checkpoints:)`.
+    /// The rows that record `checkpoints`, for `LoadTransaction.commit(checkpoints:)`: one row per stream, its
+    /// latest checkpoint (a run's later slice wins), so no destination sees one key twice in a batch.
     public static func batch(_ checkpoints: [StreamCheckpoint]) -> RowBatch {
-        RowBatch(schema: schema, rows: checkpoints.sorted { $0.key < $1.key }.map { checkpoint in
+        var latest: [StreamKey: StreamCheckpoint] = [:]
+        for checkpoint in checkpoints { latest[checkpoint.key] = checkpoint }
+        return RowBatch(schema: schema, rows: latest.values.sorted { $0.key < $1.key }.map { checkpoint in
             [.string(checkpoint.key.advertiserID), .string(checkpoint.key.object),
              checkpoint.state.bookmark.map { .date($0.description) } ?? .null, .datetime(UTCText.format(checkpoint.state.syncedAt))]
         })

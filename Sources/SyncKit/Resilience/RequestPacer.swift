@@ -10,6 +10,16 @@ public protocol RequestPacer: Sendable {
     func pause(for duration: Duration) async
 }
 
+extension RequestPacer {
+    /// A pacer that does not track answers counts each call from the moment it is let through.
+    public func begin() async throws -> PacingTicket {
+        try await acquire()
+        return PacingTicket(id: 0)
+    }
+
+    public func end(_ ticket: PacingTicket) async {}
+}
+
 extension RateLimiter: RequestPacer {}
 
 /// A rate limiter on any clock, as a pacer (opens the existential clock).
