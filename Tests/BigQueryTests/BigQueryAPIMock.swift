@@ -101,17 +101,6 @@ final class BigQueryAPIMock: Sendable {
     }
 }
 
-/// Records the waits the client asks for and returns at once (a virtual clock for backoff and polling).
-final class RecordingSleep: Sendable {
-    private let waits = Mutex<[Duration]>([])
-
-    var recorded: [Duration] { waits.withLock { $0 } }
-
-    var function: @Sendable (Duration) async throws -> Void {
-        { [self] duration in waits.withLock { $0.append(duration) } }
-    }
-}
-
 /// A fixed bearer token, to check the client sends it.
 struct StaticToken: GoogleAccessTokenProvider {
     func accessToken() async throws -> String? { "ya29.mock-token" }

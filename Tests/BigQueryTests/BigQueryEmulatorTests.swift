@@ -32,19 +32,17 @@ struct BigQueryEmulatorTests {
 
         // Typed columns, day partitioning on the date column, clustering by advertiser and the level's id.
         let insights = try #require(try await destination.tableResource("tiktok_ads_ad_insights"))
-        let partitioning = insights["timePartitioning"] as? [String: any Sendable]
-        #expect(partitioning?["type"] as? String == "DAY")
-        #expect(partitioning?["field"] as? String == "stat_time_day")
-        #expect((insights["clustering"] as? [String: any Sendable])?["fields"] as? [String] == ["advertiser_id", "ad_id"])
-        let fields = ((insights["schema"] as? [String: any Sendable])?["fields"] as? [[String: any Sendable]]) ?? []
-        let types = Dictionary(uniqueKeysWithValues: fields.compactMap { f in (f["name"] as? String).map { ($0, BigQueryTypeName(f["type"] as? String)) } })
+        #expect(insights.timePartitioning?.type == "DAY")
+        #expect(insights.timePartitioning?.field == "stat_time_day")
+        #expect(insights.clustering?.fields == ["advertiser_id", "ad_id"])
+        let types = Dictionary(uniqueKeysWithValues: insights.fields.map { ($0.name, BigQueryTypeName($0.type)) })
         #expect(types["ad_id"] == "STRING")
         #expect(types["stat_time_day"] == "DATE")
         #expect(types["impressions"] == "INT64")
         #expect(types["spend"] == "NUMERIC")
         #expect(types["ctr"] == "FLOAT64")
         let hourly = try #require(try await destination.tableResource("tiktok_ads_ad_insights_hourly"))
-        #expect((hourly["timePartitioning"] as? [String: any Sendable])?["field"] as? String == "stat_time_hour")
+        #expect(hourly.timePartitioning?.field == "stat_time_hour")
 
         // State and run history live in the dataset.
         let reader = try BigQueryHarness.destination(dataset: dataset)

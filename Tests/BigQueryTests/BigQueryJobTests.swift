@@ -2,12 +2,13 @@ import Destinations
 import Foundation
 import SyncKit
 import Testing
+import TestSupport
 
 /// The job path the emulator cannot show (it ignores job ids, never answers 409, finishes jobs at once):
 /// against a local mock of jobs.insert / jobs.get / getQueryResults with scripted answers, and a virtual
-/// clock that records every wait and returns at once. Each test asserts the exact call sequence.
+/// clock (`VirtualClock`) whose time jumps on every wait and which records each one. Each test asserts the exact call sequence.
 struct BigQueryJobTests {
-    static func destination(_ baseURL: String, sleep: RecordingSleep,
+    static func destination(_ baseURL: String, clock: VirtualClock,
                             retryPolicy: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .seconds(1), maxDelay: .seconds(8),
                                                                    rateLimitDelay: .seconds(5)),
                             pollInterval: Duration = .seconds(1), maxPollInterval: Duration = .seconds(4),
@@ -15,7 +16,7 @@ struct BigQueryJobTests {
         let configuration = BigQueryConfiguration(
             project: "p", dataset: "d", location: "US", apiBaseURL: baseURL, retryPolicy: retryPolicy,
             pollInterval: pollInterval, maxPollInterval: maxPollInterval, jobTimeout: jobTimeout, requestTimeout: .seconds(10),
-            environment: [:], sleep: sleep.function)
+            environment: [:], clock: clock)
         return try BigQueryDestination(configuration: configuration, auth: StaticToken(), logger: BigQueryHarness.logger())
     }
 
@@ -28,9 +29,9 @@ struct BigQueryJobTests {
 
     @Test func a409OnARetriedInsertFetchesTheExistingJobInsteadOfSubmittingItAgain() async throws {
         let mock = BigQueryAPIMock()
-        let sleep = RecordingSleep()
+        let clock = VirtualClock()
         try await mock.withRunning { url in
-            let destination = try Self.destination(url, sleep: sleep)
+            let destination = try Self.destination(url, clock: clock)
             let id = Self.selectJob(destination)
             // The first insert reached BigQuery but its answer was a 503; the retry with the same id is a duplicate.
             mock.script(.insert, [.error(503, "backendError", "The service is currently unavailable."), .duplicate])
@@ -39,7 +40,7 @@ struct BigQueryJobTests {
             #expect(rows == [["42"]])
             #expect(mock.calls == ["insert \(id)", "insert \(id)", "get \(id)", "get \(id)", "results \(id)"])
             #expect(mock.authorization == ["Bearer ya29.mock-token"])
-            let waits = sleep.recorded
+            let waits = clock.sleeps
             #expect(waits.count == 2, "\(waits)")
             #expect(Self.within(waits[0], .milliseconds(500), .seconds(1)), "retry backoff \(waits)")
             #expect(waits[1] == .seconds(1), "first poll \(waits)")
@@ -48,16 +49,16 @@ struct BigQueryJobTests {
 
     @Test func aRunningJobIsPolledWithBackoffUntilDoneThenItsErrorResultIsChecked() async throws {
         let mock = BigQueryAPIMock()
-        let sleep = RecordingSleep()
+        let clock = VirtualClock()
         try await mock.withRunning { url in
-            let destination = try Self.destination(url, sleep: sleep)
+            let destination = try Self.destination(url, clock: clock)
             let id = Self.selectJob(destination, 1)
             mock.script(.insert, [.job("PENDING")])
             mock.script(.get, [.job("PENDING"), .job("RUNNING"), .job("RUNNING"), .job("RUNNING"), .job("DONE")])
             #expect(try await destination.select("SELECT 42") == [["42"]])
             #expect(mock.calls == ["insert \(id)"] + Array(repeating: "get \(id)", count: 5) + ["results \(id)"])
             // Doubling from pollInterval (1 s) up to maxPollInterval (4 s).
-            #expect(sleep.recorded == [.seconds(1), .seconds(2), .seconds(4), .seconds(4), .seconds(4)])
+            #expect(clock.sleeps == [.seconds(1), .seconds(2), .seconds(4), .seconds(4), .seconds(4)])
 
             // DONE is not success: the errorResult of a polled job fails the call, without a results read or a retry.
             let failing = Self.selectJob(destination, 2)
@@ -73,10 +74,10 @@ struct BigQueryJobTests {
 
     @Test func aJobThatNeverFinishesFailsAfterTheJobTimeout() async throws {
         let mock = BigQueryAPIMock(defaultGetState: "RUNNING")
-        let sleep = RecordingSleep()
+        let clock = VirtualClock()
         try await mock.withRunning { url in
             // Virtual minutes, so the real time the polls take (milliseconds) never counts for the bound.
-            let destination = try Self.destination(url, sleep: sleep, pollInterval: .seconds(60), maxPollInterval: .seconds(240),
+            let destination = try Self.destination(url, clock: clock, pollInterval: .seconds(60), maxPollInterval: .seconds(240),
                                                    jobTimeout: .seconds(600))
             let id = Self.selectJob(destination)
             mock.script(.insert, [.job("RUNNING")])
@@ -85,16 +86,16 @@ struct BigQueryJobTests {
             #expect(error?.message.contains("\(id) is still RUNNING after 600.0 s (4 polls)") == true, "\(String(describing: error))")
             #expect(error?.message.contains("bq show -j \(id)") == true)
             // 1 + 2 + 4 + the 3 minutes left: the wait is bounded by jobTimeout, not by the number of polls.
-            #expect(sleep.recorded == [.seconds(60), .seconds(120), .seconds(240), .seconds(180)])
+            #expect(clock.sleeps == [.seconds(60), .seconds(120), .seconds(240), .seconds(180)])
             #expect(mock.calls == ["insert \(id)"] + Array(repeating: "get \(id)", count: 4))
         }
     }
 
     @Test func backendErrorRateLimitExceededAnd5xxAreRetriedWithBackoff() async throws {
         let mock = BigQueryAPIMock()
-        let sleep = RecordingSleep()
+        let clock = VirtualClock()
         try await mock.withRunning { url in
-            let destination = try Self.destination(url, sleep: sleep)
+            let destination = try Self.destination(url, clock: clock)
             let id = Self.selectJob(destination)
             mock.script(.insert, [
                 .error(503, "backendError", "The service is currently unavailable."),          // HTTP 5xx: the same request again
@@ -104,7 +105,7 @@ struct BigQueryJobTests {
             mock.script(.results, [.error(500, "internalError", "Internal error encountered.")])
             #expect(try await destination.select("SELECT 42") == [["42"]])
             #expect(mock.calls == ["insert \(id)", "insert \(id)", "insert \(id)", "insert \(id)_2", "results \(id)_2", "results \(id)_2"])
-            let waits = sleep.recorded
+            let waits = clock.sleeps
             #expect(waits.count == 4, "\(waits)")
             #expect(Self.within(waits[0], .milliseconds(500), .seconds(1)), "after the 503: \(waits)")
             #expect(Self.within(waits[1], .seconds(4), .seconds(8)), "after rateLimitExceeded (5 s floor, doubled, capped at 8 s): \(waits)")
@@ -115,9 +116,9 @@ struct BigQueryJobTests {
 
     @Test func aJobThatKeepsFailingWithBackendErrorGivesUpAfterMaxAttempts() async throws {
         let mock = BigQueryAPIMock()
-        let sleep = RecordingSleep()
+        let clock = VirtualClock()
         try await mock.withRunning { url in
-            let destination = try Self.destination(url, sleep: sleep)
+            let destination = try Self.destination(url, clock: clock)
             let id = Self.selectJob(destination)
             mock.script(.insert, Array(repeating: .job("DONE", error: ("backendError", "Backend error.")), count: 4))
             let error = await #expect(throws: BigQueryError.self) { try await destination.select("SELECT 42") }
@@ -126,7 +127,7 @@ struct BigQueryJobTests {
             #expect(error?.message.contains("Try again later") == true)
             #expect(mock.calls == ["insert \(id)", "insert \(id)_2", "insert \(id)_3", "insert \(id)_4"])
             // Exponential: [0.5, 1], [1, 2], [2, 4] seconds.
-            let waits = sleep.recorded
+            let waits = clock.sleeps
             #expect(waits.count == 3, "\(waits)")
             for (i, wait) in waits.enumerated() {
                 let high = Duration.seconds(1 << i)
@@ -137,9 +138,9 @@ struct BigQueryJobTests {
 
     @Test func anInvalidQueryFailsAtOnceWithBigQuerysMessage() async throws {
         let mock = BigQueryAPIMock()
-        let sleep = RecordingSleep()
+        let clock = VirtualClock()
         try await mock.withRunning { url in
-            let destination = try Self.destination(url, sleep: sleep)
+            let destination = try Self.destination(url, clock: clock)
             let id = Self.selectJob(destination, 1)
             mock.script(.insert, [.job("DONE", error: ("invalidQuery", "Unrecognized name: spendd at [1:8]"))])
             let error = await #expect(throws: BigQueryError.self) { try await destination.select("SELECT spendd FROM t") }
@@ -157,7 +158,7 @@ struct BigQueryJobTests {
             #expect(second?.code == .invalid)
             #expect(second?.message.contains("Syntax error: Unexpected end of script") == true, "\(String(describing: second))")
             #expect(mock.calls == ["insert \(id)", "insert \(rejected)"])
-            #expect(sleep.recorded.isEmpty)
+            #expect(clock.sleeps.isEmpty)
         }
     }
 }

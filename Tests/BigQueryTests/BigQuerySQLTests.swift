@@ -15,11 +15,12 @@ struct BigQuerySQLTests {
         let ads = try #require(Catalog.object(named: "ad_insights_by_country")).schema()
         #expect(BigQuerySQL.clustering(ads) == ["advertiser_id", "ad_id"])
         let resource = BigQuerySQL.tableResource(ads, project: "p", dataset: "d")
-        #expect((resource["timePartitioning"] as? [String: String]) == ["type": "DAY", "field": "stat_time_day"])
+        #expect(resource.timePartitioning?.type == "DAY")
+        #expect(resource.timePartitioning?.field == "stat_time_day")
         let advertiser = try #require(Catalog.object(named: "advertiser_insights")).schema()
         #expect(BigQuerySQL.clustering(advertiser) == ["advertiser_id"])
         let campaigns = try #require(Catalog.object(named: "campaigns")).schema()
-        #expect(BigQuerySQL.tableResource(campaigns, project: "p", dataset: "d")["timePartitioning"] == nil)
+        #expect(BigQuerySQL.tableResource(campaigns, project: "p", dataset: "d").timePartitioning == nil)
     }
 
     @Test func mergeDeduplicatesStagingRowsListsColumnsAndIsLimitedToTheLoadedRange() throws {

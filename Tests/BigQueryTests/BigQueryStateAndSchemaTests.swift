@@ -97,8 +97,8 @@ struct BigQueryStateAndSchemaTests {
 
         // Nothing was changed: the column keeps its type, and no column was added.
         let resource = try #require(try await destination.tableResource("tiktok_ads_ad_insights"))
-        let fields = ((resource["schema"] as? [String: any Sendable])?["fields"] as? [[String: any Sendable]]) ?? []
-        #expect(fields.first { $0["name"] as? String == "spend" }.map { BigQueryTypeName($0["type"] as? String) } == "STRING")
+        let fields = resource.fields
+        #expect(fields.first { $0.name == "spend" }.map { BigQueryTypeName($0.type) } == "STRING")
         #expect(fields.count == catalog.fields.count)
 
         // A sync into it fails the same way, before loading anything.

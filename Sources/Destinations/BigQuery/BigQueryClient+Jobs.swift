@@ -19,15 +19,12 @@ public enum BigQueryJobKind: String, Sendable, CaseIterable {
 }
 
 /// A finished, successful job.
-struct BigQueryJob: @unchecked Sendable {
+struct BigQueryJob: Sendable {
     var id: String
-    var resource: [String: Any]
+    var resource: BigQueryJobResource
 
-    var statistics: [String: Any] { resource["statistics"] as? [String: Any] ?? [:] }
-    var affectedRows: Int {
-        let query = statistics["query"] as? [String: Any]
-        return Int(query?["numDmlAffectedRows"] as? String ?? "") ?? (query?["numDmlAffectedRows"] as? Int) ?? 0
-    }
+    var state: String { resource.status?.state ?? "UNKNOWN" }
+    var affectedRows: Int { resource.statistics?.query?.numDmlAffectedRows?.value.map { Int($0) } ?? 0 }
 }
 
 /// The data a load job uploads.
@@ -36,14 +33,21 @@ struct UploadSource: Sendable {
     var size: Int
 }
 
-/// A named query parameter.
-struct QueryParameter: Sendable {
+/// A named query parameter, encoded as `{"name", "parameterType": {"type"}, "parameterValue": {"value"}}`.
+struct QueryParameter: Encodable, Sendable {
     var name: String
     var type: String
     var value: String
 
-    var json: [String: Any] {
-        ["name": name, "parameterType": ["type": type], "parameterValue": ["value": value]]
+    private enum Keys: String, CodingKey { case name, parameterType, parameterValue, type, value }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Keys.self)
+        try container.encode(name, forKey: .name)
+        var parameterType = container.nestedContainer(keyedBy: Keys.self, forKey: .parameterType)
+        try parameterType.encode(type, forKey: .type)
+        var parameterValue = container.nestedContainer(keyedBy: Keys.self, forKey: .parameterValue)
+        try parameterValue.encode(value, forKey: .value)
     }
 }
 
@@ -52,64 +56,22 @@ extension BigQueryClient {
     /// means the job exists, so it is fetched rather than resubmitted. A job that failed with a retryable
     /// reason (`backendError`, `rateLimitExceeded`…) is resubmitted under `<id>_<attempt>` after a backoff;
     /// any other `errorResult` fails with BigQuery's reason and message and the job id.
-    func runJob(id base: String, configuration jobConfiguration: [String: Any], upload: UploadSource? = nil,
+    func runJob(id base: String, configuration jobConfiguration: BigQueryJobConfiguration, upload: UploadSource? = nil,
                 what: String) async throws -> BigQueryJob {
-        let policy = configuration.retryPolicy
-        var attempt = 0
-        while true {
-            attempt += 1
+        try await retrying(what) { attempt in
             let jobID = attempt == 1 ? base : "\(base)_\(attempt)"
-            var job = try await insertJob(id: jobID, configuration: jobConfiguration, upload: upload, what: what)
-            job = try await waitUntilDone(job, what: what)
-            guard let error = (job.resource["status"] as? [String: Any])?["errorResult"] as? [String: Any] else { return job }
-            let reason = error["reason"] as? String
-            let message = error["message"] as? String ?? "no message"
-            let failure = Self.jobFailure(job.id, reason: reason, message: message, what: what, attempts: attempt,
-                                          configuration: configuration)
-            if failure.code == .transient, attempt < policy.maxAttempts {
-                logger.debug("bigquery job retried", metadata: ["bigquery.job": "\(job.id)", "bigquery.reason": "\(reason ?? "")"])
-                try await configuration.sleep(policy.delay(afterAttempt: attempt, rateLimited: reason == "rateLimitExceeded"))
-                continue
-            }
-            throw failure
+            let inserted = try await insertJob(id: jobID, configuration: jobConfiguration, upload: upload, what: what)
+            let job = try await waitUntilDone(inserted, what: what)
+            return BigQueryResponseClassifier.classify(job: job.id, errorResult: job.resource.status?.errorResult, attempts: attempt,
+                                                       what: what, configuration: configuration).map { job }
         }
     }
 
-    /// The error of a job whose `status.errorResult` is set: what it was doing, the job id, BigQuery's reason and
-    /// message, and what to do.
-    static func jobFailure(_ job: String, reason: String?, message: String, what: String, attempts: Int,
-                           configuration: BigQueryConfiguration) -> BigQueryError {
-        let described = describe(status: reason.map(status(forReason:)) ?? 400, reason: reason, message: message, what: what,
-                                 configuration: configuration)
-        switch described.code {
-        case .transient:
-            return BigQueryError(.transient, "BigQuery job \(job) failed \(attempts) time(s) while \(what) (\(reason ?? "no reason")): \(message). Try again later.", reason: reason)
-        case .invalid, .notFound:
-            var advice = "See the job with `bq show --format=prettyjson -j \(job)`."
-            if reason == "invalidQuery" {
-                advice = "The statement does not fit the tables in \(configuration.project):\(configuration.dataset); if a table was changed by hand, restore its columns or drop it so the next sync recreates it. " + advice
-            }
-            return BigQueryError(described.code, "BigQuery job \(job) failed while \(what) (\(reason ?? "no reason")): \(message). \(advice)", reason: reason)
-        default:
-            return BigQueryError(described.code, "BigQuery job \(job) failed: \(described.message)", reason: reason)
-        }
-    }
-
-    static func status(forReason reason: String) -> Int {
-        switch reason {
-        case "notFound": 404
-        case "accessDenied": 403
-        case "backendError", "internalError": 500
-        case "rateLimitExceeded": 429
-        default: 400
-        }
-    }
-
-    private func insertJob(id: String, configuration jobConfiguration: [String: Any], upload: UploadSource?,
+    private func insertJob(id: String, configuration jobConfiguration: BigQueryJobConfiguration, upload: UploadSource?,
                            what: String) async throws -> BigQueryJob {
-        var reference: [String: Any] = ["projectId": configuration.project, "jobId": id]
-        if let location = configuration.location { reference["location"] = location }
-        let resource: [String: Any] = ["jobReference": reference, "configuration": jobConfiguration]
+        let resource = BigQueryJobInsert(
+            jobReference: BigQueryJobReference(projectId: configuration.project, jobId: id, location: configuration.location),
+            configuration: jobConfiguration)
         let response: Response
         if let upload {
             response = upload.size > configuration.resumableThreshold
@@ -122,43 +84,42 @@ extension BigQueryClient {
             // Our earlier attempt reached BigQuery: fetch that job instead of submitting it twice.
             return BigQueryJob(id: id, resource: try await getJob(id, what: what))
         }
-        let json = response.json
+        let job = try response.decode(BigQueryJobResource.self, what: what)
         // Emulators may ignore the client's job id; poll the one BigQuery reports.
-        let actual = (json["jobReference"] as? [String: Any])?["jobId"] as? String ?? id
-        return BigQueryJob(id: actual, resource: json)
+        return BigQueryJob(id: job.jobReference?.jobId ?? id, resource: job)
     }
 
-    private func getJob(_ id: String, what: String) async throws -> [String: Any] {
+    private func getJob(_ id: String, what: String) async throws -> BigQueryJobResource {
         var url = "\(projectPath)/jobs/\(id)"
         if let location = configuration.location { url += "?location=\(location)" }
-        return try await send(.GET, url, what: what).json
+        return try await send(.GET, url, what: what).decode(BigQueryJobResource.self, what: what)
     }
 
     /// Polls `jobs.get` until the job is DONE: the first poll after `pollInterval`, each next wait doubled up to
-    /// `maxPollInterval`; gives up after `jobTimeout` (counting both the clock and the waits asked for, so an
-    /// injected sleep that returns at once still ends).
+    /// `maxPollInterval`; gives up after `jobTimeout` as measured on the configured clock (a virtual clock in tests).
     private func waitUntilDone(_ job: BigQueryJob, what: String) async throws -> BigQueryJob {
         var job = job
-        let clock = ContinuousClock()
-        let start = clock.now
-        var slept = Duration.zero
+        let elapsed = Self.stopwatch(configuration.clock)
         var interval = configuration.pollInterval
         var polls = 0
-        while true {
-            let state = (job.resource["status"] as? [String: Any])?["state"] as? String ?? "UNKNOWN"
-            if state == "DONE" { return job }
-            let waited = max(clock.now - start, slept)
+        while job.state != "DONE" {
+            let waited = elapsed()
             if waited >= configuration.jobTimeout {
                 throw BigQueryError(.jobTimedOut,
-                    "BigQuery job \(job.id) is still \(state) after \(Self.seconds(waited)) s (\(polls) polls) while \(what); it may still finish. Check it with `bq show -j \(job.id)`, then run again (the next run repeats the work without duplicating rows).")
+                    "BigQuery job \(job.id) is still \(job.state) after \(Self.seconds(waited)) s (\(polls) polls) while \(what); it may still finish. Check it with `bq show -j \(job.id)`, then run again (the next run repeats the work without duplicating rows).")
             }
-            let pause = min(interval, configuration.jobTimeout - waited)
-            try await configuration.sleep(pause)
-            slept += pause
+            try await configuration.clock.sleep(for: min(interval, configuration.jobTimeout - waited))
             interval = min(interval * 2, configuration.maxPollInterval)
             polls += 1
             job.resource = try await getJob(job.id, what: what)
         }
+        return job
+    }
+
+    /// The time since this call, on `clock`.
+    private static func stopwatch<C: Clock<Duration>>(_ clock: C) -> () -> Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
     }
 
     static func seconds(_ duration: Duration) -> String {
@@ -166,9 +127,9 @@ extension BigQueryClient {
         return String(format: "%.1f", Double(seconds) + Double(attoseconds) / 1e18)
     }
 
-    private func multipartUpload(_ resource: [String: Any], _ upload: UploadSource, what: String) async throws -> Response {
+    private func multipartUpload(_ resource: BigQueryJobInsert, _ upload: UploadSource, what: String) async throws -> Response {
         let boundary = "tiktok_ads_\(UUID().uuidString)"
-        let metadata = try JSONSerialization.data(withJSONObject: resource)
+        let metadata = try JSONEncoder().encode(resource)
         let path = upload.path
         return try await send(.POST, "\(uploadPath)/jobs?uploadType=multipart",
                               headers: [("Content-Type", "multipart/related; boundary=\(boundary)")], body: {
@@ -186,7 +147,7 @@ extension BigQueryClient {
     }
 
     /// Resumable upload: one POST that opens the session, then PUTs of `uploadChunkSize` bytes (308 = continue).
-    private func resumableUpload(_ resource: [String: Any], _ upload: UploadSource, what: String) async throws -> Response {
+    private func resumableUpload(_ resource: BigQueryJobInsert, _ upload: UploadSource, what: String) async throws -> Response {
         let start = try await send(.POST, "\(uploadPath)/jobs?uploadType=resumable", json: resource,
                                    headers: [("X-Upload-Content-Type", "application/octet-stream"),
                                              ("X-Upload-Content-Length", "\(upload.size)")], what: what)
@@ -221,12 +182,9 @@ extension BigQueryClient {
 
     /// Runs a query job with named parameters.
     func query(_ sql: String, parameters: [QueryParameter] = [], jobID: String, what: String) async throws -> BigQueryJob {
-        var query: [String: Any] = ["query": sql, "useLegacySql": false]
-        if !parameters.isEmpty {
-            query["parameterMode"] = "NAMED"
-            query["queryParameters"] = parameters.map(\.json)
-        }
-        return try await runJob(id: jobID, configuration: ["query": query], what: what)
+        let query = BigQueryJobConfiguration.Query(query: sql, parameterMode: parameters.isEmpty ? nil : "NAMED",
+                                                   queryParameters: parameters.isEmpty ? nil : parameters)
+        return try await runJob(id: jobID, configuration: BigQueryJobConfiguration(query: query), what: what)
     }
 
     /// Every row of a finished query's result as optional strings (TIMESTAMPs as int64 microseconds).
@@ -237,17 +195,11 @@ extension BigQueryClient {
             var url = "\(projectPath)/queries/\(job.id)?maxResults=10000&formatOptions.useInt64Timestamp=true"
             if let location = configuration.location { url += "&location=\(location)" }
             if let pageToken { url += "&pageToken=\(pageToken.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? pageToken)" }
-            let json = try await send(.GET, url, what: what).json
-            for row in json["rows"] as? [[String: Any]] ?? [] {
-                rows.append((row["f"] as? [[String: Any]] ?? []).map { cell in
-                    switch cell["v"] {
-                    case let text as String: text
-                    case let number as NSNumber: number.stringValue
-                    default: nil
-                    }
-                })
+            let page = try await send(.GET, url, what: what).decode(BigQueryQueryResults.self, what: what)
+            for row in page.rows ?? [] {
+                rows.append((row.f ?? []).map { $0.v?.text })
             }
-            pageToken = json["pageToken"] as? String
+            pageToken = page.pageToken
         } while pageToken != nil
         return rows
     }

@@ -30,8 +30,8 @@ public struct BigQueryConfiguration: Sendable {
     /// How long a job may stay PENDING/RUNNING before the run gives up on it (BigQuery's own limit is 6 hours).
     public var jobTimeout: Duration
     public var requestTimeout: Duration
-    /// Every wait (retry backoff, job polling) goes through this; tests inject one that records and returns at once.
-    public var sleep: @Sendable (Duration) async throws -> Void
+    /// Every wait (retry backoff, job polling) and the job timeout go by this clock; tests inject a virtual one.
+    public var clock: any Clock<Duration>
 
     public static let googleBaseURL = "https://bigquery.googleapis.com"
 
@@ -43,7 +43,7 @@ public struct BigQueryConfiguration: Sendable {
                 maxPollInterval: Duration = .seconds(10), jobTimeout: Duration = .seconds(6 * 3600),
                 requestTimeout: Duration = .seconds(300),
                 environment: [String: String] = ProcessInfo.processInfo.environment,
-                sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }) {
+                clock: any Clock<Duration> = ContinuousClock()) {
         self.project = project
         self.dataset = dataset
         self.location = location
@@ -61,7 +61,7 @@ public struct BigQueryConfiguration: Sendable {
         self.maxPollInterval = max(maxPollInterval, pollInterval)
         self.jobTimeout = jobTimeout
         self.requestTimeout = requestTimeout
-        self.sleep = sleep
+        self.clock = clock
     }
 
     /// `BIGQUERY_EMULATOR_HOST` is a full URL (`http://127.0.0.1:9050`); a bare `host:port` gets `http://`.

@@ -123,20 +123,21 @@ public actor BigQueryDestination: Destination {
 
     private func checkDataset() async throws {
         let url = client.datasetURL()
-        let dataset: [String: Any]
+        let what = "reading dataset \(configuration.dataset)"
+        let dataset: BigQueryDatasetResource
         do {
-            dataset = try await client.send(.GET, url, what: "reading dataset \(configuration.dataset)").json
+            dataset = try await client.send(.GET, url, what: what).decode(BigQueryDatasetResource.self, what: what)
         } catch let error as BigQueryError where error.code == .datasetNotFound || error.code == .notFound {
             guard configuration.createDatasetIfMissing else {
-                throw BigQueryClient.datasetNotFound(configuration: configuration, detail: error.message)
+                throw BigQueryResponseClassifier.datasetNotFound(configuration: configuration, detail: error.message)
             }
-            var body: [String: Any] = ["datasetReference": ["projectId": configuration.project, "datasetId": configuration.dataset]]
-            if let location = configuration.location { body["location"] = location }
+            let body = BigQueryDatasetResource(
+                datasetReference: .init(projectId: configuration.project, datasetId: configuration.dataset), location: configuration.location)
             _ = try await client.send(.POST, "\(client.projectPath)/datasets", json: body, what: "creating dataset \(configuration.dataset)")
             logger.info("bigquery dataset created", metadata: ["bigquery.dataset": "\(configuration.dataset)"])
             return
         }
-        if let expected = configuration.location, let actual = dataset["location"] as? String,
+        if let expected = configuration.location, let actual = dataset.location,
            expected.lowercased() != actual.lowercased() {
             throw BigQueryError(.wrongLocation,
                 "BigQuery dataset \(configuration.project):\(configuration.dataset) is in location \(actual), not \(expected). Set --bigquery-location \(actual) (or bigquery location: \(actual) in the config file).")
@@ -156,26 +157,24 @@ public actor BigQueryDestination: Destination {
     func ensureTable(_ schema: TableSchema) async throws {
         if let known = preparedTables[schema.name], schema.fields.allSatisfy({ known.contains($0.name) }) { return }
         let url = client.tableURL(schema.name)
-        guard let existing = try await client.getIfExists(url, what: "reading table \(schema.name)") else {
+        guard let existing = try await client.tableIfExists(schema.name, what: "reading table \(schema.name)") else {
             let body = BigQuerySQL.tableResource(schema, project: configuration.project, dataset: configuration.dataset)
             _ = try await client.send(.POST, "\(client.datasetURL())/tables", json: body, what: "creating table \(schema.name)")
             logger.info("bigquery table created", metadata: ["bigquery.table": "\(schema.name)"])
             preparedTables[schema.name] = Set(schema.columnNames)
             return
         }
-        let fields = (existing["schema"] as? [String: Any])?["fields"] as? [[String: Any]] ?? []
-        let names = Set(fields.compactMap { $0["name"] as? String })
+        let fields = existing.fields
+        let names = Set(fields.map(\.name))
         // BigQuery column names are case-insensitive.
         var existingTypes: [String: String] = [:]
-        for field in fields {
-            if let name = field["name"] as? String { existingTypes[name.lowercased()] = BigQuerySQL.canonical(field["type"] as? String ?? "") }
-        }
+        for field in fields { existingTypes[field.name.lowercased()] = BigQuerySQL.canonical(field.type) }
         try checkColumnTypes(schema, existingTypes: existingTypes)
         let missing = schema.fields.filter { existingTypes[$0.name.lowercased()] == nil }
         if !missing.isEmpty {
-            let added: [[String: Any]] = missing.map { ["name": $0.name, "type": BigQuerySQL.type(of: $0.type), "mode": "NULLABLE",
-                                                        "description": $0.description] }
-            _ = try await client.send(.PATCH, url, json: ["schema": ["fields": fields + added]], what: "adding columns to \(schema.name)")
+            let added = missing.map { BigQueryTableResource.Field(name: $0.name, type: BigQuerySQL.type(of: $0.type), mode: "NULLABLE",
+                                                                  description: $0.description) }
+            _ = try await client.send(.PATCH, url, json: BigQueryTableResource(fields: fields + added), what: "adding columns to \(schema.name)")
             for field in missing {
                 count(.ddl)
                 _ = try await client.query(
@@ -222,19 +221,18 @@ public actor BigQueryDestination: Destination {
         var stagingSchema = schema
         stagingSchema.name = stagingName
         stagingSchema.fields.append(Field(BigQuerySQL.sequenceColumn, .integer, "Order in which the run wrote the row"))
-        let stagingFields = BigQuerySQL.fieldsJSON(stagingSchema, allNullable: true)
+        let stagingFields = BigQuerySQL.tableFields(stagingSchema, allNullable: true)
+        let stagingTable = BigQueryTableResource.Reference(projectId: configuration.project, datasetId: configuration.dataset, tableId: stagingName)
         let expiration = Int64((Date().timeIntervalSince1970 + configuration.stagingExpiration) * 1000)
-        _ = try await client.send(.POST, "\(client.datasetURL())/tables", json: [
-            "tableReference": ["projectId": configuration.project, "datasetId": configuration.dataset, "tableId": stagingName],
-            "schema": ["fields": stagingFields], "expirationTime": "\(expiration)",
-        ], what: "creating staging table \(stagingName)")
+        _ = try await client.send(.POST, "\(client.datasetURL())/tables",
+                                  json: BigQueryTableResource(tableReference: stagingTable, fields: stagingFields, expirationTime: "\(expiration)"),
+                                  what: "creating staging table \(stagingName)")
 
         count(.load, table: schema.name)
-        let load = try await client.runJob(id: jobID(.load, schema.name), configuration: ["load": [
-            "destinationTable": ["projectId": configuration.project, "datasetId": configuration.dataset, "tableId": stagingName],
-            "sourceFormat": "NEWLINE_DELIMITED_JSON", "writeDisposition": "WRITE_TRUNCATE", "createDisposition": "CREATE_IF_NEEDED",
-            "schema": ["fields": stagingFields],
-        ] as [String: Any]], upload: UploadSource(path: file.path, size: file.bytes), what: "loading \(file.rows) rows of \(schema.name)")
+        let load = try await client.runJob(
+            id: jobID(.load, schema.name),
+            configuration: BigQueryJobConfiguration(load: .init(destinationTable: stagingTable, schema: .init(fields: stagingFields))),
+            upload: UploadSource(path: file.path, size: file.bytes), what: "loading \(file.rows) rows of \(schema.name)")
         logger.debug("bigquery staging loaded", metadata: ["bigquery.table": "\(schema.name)", "bigquery.rows": "\(file.rows)",
                                                           "bigquery.job": "\(load.id)"])
         try await faultHook?(.afterLoad, schema.name)
@@ -307,8 +305,8 @@ public actor BigQueryDestination: Destination {
     public func rows(of schema: TableSchema) async throws -> [[Value]] {
         do {
             try await prepareBookkeeping()
-            guard let existing = try await client.getIfExists(client.tableURL(schema.name), what: "reading table \(schema.name)") else { return [] }
-            let present = Set(((existing["schema"] as? [String: Any])?["fields"] as? [[String: Any]] ?? []).compactMap { ($0["name"] as? String)?.lowercased() })
+            guard let existing = try await client.tableIfExists(schema.name, what: "reading table \(schema.name)") else { return [] }
+            let present = Set(existing.fields.map { $0.name.lowercased() })
             let selected = schema.fields.map { field -> String in
                 guard present.contains(field.name.lowercased()) else { return "NULL" }
                 let column = BigQuerySQL.column(field.name)
@@ -327,7 +325,7 @@ public actor BigQueryDestination: Destination {
 
     public func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int {
         do {
-            guard try await client.getIfExists(client.tableURL(schema.name), what: "reading table \(schema.name)") != nil else { return 0 }
+            guard try await client.tableIfExists(schema.name, what: "reading table \(schema.name)") != nil else { return 0 }
             let sql: String
             var parameters: [QueryParameter] = []
             switch filter {
@@ -357,11 +355,10 @@ public actor BigQueryDestination: Destination {
 
     /// Every row of a table as text, sorted, for comparing two datasets' content (JSON columns as JSON text).
     public func dump(table: String) async throws -> [String] {
-        guard let existing = try await client.getIfExists(client.tableURL(table), what: "reading table \(table)") else { return [] }
-        let fields = ((existing["schema"] as? [String: Any])?["fields"] as? [[String: Any]] ?? []).compactMap { field -> String? in
-            guard let name = field["name"] as? String else { return nil }
-            let type = BigQuerySQL.canonical(field["type"] as? String ?? "")
-            return type == "JSON" ? "TO_JSON_STRING(\(BigQuerySQL.column(name)))" : "CAST(\(BigQuerySQL.column(name)) AS STRING)"
+        guard let existing = try await client.tableIfExists(table, what: "reading table \(table)") else { return [] }
+        let fields = existing.fields.map { field in
+            let column = BigQuerySQL.column(field.name)
+            return BigQuerySQL.canonical(field.type) == "JSON" ? "TO_JSON_STRING(\(column))" : "CAST(\(column) AS STRING)"
         }
         count(.query)
         let job = try await client.query("SELECT \(fields.joined(separator: ", ")) FROM \(qualified(table))",
@@ -380,15 +377,12 @@ public actor BigQueryDestination: Destination {
 
     /// The column names of a table as tables.get reports them (empty when it does not exist).
     public func columns(of table: String) async throws -> [String] {
-        let existing = try await client.getIfExists(client.tableURL(table), what: "reading table \(table)")
-        return ((existing?["schema"] as? [String: Any])?["fields"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+        try await client.tableIfExists(table, what: "reading table \(table)")?.fields.map(\.name) ?? []
     }
 
     /// The table resource (partitioning, clustering, schema), or nil when it does not exist.
-    public func tableResource(_ table: String) async throws -> [String: any Sendable]? {
-        guard let resource = try await client.getIfExists(client.tableURL(table), what: "reading table \(table)") else { return nil }
-        let data = try JSONSerialization.data(withJSONObject: resource)
-        return try JSONSerialization.jsonObject(with: data) as? [String: any Sendable]
+    public func tableResource(_ table: String) async throws -> BigQueryTableResource? {
+        try await client.tableIfExists(table, what: "reading table \(table)")
     }
 
     /// Checks that the dataset is reachable and writable: creates, writes and drops a scratch table.

@@ -38,7 +38,4 @@ public struct BigQueryError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
-
-    /// Reasons worth retrying (the job or request may succeed the next time).
-    static let retryableReasons: Set<String> = ["backendError", "rateLimitExceeded", "internalError", "backendErrors"]
 }

@@ -33,12 +33,12 @@ public enum BigQuerySQL {
     /// The column added only to staging tables: the order rows were written in (the last one wins).
     public static let sequenceColumn = "_tiktok_ads_seq"
 
-    /// The `schema.fields` JSON of a table; key columns are REQUIRED unless `allNullable`.
-    public static func fieldsJSON(_ schema: TableSchema, allNullable: Bool = false) -> [[String: Any]] {
+    /// The `schema.fields` of a table; key columns are REQUIRED unless `allNullable`.
+    public static func tableFields(_ schema: TableSchema, allNullable: Bool = false) -> [BigQueryTableResource.Field] {
         schema.fields.map { field in
-            ["name": field.name, "type": type(of: field.type),
-             "mode": !allNullable && schema.key.contains(field.name) ? "REQUIRED" : "NULLABLE",
-             "description": field.description]
+            BigQueryTableResource.Field(name: field.name, type: type(of: field.type),
+                                        mode: !allNullable && schema.key.contains(field.name) ? "REQUIRED" : "NULLABLE",
+                                        description: field.description)
         }
     }
 
@@ -52,15 +52,13 @@ public enum BigQuerySQL {
     }
 
     /// The tables.insert body of a destination table: partitioned by day on the time column, clustered.
-    public static func tableResource(_ schema: TableSchema, project: String, dataset: String) -> [String: Any] {
-        var resource: [String: Any] = [
-            "tableReference": ["projectId": project, "datasetId": dataset, "tableId": schema.name],
-            "schema": ["fields": fieldsJSON(schema)],
-        ]
+    public static func tableResource(_ schema: TableSchema, project: String, dataset: String) -> BigQueryTableResource {
+        var resource = BigQueryTableResource(
+            tableReference: .init(projectId: project, datasetId: dataset, tableId: schema.name), fields: tableFields(schema))
         if let time = schema.timeField {
-            resource["timePartitioning"] = ["type": "DAY", "field": time]
+            resource.timePartitioning = .init(type: "DAY", field: time)
             let clustering = clustering(schema)
-            if !clustering.isEmpty { resource["clustering"] = ["fields": clustering] }
+            if !clustering.isEmpty { resource.clustering = .init(fields: clustering) }
         }
         return resource
     }

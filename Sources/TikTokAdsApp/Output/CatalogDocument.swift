@@ -15,7 +15,8 @@ public enum CatalogDocument {
             var document: [[String: Any]] = []
             for object in objects {
                 let schema = try object.schema()
-                var entry = BigQuerySQL.tableResource(schema, project: "PROJECT", dataset: "DATASET")
+                let resource = try JSONEncoder().encode(BigQuerySQL.tableResource(schema, project: "PROJECT", dataset: "DATASET"))
+                var entry = try JSONSerialization.jsonObject(with: resource) as? [String: Any] ?? [:]
                 entry["tableReference"] = nil
                 entry["table"] = schema.name
                 entry["unique_key"] = schema.key
