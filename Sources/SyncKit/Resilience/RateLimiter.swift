@@ -33,18 +33,17 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private let budget: RateBudget
     /// Added to each window for calls whose answer is not reported (`acquire`).
     private let safetyMargin: Duration
-    /// How often a caller looks again while every slot it needs is held by a call in flight.
-    private let inFlightPoll: Duration
     private var secondWindow: [Slot] = []
     private var minuteWindow: [Slot] = []
     private var pausedUntil: C.Instant?
     private var nextID: UInt64 = 0
+    /// Callers waiting for a call in flight to be answered (its slot's end is unknown until then).
+    private var waitingForAnswers: [UInt64: CheckedContinuation<Void, Never>] = [:]
 
-    public init(budget: RateBudget, clock: C, safetyMargin: Duration = .milliseconds(50), inFlightPoll: Duration = .milliseconds(5)) {
+    public init(budget: RateBudget, clock: C, safetyMargin: Duration = .milliseconds(50)) {
         self.budget = budget
         self.clock = clock
         self.safetyMargin = safetyMargin
-        self.inFlightPoll = inFlightPoll
     }
 
     /// Waits until a call may be made and counts it from now; its slot frees one window (plus the margin) later.
@@ -60,13 +59,29 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
             switch await admitOrWait() {
             case .admitted(let ticket): return ticket
             case .wait(let until): try await clock.sleep(until: until, tolerance: nil)
+            case .waitForAnswer: await waitForAnswer()
             }
         }
     }
 
     /// The call of `ticket` has its answer (or failed): its slot frees one window from now.
-    public func end(_ ticket: PacingTicket) {
-        release(ticket, answered: true)
+    public nonisolated func end(_ ticket: PacingTicket) async {
+        await release(ticket, answered: true)
+    }
+
+    /// Suspends until some call in flight is answered (or the caller is cancelled).
+    private func waitForAnswer() async {
+        nextID += 1
+        let id = nextID
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in waitingForAnswers[id] = continuation }
+        } onCancel: {
+            Task { await self.stopWaiting(id) }
+        }
+    }
+
+    private func stopWaiting(_ id: UInt64) {
+        waitingForAnswers.removeValue(forKey: id)?.resume()
     }
 
     /// Stops every caller until `duration` from now (after a rate-limit answer).
@@ -79,14 +94,22 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private enum Admission {
         case admitted(PacingTicket)
         case wait(until: C.Instant)
+        /// The window is full of calls still in flight: only an answer can free a slot.
+        case waitForAnswer
     }
 
     private func admitOrWait() -> Admission {
         let now = clock.now
         var earliest = now
         if let pausedUntil, pausedUntil > earliest { earliest = pausedUntil }
-        if let wait = Self.wait(in: &secondWindow, limit: budget.perSecond, now: now, poll: inFlightPoll) { earliest = max(earliest, wait) }
-        if let wait = Self.wait(in: &minuteWindow, limit: budget.perMinute, now: now, poll: inFlightPoll) { earliest = max(earliest, wait) }
+        for window in [Self.wait(in: &secondWindow, limit: budget.perSecond, now: now),
+                       Self.wait(in: &minuteWindow, limit: budget.perMinute, now: now)] {
+            switch window {
+            case .none: continue
+            case .some(.none): return .waitForAnswer
+            case .some(.some(let instant)): earliest = max(earliest, instant)
+            }
+        }
         guard earliest <= now else { return .wait(until: earliest) }
         nextID += 1
         let slot = Slot(id: nextID, admittedAt: now, freeAt: nil)
@@ -95,15 +118,16 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         return .admitted(PacingTicket(id: nextID))
     }
 
-    /// Drops the slots that stopped counting; when the window is full, the instant worth asking again: when
-    /// enough slots will have freed, or shortly if that waits on calls still in flight.
-    private static func wait(in slots: inout [Slot], limit: Int?, now: C.Instant, poll: Duration) -> C.Instant? {
+    /// Drops the slots that stopped counting. nil when the window has room; when it is full, the instant enough
+    /// slots will have freed, or `.some(nil)` when that waits on calls still in flight (whose slots free only
+    /// one window after their answers, later than any slot already answered).
+    private static func wait(in slots: inout [Slot], limit: Int?, now: C.Instant) -> C.Instant?? {
         guard let limit, limit > 0 else { return nil }
         slots.removeAll { slot in slot.freeAt.map { $0 <= now } ?? false }
         guard slots.count >= limit else { return nil }
         let needed = slots.count - limit + 1
         let freeing = slots.compactMap(\.freeAt).sorted()
-        return freeing.count >= needed ? freeing[needed - 1] : now.advanced(by: poll)
+        return .some(freeing.count >= needed ? freeing[needed - 1] : nil)
     }
 
     private func release(_ ticket: PacingTicket, answered: Bool) {
@@ -116,6 +140,10 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         }
         free(&secondWindow, window: .seconds(1))
         free(&minuteWindow, window: .seconds(60))
+        // A slot's end is known now: whoever waited on calls in flight looks again.
+        let waiting = waitingForAnswers
+        waitingForAnswers = [:]
+        for continuation in waiting.values { continuation.resume() }
     }
 }
 
