@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SyncKit
 
 /// The embedded default destination: one SQLite file, typed tables created from the catalog, rows
@@ -133,17 +134,31 @@ public actor SQLiteDestination: Destination {
                 try db.inTransaction(.immediate) {
                     for batch in batches where !batch.isEmpty {
                         let statement = try db.cachedStatement(sql: Self.upsertSQL(for: batch.schema, cache: cache))
-                        for row in batch.rows {
-                            // Unchecked: the statement's placeholders are the schema's fields, one value each.
-                            statement.setUncheckedArguments(StatementArguments(row.lazy.map(Self.sqliteValue)))
-                            try statement.execute()
-                        }
+                        try Self.upsert(batch.rows, with: statement, in: db)
                     }
                     return .commit
                 }
             } catch {
                 throw SyncError(.destination, "Cannot write \(batches.map(\.schema.name).joined(separator: ", ")) to \(path).", underlying: "\(error)")
             }
+        }
+    }
+
+    /// Runs the cached upsert statement once per row. The hot loop of a sync: binding and stepping go straight to
+    /// the statement's SQLite handle (GRDB's `setUncheckedArguments` + `execute()` resets twice and does per-statement
+    /// bookkeeping for observers this destination has none of; it cost about 20% of end-to-end throughput).
+    /// The statement is left reset, so GRDB's cache can hand it out again, failed or not.
+    private static func upsert(_ rows: [[Value]], with statement: Statement, in db: Database) throws {
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle) }
+        for row in rows {
+            sqlite3_reset(handle)
+            for (index, value) in row.enumerated() {
+                let code = sqliteValue(value).bind(to: handle, at: CInt(index + 1))
+                guard code == SQLITE_OK else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql) }
+            }
+            let code = sqlite3_step(handle)
+            guard code == SQLITE_DONE else { throw DatabaseError(resultCode: ResultCode(rawValue: code), message: db.lastErrorMessage, sql: statement.sql) }
         }
     }
 
