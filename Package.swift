@@ -24,9 +24,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
-        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(
             name: "SyncKit",
             dependencies: [.product(name: "Logging", package: "swift-log")],
@@ -51,7 +51,8 @@ let package = Package(
         .target(
             name: "Destinations",
             dependencies: [
-                "SyncKit", "CSQLite", "HTTPTransport",
+                "SyncKit", "HTTPTransport",
+                .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -129,6 +130,7 @@ let package = Package(
             dependencies: [
                 "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport", "TikTokAdsApp", "tiktok-ads",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: strictSettings

@@ -1,5 +1,6 @@
 import Destinations
 import Foundation
+import GRDB
 import SyncKit
 import TestSupport
 import Testing
@@ -91,5 +92,52 @@ extension SQLiteDestinationTests {
         let path = Self.temporaryPath()
         let observation = try await BookmarkContract.observe { try SQLiteDestination(path: path) }
         #expect(observation.violations.isEmpty, "\(observation.violations)")
+    }
+}
+
+extension SQLiteDestinationTests {
+    /// Commits that wait for a locked database wait on GRDB's dispatch queues, not on Swift's cooperative pool: with
+    /// more of them waiting than the pool has threads, a task on the pool still runs, and it is what frees the lock.
+    /// (Were they blocking pool threads, that task would not run until their 10 s busy timeout failed them.)
+    @Test func commitsWaitingForTheDatabaseLeaveTheCooperativePoolFree() async throws {
+        let path = Self.temporaryPath()
+        let waiting = ProcessInfo.processInfo.activeProcessorCount + 1
+        var destinations: [SQLiteDestination] = []
+        for _ in 0..<waiting {
+            let destination = try SQLiteDestination(path: path)
+            try await destination.prepare([schema])
+            destinations.append(destination)
+        }
+        // Another connection takes the write lock and holds it, on its own queue, until this task releases it.
+        let holder = try DatabaseQueue(path: path)
+        let release = DispatchSemaphore(value: 0)
+        try await withCheckedThrowingContinuation { (locked: CheckedContinuation<Void, any Error>) in
+            holder.asyncWriteWithoutTransaction { db in
+                do { try db.execute(sql: "BEGIN IMMEDIATE") } catch { return locked.resume(throwing: error) }
+                locked.resume()
+                release.wait()
+                try? db.execute(sql: "COMMIT")
+            }
+        }
+        let events = Protected<[String]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, destination) in destinations.enumerated() {
+                let batch = RowBatch(schema: schema, rows: [row("\(index)", "2024-01-01", spend: "1", impressions: 1)])
+                group.addTask {
+                    try await destination.loadOnce(batch)
+                    events.withLock { $0.append("committed") }
+                }
+            }
+            // A few yields let the commits' tasks take the pool first. Few: each yield queues behind every other test's
+            // work, and the commits give up after their 10 s busy timeout (1,000 yields did, in a loaded full run).
+            for _ in 0..<10 { await Task.yield() }
+            events.withLock { $0.append("released") }
+            release.signal()
+            try await group.waitForAll()
+        }
+        #expect(events.value == ["released"] + Array(repeating: "committed", count: waiting))
+        #expect(try await destinations[0].dump(table: schema.name).count == waiting)
+        try holder.close()
+        for destination in destinations { await destination.close() }
     }
 }
