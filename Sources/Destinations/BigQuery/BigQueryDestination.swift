@@ -100,7 +100,7 @@ public actor BigQueryDestination: Destination {
             return SyncError(error.code == .unauthenticated ? .authentication : .destination, error.message)
         }
         if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
-        return SyncError(.destination, "BigQuery failed while \(doing) in \(displayName).", underlying: "\(error)")
+        return SyncError(.destination, "BigQuery failed while \(doing) in \(displayName).", cause: error)
     }
 
     // MARK: Schema

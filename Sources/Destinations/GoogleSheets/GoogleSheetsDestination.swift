@@ -91,7 +91,7 @@ public actor GoogleSheetsDestination: Destination {
     func destinationError(_ error: any Error, _ doing: String) -> SyncError {
         if let error = error as? SyncError { return error }
         if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
-        return SyncError(.destination, "Google Sheets failed while \(doing) in \(displayName).", underlying: "\(error)")
+        return SyncError(.destination, "Google Sheets failed while \(doing) in \(displayName).", cause: error)
     }
 
     // MARK: Requests
@@ -101,7 +101,7 @@ public actor GoogleSheetsDestination: Destination {
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {
-            throw SyncError(.destination, "Google Sheets answered something unexpected while \(what).", underlying: "\(error)")
+            throw SyncError(.destination, "Google Sheets answered something unexpected while \(what).", cause: error)
         }
     }
 

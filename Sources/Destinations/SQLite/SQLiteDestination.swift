@@ -39,7 +39,7 @@ public actor SQLiteDestination: Destination {
         do {
             database = try DatabaseQueue(path: path, configuration: configuration)
         } catch {
-            throw SyncError(.destination, "Cannot open the SQLite database at \(path). Check the directory exists and is writable.", underlying: "\(error)")
+            throw SyncError(.destination, "Cannot open the SQLite database at \(path). Check the directory exists and is writable.", cause: error)
         }
     }
 
@@ -93,7 +93,7 @@ public actor SQLiteDestination: Destination {
         } catch let error as SyncError {
             throw error
         } catch {
-            throw SyncError(.destination, "Cannot create or update tables in \(path).", underlying: "\(error)")
+            throw SyncError(.destination, "Cannot create or update tables in \(path).", cause: error)
         }
     }
 
@@ -139,7 +139,7 @@ public actor SQLiteDestination: Destination {
                     return .commit
                 }
             } catch {
-                throw SyncError(.destination, "Cannot write \(batches.map(\.schema.name).joined(separator: ", ")) to \(path).", underlying: "\(error)")
+                throw SyncError(.destination, "Cannot write \(batches.map(\.schema.name).joined(separator: ", ")) to \(path).", cause: error)
             }
         }
     }
