@@ -113,13 +113,13 @@ public struct TikTokSource: Sendable {
                 case .entity(let endpoint, let statusAll):
                     let query = entityQuery(account: account, object: object, schema: schema, statusAll: statusAll)
                     slices = [StreamSlice(checkpoint: listed) {
-                        try await self.page(1, endpoint: endpoint, query: query, account: account, decoder: decoder, window: nil, seen: [], count: count)
+                        try await self.page(1, endpoint: endpoint, query: query, account: account, decoder: decoder, window: nil, seen: Protected([]), count: count)
                     }]
                 case .audiences:
                     let query: [(String, String)] = [("advertiser_id", account.id), ("page_size", String(settings.audiencePageSize))]
                     slices = [StreamSlice(checkpoint: listed) {
                         try await self.page(1, endpoint: "dmp/custom_audience/list", query: query, account: account, decoder: decoder,
-                                            window: nil, seen: [], count: count)
+                                            window: nil, seen: Protected([]), count: count)
                     }]
                 case .report(let spec):
                     slices = reportSlices(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
@@ -179,7 +179,7 @@ public struct TikTokSource: Sendable {
             let checkpoint = StreamState(bookmark: max(bookmark ?? window.end, window.end), syncedAt: now)
             return StreamSlice(checkpoint: checkpoint) {
                 try await self.page(1, endpoint: "report/integrated/get", query: query, account: account, decoder: decoder,
-                                    window: window, seen: [], count: count)
+                                    window: window, seen: Protected([]), count: count)
             }
         }
     }
@@ -187,21 +187,22 @@ public struct TikTokSource: Sendable {
     /// Reads page `number` of a listing. The slice ends at `page >= total_page` or an empty page; rows seen on
     /// an earlier page (offset paging shifts) are dropped, and report rows outside the window are ignored.
     func page(_ number: Int, endpoint: String, query: [(String, String)], account: AdvertiserAccount, decoder: RowDecoder,
-              window: DateWindow?, seen: Set<[Value]>, count: @escaping TikTokClient.AttemptObserver) async throws -> SourcePage {
+              window: DateWindow?, seen: Protected<Set<[Value]>>, count: @escaping TikTokClient.AttemptObserver) async throws -> SourcePage {
         let listing = try await client.getPage(endpoint, query: query + [("page", String(number))], advertiserID: account.id, onAttempt: count)
-        var seen = seen
         var rows: [[Value]] = []
         rows.reserveCapacity(listing.items.count)
-        for item in listing.items {
-            let row = decoder.row(item)
-            if let window, !decoder.isInside(row, window) { continue }
-            if seen.insert(decoder.key(of: row)).inserted { rows.append(row) }
+        // The slice's keys so far, shared by its pages (read one after another) without copying the set per page.
+        seen.withLock { keys in
+            for item in listing.items {
+                let row = decoder.row(item)
+                if let window, !decoder.isInside(row, window) { continue }
+                if keys.insert(decoder.key(of: row)).inserted { rows.append(row) }
+            }
         }
         guard !listing.items.isEmpty, number < (listing.totalPages ?? number) else { return SourcePage(rows: rows, next: nil) }
-        let alreadySeen = seen
         return SourcePage(rows: rows) {
             try await self.page(number + 1, endpoint: endpoint, query: query, account: account, decoder: decoder,
-                                window: window, seen: alreadySeen, count: count)
+                                window: window, seen: seen, count: count)
         }
     }
 }
