@@ -22,8 +22,8 @@ struct SQLiteDestinationTests {
     @Test func upsertsOnTheUniqueKeyAndKeepsIdsExact() async throws {
         let destination = try SQLiteDestination(path: Self.temporaryPath())
         try await destination.prepare([schema])
-        try await destination.loadOnce(RowBatch(schema: schema, rows: [row("1714125042508817123", "2024-01-01", spend: "1.00", impressions: 10)]), checkpoint: nil)
-        try await destination.loadOnce(RowBatch(schema: schema, rows: [
+        try await destination.loadPage(RowBatch(schema: schema, rows: [row("1714125042508817123", "2024-01-01", spend: "1.00", impressions: 10)]), checkpoint: nil)
+        try await destination.loadPage(RowBatch(schema: schema, rows: [
             row("1714125042508817123", "2024-01-01", spend: "2.50", impressions: 20),
             row("1714125042508817124", "2024-01-01", spend: "3.00", impressions: 30),
         ]), checkpoint: nil)
@@ -41,10 +41,10 @@ struct SQLiteDestinationTests {
         let checkpoint = StreamCheckpoint(key: key, state: StreamState(bookmark: LocalDate("2024-01-31"), syncedAt: Date(timeIntervalSince1970: 1_700_000_000)))
         // A row violating NOT NULL on a key column fails the whole transaction: neither rows nor state land.
         let bad = RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1), [.null, .null, .null, .null, .null]])
-        await #expect(throws: SyncError.self) { try await destination.loadOnce(bad, checkpoint: checkpoint) }
+        await #expect(throws: SyncError.self) { try await destination.loadPage(bad, checkpoint: checkpoint) }
         #expect(try await destination.dump(table: schema.name).isEmpty)
         #expect(try await destination.loadState().isEmpty)
-        try await destination.loadOnce(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: checkpoint)
+        try await destination.loadPage(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: checkpoint)
         #expect(try await destination.loadState()[key]?.bookmark == LocalDate("2024-01-31"))
     }
 
@@ -52,11 +52,11 @@ struct SQLiteDestinationTests {
         let path = Self.temporaryPath()
         let destination = try SQLiteDestination(path: path)
         try await destination.prepare([schema])
-        try await destination.loadOnce(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: nil)
+        try await destination.loadPage(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1", impressions: 1)]), checkpoint: nil)
         var wider = schema
         wider.fields.append(Field("clicks", .integer, ""))
         try await destination.prepare([wider])
-        try await destination.loadOnce(RowBatch(schema: wider, rows: [row("2", "2024-01-02", spend: "2", impressions: 2) + [.integer(7)]]), checkpoint: nil)
+        try await destination.loadPage(RowBatch(schema: wider, rows: [row("2", "2024-01-02", spend: "2", impressions: 2) + [.integer(7)]]), checkpoint: nil)
         #expect(try await destination.dump(table: schema.name) == [
             "'1'|'7000000000000000001'|'2024-01-01'|'1.0'|'1'|NULL",
             "'2'|'7000000000000000001'|'2024-01-02'|'2.0'|'2'|'7'",
@@ -66,7 +66,7 @@ struct SQLiteDestinationTests {
     @Test func cleanupDeletesExactlyTheRowsBeforeTheCutoff() async throws {
         let destination = try SQLiteDestination(path: Self.temporaryPath())
         try await destination.prepare([schema])
-        try await destination.loadOnce(RowBatch(schema: schema, rows: (1...9).map { row("1", "2024-01-0\($0)", spend: "1", impressions: 1) }), checkpoint: nil)
+        try await destination.loadPage(RowBatch(schema: schema, rows: (1...9).map { row("1", "2024-01-0\($0)", spend: "1", impressions: 1) }), checkpoint: nil)
         let deleted = try await destination.deleteRows(of: schema, before: LocalDate("2024-01-05")!)  // a valid literal
         #expect(deleted == 4)
         #expect(try await destination.dump(table: schema.name).first?.contains("2024-01-05") == true)
@@ -124,7 +124,7 @@ extension SQLiteDestinationTests {
             for (index, destination) in destinations.enumerated() {
                 let batch = RowBatch(schema: schema, rows: [row("\(index)", "2024-01-01", spend: "1", impressions: 1)])
                 group.addTask {
-                    try await destination.loadOnce(batch)
+                    try await destination.loadPage(batch)
                     events.withLock { $0.append("committed") }
                 }
             }

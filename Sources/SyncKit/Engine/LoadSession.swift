@@ -28,14 +28,7 @@ final class LoadSession: Sendable {
             return
         }
         guard !batch.isEmpty || checkpoint != nil else { return }
-        let transaction = try await destination.begin()
-        do {
-            if !batch.isEmpty { try await transaction.write(batch) }
-            try await transaction.commit(checkpoints: checkpoint.map { [StateStore.batch([$0])] } ?? [])
-        } catch {
-            await transaction.rollback()
-            throw error
-        }
+        try await destination.loadPage(batch, checkpoint: checkpoint)
     }
 
     /// Ends the run's transaction: commits it with every completed slice's checkpoint, or discards it.
@@ -47,5 +40,20 @@ final class LoadSession: Sendable {
         }
         let checkpoints = completed.value
         try await shared.commit(checkpoints: checkpoints.isEmpty ? [] : [StateStore.batch(checkpoints)])
+    }
+}
+
+extension Destination {
+    /// One page in its own transaction, with its slice's checkpoint when given (`.page` scope): begin, write,
+    /// commit; rolled back on failure.
+    public func loadPage(_ batch: RowBatch, checkpoint: StreamCheckpoint? = nil) async throws {
+        let transaction = try await begin()
+        do {
+            if !batch.isEmpty { try await transaction.write(batch) }
+            try await transaction.commit(checkpoints: checkpoint.map { [StateStore.batch([$0])] } ?? [])
+        } catch {
+            await transaction.rollback()
+            throw error
+        }
     }
 }
