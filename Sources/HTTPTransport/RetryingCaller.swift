@@ -6,8 +6,10 @@ import SyncKit
 public enum AttemptVerdict<Success: Sendable>: Sendable {
     /// Done.
     case success(Success)
-    /// A transient failure: try again after backoff. `rateLimited` holds every caller of the pacer back too.
+    /// A transient failure: try again after backoff. `rateLimited` tells the pacer the remote said "too many requests".
     case retry(reason: String, rateLimited: Bool)
+    /// The remote said "too many requests", and what kind: the pacer slows down or waits out a restriction.
+    case throttled(reason: String, RateLimitSignal)
     /// Give up with this error (already worded for the user).
     case fail(SyncError)
 }
@@ -39,31 +41,39 @@ public struct RetryingCaller: Sendable {
         var lastReason = ""
         for number in 1...attempts {
             try Task.checkCancellation()
-            let ticket = try await pacer?.begin()
+            let ticket = try await pacer?.begin(call: what)
             let verdict: AttemptVerdict<T>
             do {
                 verdict = try await attempt(number)
             } catch {
-                if let ticket { await pacer?.end(ticket) }
+                if let ticket { _ = await pacer?.end(ticket, outcome: .noAnswer) }
                 throw error
             }
-            // The answer is back: the call keeps its place in the pacer's window until one window from now.
-            if let ticket { await pacer?.end(ticket) }
+            let (reason, signal): (String, RateLimitSignal?)
             switch verdict {
             case .success(let value):
+                if let ticket { _ = await pacer?.end(ticket, outcome: .answered) }
                 return value
             case .fail(let error):
+                if let ticket { _ = await pacer?.end(ticket, outcome: .answered) }
                 throw error
-            case .retry(let reason, let rateLimited):
-                lastReason = reason
-                guard number < attempts else { break }
-                let delay = policy.delay(afterAttempt: number, rateLimited: rateLimited)
-                logger.debug("retrying a call", metadata: [
-                    "call": "\(what)", "attempt": "\(number)", "reason": "\(reason)", "delay": "\(delay)",
-                ])
-                if rateLimited { await pacer?.pause(for: delay) }
-                try await clock.sleep(for: delay)
+            case .retry(let why, let rateLimited):
+                (reason, signal) = (why, rateLimited ? .tooFrequent : nil)
+            case .throttled(let why, let kind):
+                (reason, signal) = (why, kind)
             }
+            // The answer is back: the pacer learns from it (and keeps the call's place in its window).
+            var paced: Duration?
+            if let ticket { paced = await pacer?.end(ticket, outcome: signal.map { .rateLimited($0) } ?? .answered) }
+            lastReason = reason
+            guard number < attempts else { break }
+            let delay = signal != nil ? paced ?? policy.delay(afterAttempt: number, rateLimited: true)
+                : policy.delay(afterAttempt: number, rateLimited: false)
+            logger.debug("retrying a call", metadata: [
+                "call": "\(what)", "attempt": "\(number)", "reason": "\(reason)", "delay": "\(delay)",
+            ])
+            if signal != nil, paced == nil { await pacer?.pause(for: delay) }
+            if delay > .zero { try await clock.sleep(for: delay) }
         }
         throw exhausted(lastReason, attempts)
     }

@@ -18,13 +18,7 @@ public enum RunHistory {
     /// Inserts or updates a run (a run records itself when it starts, and again with its outcome). The row is
     /// bookkeeping: it goes as a checkpoint, which destinations upsert cheaply (no load job).
     public static func record(_ run: RunRecord, in destination: any Destination) async throws {
-        let transaction = try await destination.begin()
-        do {
-            try await transaction.commit(checkpoints: [RowBatch(schema: schema, rows: [row(run)])])
-        } catch {
-            await transaction.rollback()
-            throw error
-        }
+        try await destination.commitBookkeeping(RowBatch(schema: schema, rows: [row(run)]))
     }
 
     /// The most recent runs, newest first.
@@ -106,8 +100,20 @@ extension Destination {
         return try await deleteRows(of: schema, where: .before(cutoff))
     }
 
-    /// Prepares the bookkeeping tables (state and run history) with the data tables.
+    /// Upserts rows of a bookkeeping table on its own: they go as a checkpoint, which destinations upsert cheaply
+    /// (no load job), in a transaction of their own.
+    public func commitBookkeeping(_ batch: RowBatch) async throws {
+        let transaction = try await begin()
+        do {
+            try await transaction.commit(checkpoints: [batch])
+        } catch {
+            await transaction.rollback()
+            throw error
+        }
+    }
+
+    /// Prepares the bookkeeping tables (state, run history and learned pace) with the data tables.
     public func prepareWithBookkeeping(_ schemas: [TableSchema]) async throws {
-        try await prepare([StateStore.schema, RunHistory.schema] + schemas)
+        try await prepare([StateStore.schema, RunHistory.schema, PacingStore.schema] + schemas)
     }
 }

@@ -71,9 +71,14 @@ public struct SyncEngine: Sendable {
             }
         }
 
+        if let fatal = outcome.withLock({ $0.fatal }), fatal.kind == .quotaExhausted {
+            outcome.withLock { o in o.errors.append(Self.stillToDo(tasks, outcome: o)) }
+        }
         let final = outcome.withLock { $0 }
+        // A spent quota stops the reading, not the loading: what was read is committed with its bookmarks.
+        let keepsWhatWasRead = final.fatal == nil || final.fatal?.kind == .quotaExhausted
         do {
-            try await session.end(committing: final.fatal == nil && !Task.isCancelled)
+            try await session.end(committing: keepsWhatWasRead && !Task.isCancelled)
         } catch {
             let failure = SyncError(.destination, "Could not commit the run's rows to \(destination.displayName).", cause: error)
             outcome.withLock { $0.errors.append(failure.description) }
@@ -90,6 +95,9 @@ public struct SyncEngine: Sendable {
         record.errors = done.errors.map(SecretRedactor.redact)
         if Task.isCancelled {
             record.status = .cancelled
+        } else if done.fatal?.kind == .quotaExhausted {
+            // Not a failure of the tool or the data: the rest waits for the quota to reset (exit 3, like skipped work).
+            record.status = .partial
         } else if done.fatal != nil || done.failedStreams > 0 || !done.errors.isEmpty {
             record.status = .failed
         } else if !done.skipped.isEmpty {
@@ -109,12 +117,22 @@ public struct SyncEngine: Sendable {
         var fatal: SyncError?
         var failedStreams = 0
         var errors: [String] = []
+        var finished: Set<StreamKey> = []
+    }
+
+    /// Names the streams a stopped run did not finish, for the message that says what the next run will do.
+    static func stillToDo(_ plans: [StreamPlan], outcome: Outcome) -> String {
+        let left = plans.map(\.key).filter { !outcome.finished.contains($0) && outcome.skipped[$0.advertiserID] == nil }
+        guard !left.isEmpty else { return "Every stream had finished." }
+        let shown = left.prefix(10).map { "\($0.advertiserID)/\($0.object)" }.joined(separator: ", ")
+        return "Still to do, from their bookmarks: \(left.count) stream\(left.count == 1 ? "" : "s") (\(shown)\(left.count > 10 ? ", …" : ""))."
     }
 
     private func execute(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics, outcome: Protected<Outcome>) async {
         progress(.started(plan.key))
         do {
             let rows = try await load(plan, into: session, statistics: statistics)
+            outcome.withLock { _ = $0.finished.insert(plan.key) }
             progress(.finished(plan.key, rows: rows))
         } catch {
             let failure = SyncEngine.classify(error)

@@ -48,6 +48,8 @@ public struct RunRecord: Sendable, Codable {
     /// Advertiser id -> why it was skipped.
     public var skippedAdvertisers: [String: String]
     public var errors: [String]
+    /// What the pacer did per endpoint family (this run only; not kept in the run history).
+    public var pacing: [EndpointPacing] = []
 
     public init(id: String = UUID().uuidString, startedAt: Date, endedAt: Date? = nil, status: RunStatus = .running,
                 objects: [String: ObjectStatistics] = [:], skippedAdvertisers: [String: String] = [:], errors: [String] = []) {

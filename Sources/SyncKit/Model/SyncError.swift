@@ -16,6 +16,8 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         case invalidResponse
         /// The destination could not be written or read.
         case destination
+        /// The API's daily request quota is spent: nothing more can be read before it resets (00:00 UTC for TikTok).
+        case quotaExhausted
         /// The run was cancelled.
         case cancelled
     }
@@ -54,7 +56,7 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     /// Whether this failure ends the whole run rather than one stream.
     public var stopsRun: Bool {
         switch kind {
-        case .badInput, .authentication, .badRequest, .destination, .cancelled: true
+        case .badInput, .authentication, .badRequest, .destination, .quotaExhausted, .cancelled: true
         case .advertiserUnavailable, .transient, .invalidResponse: false
         }
     }

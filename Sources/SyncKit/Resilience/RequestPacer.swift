@@ -1,26 +1,24 @@
-/// Something that paces outgoing calls: waits before each call, and holds calls back after a rate-limit answer.
+import Logging
+
+/// Something that paces outgoing calls: waits before each call, and learns from each answer.
 public protocol RequestPacer: Sendable {
-    /// Waits until a call may be made; the call counts from now.
-    func acquire() async throws
-    /// Waits until a call may be made; the call counts from now until `end` reports its answer.
-    func begin() async throws -> PacingTicket
-    /// The call's answer is back (or it failed).
-    func end(_ ticket: PacingTicket) async
-    /// Holds every caller back for `duration` (after a rate-limit answer).
+    /// Waits until a call may be made; `call` names its endpoint family (pacers that pace per endpoint use it).
+    func begin(call: String) async throws -> PacingTicket
+    /// The call's answer is back (or it failed). After a rate limit, returns how long the caller waits before its
+    /// retry when the pacer decides (nil: the retry policy decides, and `pause` holds everyone back).
+    func end(_ ticket: PacingTicket, outcome: PacedOutcome) async -> Duration?
+    /// Holds every caller back for `duration` (after a rate-limit answer the pacer left to the retry policy).
     func pause(for duration: Duration) async
 }
 
-extension RequestPacer {
-    /// A pacer that does not track answers counts each call from the moment it is let through.
-    public func begin() async throws -> PacingTicket {
-        try await acquire()
-        return PacingTicket(id: 0)
+extension RateLimiter: RequestPacer {
+    public func begin(call: String) async throws -> PacingTicket { try await begin() }
+
+    public func end(_ ticket: PacingTicket, outcome: PacedOutcome) async -> Duration? {
+        await end(ticket)
+        return nil
     }
-
-    public func end(_ ticket: PacingTicket) async {}
 }
-
-extension RateLimiter: RequestPacer {}
 
 /// A rate limiter on any clock, as a pacer (opens the existential clock).
 public func makeRateLimiter(_ budget: RateBudget, clock: any Clock<Duration>) -> any RequestPacer {
@@ -29,3 +27,20 @@ public func makeRateLimiter(_ budget: RateBudget, clock: any Clock<Duration>) ->
     }
     return make(clock)
 }
+
+/// An adaptive pacer on any clock (opens the existential clock).
+public func makeAdaptivePacer(_ settings: AdaptivePacingSettings, learned: [String: LearnedRate], clock: any Clock<Duration>,
+                              logger: Logger) -> any AdaptiveRequestPacer {
+    func make<Opened: Clock>(_ clock: Opened) -> any AdaptiveRequestPacer where Opened.Duration == Duration {
+        AdaptivePacer<Opened>(settings: settings, learned: learned, clock: clock, logger: logger)
+    }
+    return make(clock)
+}
+
+/// A pacer that learns the API's budget and can say what it learned.
+public protocol AdaptiveRequestPacer: RequestPacer {
+    func report() async -> [EndpointPacing]
+    func learnedRates() async -> [String: LearnedRate]
+}
+
+extension AdaptivePacer: AdaptiveRequestPacer {}

@@ -6,6 +6,8 @@ public enum ResponseAction: Sendable {
     case success(data: JSONValue)
     /// A transient failure: try again after backoff. `rateLimited` holds every caller back too.
     case retry(reason: String, rateLimited: Bool)
+    /// TikTok said "too many requests", and what kind: the pacer slows down, or waits out a restriction.
+    case throttled(reason: String, RateLimitSignal)
     /// Give up on this call with this error (skip the advertiser, or stop with advice).
     case fail(SyncError)
 }
@@ -35,7 +37,7 @@ public enum ResponseClassifier {
                 "\(from) answered HTTP \(status), redirecting to \(to). TikTok's API does not redirect, so the request was not repeated there (it carries your access token). Check api_base_url (production: https://business-api.tiktok.com/open_api/) and any proxy in between.",
                 advertiserID: advertiserID))
         case .response(let status, let body):
-            if status == 429 { return .retry(reason: "HTTP 429", rateLimited: true) }
+            if status == 429 { return .throttled(reason: "HTTP 429", .tooFrequent) }
             if status >= 500 { return .retry(reason: "HTTP \(status)", rateLimited: false) }
             guard let envelope = try? JSONParser.parse(body), case .object = envelope else {
                 if status == 200 { return .retry(reason: "incomplete or invalid JSON body", rateLimited: false) }
@@ -56,7 +58,7 @@ public enum ResponseClassifier {
     }
 
     static func classify(code: Int, message: String, endpoint: String, advertiserID: String?) -> ResponseAction {
-        if rateLimitCodes.contains(code) { return .retry(reason: "rate limited (code \(code))", rateLimited: true) }
+        if rateLimitCodes.contains(code) { return rateLimited(code: code, message: message, endpoint: endpoint, advertiserID: advertiserID) }
         if transientCodes.contains(code) { return .retry(reason: "TikTok error \(code): \(message)", rateLimited: false) }
         let lowered = message.lowercased()
         if lowered.contains("app_id is inconsistent") || lowered.contains("app_id or secret") {
@@ -86,5 +88,33 @@ public enum ResponseClassifier {
             }
             return .fail(SyncError(.invalidResponse, "TikTok answered \(endpoint) with code \(code): \(message)", apiCode: code, advertiserID: advertiserID))
         }
+    }
+
+    /// A 40100-family answer: the daily quota (stop until 00:00 UTC), a restriction for a while (the per-minute
+    /// penalty, waited out), or too many requests in the last moments (slow down a little).
+    static func rateLimited(code: Int, message: String, endpoint: String, advertiserID: String?) -> ResponseAction {
+        let lowered = message.lowercased()
+        let reason = "rate limited (code \(code): \(message))"
+        if lowered.contains("daily") || lowered.contains("per day") || lowered.contains("qpd") {
+            return .fail(SyncError(.quotaExhausted,
+                "TikTok's daily request quota for \(endpoint) is spent (code \(code): \(message)). It resets at 00:00 UTC; run the sync again after that. Windows already loaded are kept and their bookmarks saved, so the next run reads only what is still to do.",
+                apiCode: code, advertiserID: advertiserID))
+        }
+        if lowered.contains("minute") || lowered.contains("qpm") {
+            return .throttled(reason: reason, .restricted(wait: namedWait(in: lowered)))
+        }
+        return .throttled(reason: reason, .tooFrequent)
+    }
+
+    /// A wait the message names ("try again in 5 minutes", "after 300 seconds"), if any.
+    static func namedWait(in message: String) -> Duration? {
+        let words = message.split(whereSeparator: { !$0.isLetter && !$0.isNumber })
+        for (index, word) in words.enumerated().dropLast() {
+            guard let amount = Int(word), amount > 0 else { continue }
+            let unit = words[index + 1]
+            if unit.hasPrefix("minute") || unit == "min" || unit == "mins" { return .seconds(amount * 60) }
+            if unit.hasPrefix("second") || unit == "s" || unit == "sec" || unit == "secs" { return .seconds(amount) }
+        }
+        return nil
     }
 }

@@ -86,6 +86,9 @@ public struct TikTokClient: Sendable {
             case .retry(let reason, let rateLimited):
                 lastMalformed = nil
                 return .retry(reason: reason, rateLimited: rateLimited)
+            case .throttled(let reason, let signal):
+                lastMalformed = nil
+                return .throttled(reason: reason, signal)
             }
         }, exhausted: { lastReason, attempts in
             if let lastMalformed {

@@ -10,7 +10,10 @@ public struct SyncJob: Sendable {
     public var settings: SyncSettings
     public var destination: any Destination
     public var concurrency: Int
+    /// A configured budget: a hard ceiling on arrivals at TikTok (the pace under it is learned).
     public var rateBudget: RateBudget
+    /// How the pace is learned (`rateBudget` is its ceiling).
+    public var pacing: AdaptivePacingSettings
     /// Days of time-series rows to keep per object name; absent = keep everything.
     public var retentionDays: [String: Int]
     public var logger: Logger
@@ -21,7 +24,8 @@ public struct SyncJob: Sendable {
     public var clock: any Clock<Duration>
 
     public init(api: TikTokAPIConfiguration, settings: SyncSettings, destination: any Destination, concurrency: Int = 4,
-                rateBudget: RateBudget = .unlimited, retentionDays: [String: Int] = [:], logger: Logger,
+                rateBudget: RateBudget = .unlimited, pacing: AdaptivePacingSettings = AdaptivePacingSettings(),
+                retentionDays: [String: Int] = [:], logger: Logger,
                 progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() },
                 clock: any Clock<Duration> = ContinuousClock()) {
         self.api = api
@@ -29,6 +33,7 @@ public struct SyncJob: Sendable {
         self.destination = destination
         self.concurrency = concurrency
         self.rateBudget = rateBudget
+        self.pacing = pacing
         self.retentionDays = retentionDays
         self.logger = logger
         self.progress = progress
@@ -41,15 +46,21 @@ public struct SyncJob: Sendable {
     /// destination unreachable) are thrown; everything else is in the returned record.
     public func run(transport: HTTPTransport = .shared) async throws -> RunRecord {
         let signpost = now()
-        let client = TikTokClient(configuration: api, transport: transport, pacer: makeRateLimiter(rateBudget, clock: clock),
-                                  clock: clock, logger: logger)
-        let source = TikTokSource(client: client, settings: settings, logger: logger)
         let statistics = RunStatistics()
         let schemas = try settings.objects.map { try $0.schema() }
         var record = RunRecord(startedAt: signpost)
+        var pacer: (any AdaptiveRequestPacer)?
 
         do {
             try await destination.prepareWithBookkeeping(schemas)
+            // The pace TikTok accepted last time is where this run starts; a configured budget stays a hard ceiling.
+            var pacing = pacing
+            pacing.ceiling = rateBudget
+            let adaptive = makeAdaptivePacer(pacing, learned: try await PacingStore.load(from: destination),
+                                             clock: clock, logger: logger)
+            pacer = adaptive
+            let client = TikTokClient(configuration: api, transport: transport, pacer: adaptive, clock: clock, logger: logger)
+            let source = TikTokSource(client: client, settings: settings, logger: logger)
             // Under the lock no other run is going: a run still `running` was killed before it could say how it ended.
             let interrupted = try await destination.markInterruptedRuns()
             if interrupted > 0 {
@@ -65,8 +76,10 @@ public struct SyncJob: Sendable {
             let plans = try source.plans(accounts: accounts, state: state, now: signpost, statistics: statistics)
             let engine = SyncEngine(destination: destination, concurrency: concurrency, logger: logger, progress: progress)
             record = await engine.run(plans, run: record, statistics: statistics, alreadySkipped: unavailable)
+            await keepPacing(of: pacer, in: &record)
         } catch {
             let failure = SyncEngine.classify(error)
+            await keepPacing(of: pacer, in: &record)
             record.endedAt = Date()
             record.status = failure.kind == .cancelled ? .cancelled : .failed
             record.objects = statistics.snapshot
@@ -79,6 +92,27 @@ public struct SyncJob: Sendable {
             try await applyRetention(today: LocalDate(signpost, in: TimeZone(identifier: "UTC")!))  // UTC always exists
         }
         return record
+    }
+
+    /// Puts what the pacer learned in the run record and saves it for the next run (a failure to save is only logged:
+    /// the next run learns again).
+    private func keepPacing(of pacer: (any AdaptiveRequestPacer)?, in record: inout RunRecord) async {
+        guard let pacer else { return }
+        record.pacing = await pacer.report()
+        let limited = record.pacing.filter { $0.rateLimitedAnswers > 0 || $0.requestsPerSecond != nil }
+        for endpoint in limited {
+            logger.info("pace", metadata: [
+                "endpoint": "\(endpoint.endpoint)",
+                "requests_per_second": "\(endpoint.requestsPerSecond.map { String(format: "%.2f", $0) } ?? "unpaced")",
+                "answers": "\(endpoint.answers)", "rate_limited_answers": "\(endpoint.rateLimitedAnswers)",
+                "restrictions": "\(endpoint.restrictions)",
+            ])
+        }
+        do {
+            try await PacingStore.save(await pacer.learnedRates(), at: now(), in: destination)
+        } catch {
+            logger.warning("could not save the learned pace; the next run learns it again", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Deletes rows older than each object's retention window; returns rows deleted per table.

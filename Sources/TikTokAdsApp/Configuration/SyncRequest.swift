@@ -7,6 +7,10 @@ import TikTokAds
 /// What the command line asks of a sync (every flag, unset when not given), and how it becomes a job: flags over
 /// the config file over the environment over defaults, every value range-checked wherever it came from.
 public struct SyncRequest: Sendable {
+    /// Streams read at once, so at most this many requests in flight: enough to fill a 50-requests-per-second budget
+    /// at 300 ms of latency; the adaptive pacer, not this bound, keeps the pace.
+    public static let defaultConcurrency = 16
+
     public var configPath: String?
     public var apiBaseURL: String?
     public var accessToken: String?
@@ -216,7 +220,7 @@ public struct SyncRequest: Sendable {
             perMinute: try SettingLimits.resolve(flag: qpm, file: file.rateLimit?.qpm, flagName: "--qpm", key: "rate_limit.qpm",
                                                  range: SettingLimits.requestsPerMinute))
         let streams = try SettingLimits.resolve(flag: concurrency, file: file.concurrency, flagName: "--concurrency", key: "concurrency",
-                                                range: SettingLimits.concurrency) ?? 4
+                                                range: SettingLimits.concurrency) ?? SyncRequest.defaultConcurrency
         // The destination opens last, so bad input never leaves an empty database behind.
         return SyncJob(api: api, settings: settings, destination: try await destination(),
                        concurrency: streams, rateBudget: budget,

@@ -47,11 +47,27 @@ public struct ConsoleReporter: Sendable {
         }
         let seconds = run.endedAt.map { $0.timeIntervalSince(run.startedAt) } ?? 0
         text += "status: \(run.status.rawValue), run \(run.id), \(String(format: "%.1f", seconds)) s\n"
+        text += pacingLines(run.pacing)
         for (advertiser, reason) in run.skippedAdvertisers.sorted(by: { $0.key < $1.key }) {
             text += "skipped advertiser \(advertiser): \(reason)\n"
         }
         for error in run.errors { text += "error: \(error)\n" }
         return SecretRedactor.redact(text)
+    }
+
+    /// One line per endpoint the API rate limited (or that started from a learned pace): the pace it settled on
+    /// and how many answers were rate limits.
+    static func pacingLines(_ pacing: [EndpointPacing]) -> String {
+        var text = ""
+        for endpoint in pacing where endpoint.requestsPerSecond != nil || endpoint.rateLimitedAnswers > 0 {
+            let pace = endpoint.requestsPerSecond.map { String(format: "%.1f requests/s", $0) } ?? "unpaced"
+            text += "pace \(endpoint.endpoint): settled at \(pace)"
+            if let perMinute = endpoint.requestsPerMinute { text += ", at most \(perMinute) a minute" }
+            text += "; \(endpoint.rateLimitedAnswers) of \(endpoint.answers) answers were rate limits"
+            if endpoint.restrictions > 0 { text += ", \(endpoint.restrictions) restriction\(endpoint.restrictions == 1 ? "" : "s") waited out" }
+            text += "\n"
+        }
+        return text
     }
 
     /// `state show`: one line per stream, then the last runs.

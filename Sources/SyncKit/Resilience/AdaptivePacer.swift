@@ -1,0 +1,315 @@
+import Logging
+
+/// What a rate-limit answer means for the pace.
+public enum RateLimitSignal: Sendable, Hashable {
+    /// Too many requests in the last moments: slow down a little and go on.
+    case tooFrequent
+    /// The API restricted the app for a while (a per-minute budget was breached); `wait` when the answer named it.
+    case restricted(wait: Duration?)
+}
+
+/// How one paced call ended.
+public enum PacedOutcome: Sendable, Hashable {
+    /// The remote answered (anything but a rate limit).
+    case answered
+    case rateLimited(RateLimitSignal)
+    /// No answer came back (timeout, refused connection): says nothing about the budget.
+    case noAnswer
+}
+
+/// A rate the pacer learned for one endpoint family, kept between runs so a daily schedule starts where the
+/// last run settled instead of learning from zero.
+public struct LearnedRate: Sendable, Hashable, Codable {
+    /// Requests per second the API accepted.
+    public var requestsPerSecond: Double
+    /// A per-minute budget learned from a restriction, if any.
+    public var requestsPerMinute: Int?
+
+    public init(requestsPerSecond: Double, requestsPerMinute: Int? = nil) {
+        self.requestsPerSecond = requestsPerSecond
+        self.requestsPerMinute = requestsPerMinute
+    }
+}
+
+/// What the pacer did for one endpoint family in a run: the rate it settled on and how many answers were rate limits.
+public struct EndpointPacing: Sendable, Hashable, Codable {
+    public var endpoint: String
+    /// The pace at the end of the run; nil when the API never limited this endpoint (the run went as fast as its
+    /// concurrency allowed).
+    public var requestsPerSecond: Double?
+    public var requestsPerMinute: Int?
+    public var answers: Int
+    public var rateLimitedAnswers: Int
+    /// Times the API restricted the app and the pacer waited it out.
+    public var restrictions: Int
+
+    public init(endpoint: String, requestsPerSecond: Double?, requestsPerMinute: Int?, answers: Int, rateLimitedAnswers: Int,
+                restrictions: Int) {
+        self.endpoint = endpoint
+        self.requestsPerSecond = requestsPerSecond
+        self.requestsPerMinute = requestsPerMinute
+        self.answers = answers
+        self.rateLimitedAnswers = rateLimitedAnswers
+        self.restrictions = restrictions
+    }
+}
+
+/// How the adaptive pacer moves.
+public struct AdaptivePacingSettings: Sendable, Hashable {
+    /// A configured budget: a ceiling on all calls together that is never exceeded (see `RateLimiter`).
+    public var ceiling: RateBudget
+    /// The slowest pace it ever falls to, requests per second.
+    public var floor: Double
+    /// The factor applied to the pace after a rate-limit answer.
+    public var decrease: Double
+    /// The pace grows by this share per successful answer while callers wait on it: about `increase × rate²`
+    /// requests per second each second, slow enough near the limit that a rate-limit answer comes once in a few
+    /// hundred calls.
+    public var increase: Double
+    /// The first pace, after the first rate-limit answer of an endpoint never paced before: this share of the
+    /// answers the API accepted in the last second.
+    public var firstEstimateShare: Double
+    /// Rate-limit answers in a row, each one window after the pace was cut, that mean the app is restricted
+    /// rather than a little too fast.
+    public var restrictedAfter: Int
+    /// How long to hold an endpoint back when restricted without being told how long, by how many times it was.
+    public var restrictionWaits: [Duration]
+    /// The share of the calls counted in the minute before a restriction taken as the endpoint's per-minute budget.
+    public var perMinuteShare: Double
+
+    public init(ceiling: RateBudget = .unlimited, floor: Double = 1, decrease: Double = 0.85, increase: Double = 0.001,
+                firstEstimateShare: Double = 0.9, restrictedAfter: Int = 3,
+                restrictionWaits: [Duration] = [.seconds(60), .seconds(120), .seconds(300)], perMinuteShare: Double = 0.9) {
+        self.ceiling = ceiling
+        self.floor = floor
+        self.decrease = decrease
+        self.increase = increase
+        self.firstEstimateShare = firstEstimateShare
+        self.restrictedAfter = restrictedAfter
+        self.restrictionWaits = restrictionWaits
+        self.perMinuteShare = perMinuteShare
+    }
+
+    /// The longest a named restriction is waited out (a longer one is the daily quota or a broken answer).
+    public static let longestRestriction: Duration = .seconds(15 * 60)
+}
+
+/// Finds and keeps the pace the API accepts, per endpoint family, without being told the budget.
+///
+/// An endpoint never rate limited is not paced at all (only the configured ceiling applies). Its first rate-limit
+/// answer sets its pace to a share of what the API accepted in the last second, and from then on calls are spaced
+/// evenly at that pace: it grows slowly while answers succeed and callers are waiting on it, and falls by
+/// `decrease` on a rate-limit answer to a call sent at least one window after the last cut (earlier calls were
+/// sent at the old pace, and the server's window still held them). Rate-limit answers that go on after several
+/// cuts, or an answer that names a wait, mean the app is restricted (TikTok's per-minute penalty): the endpoint
+/// waits it out, and the calls counted in the minute before become its per-minute budget, so it is not
+/// breached again. A configured budget stays a hard ceiling on arrivals at the server.
+public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
+    private struct Endpoint {
+        var rate: Double?
+        var perMinute: Int?
+        var nextSendAt: C.Instant?
+        var lastCutAt: C.Instant?
+        var restrictedUntil: C.Instant?
+        var lastWaitedAt: C.Instant?
+        /// Rate-limit answers since the last success that each came a window after a cut.
+        var limitedAfterCuts = 0
+        var restrictions = 0
+        var answers = 0
+        var rateLimited = 0
+        /// Send instants of the last minute.
+        var sends: [C.Instant] = []
+        /// Success instants of the last second.
+        var successes: [C.Instant] = []
+    }
+
+    private struct InFlight {
+        var endpoint: String
+        var sentAt: C.Instant
+        var ceilingTicket: PacingTicket?
+    }
+
+    private let clock: C
+    private let settings: AdaptivePacingSettings
+    private let ceiling: RateLimiter<C>?
+    private let logger: Logger
+    private var endpoints: [String: Endpoint] = [:]
+    private var inFlight: [UInt64: InFlight] = [:]
+    private var nextID: UInt64 = 0
+    private var pausedUntil: C.Instant?
+
+    public init(settings: AdaptivePacingSettings = AdaptivePacingSettings(), learned: [String: LearnedRate] = [:], clock: C,
+                logger: Logger) {
+        self.clock = clock
+        self.settings = settings
+        self.logger = logger
+        let hasCeiling = (settings.ceiling.perSecond ?? 0) > 0 || (settings.ceiling.perMinute ?? 0) > 0
+        ceiling = hasCeiling ? RateLimiter(budget: settings.ceiling, clock: clock) : nil
+        for (endpoint, rate) in learned {
+            var state = Endpoint()
+            state.rate = min(max(rate.requestsPerSecond, settings.floor), Self.ceilingRate(settings.ceiling) ?? .infinity)
+            state.perMinute = rate.requestsPerMinute.map { max(1, $0) }
+            endpoints[endpoint] = state
+        }
+    }
+
+    private static func ceilingRate(_ budget: RateBudget) -> Double? {
+        guard let perSecond = budget.perSecond, perSecond > 0 else { return nil }
+        return Double(perSecond)
+    }
+
+    // MARK: Pacing calls
+
+    /// Waits until a call to `endpoint` may be sent.
+    public func begin(_ endpoint: String) async throws -> PacingTicket {
+        while true {
+            try Task.checkCancellation()
+            let now = clock.now
+            let earliest = earliestSend(endpoint, now: now)
+            if earliest > now {
+                endpoints[endpoint, default: Endpoint()].lastWaitedAt = now
+                try await clock.sleep(until: earliest, tolerance: nil)
+                continue
+            }
+            // Claim the spacing slot before waiting on the ceiling, so concurrent callers queue behind it.
+            var state = endpoints[endpoint, default: Endpoint()]
+            if let rate = state.rate { state.nextSendAt = now.advanced(by: .seconds(1 / rate)) }
+            endpoints[endpoint] = state
+            let ceilingTicket = try await ceiling?.begin()
+            let sentAt = clock.now
+            endpoints[endpoint, default: Endpoint()].sends.append(sentAt)
+            nextID += 1
+            inFlight[nextID] = InFlight(endpoint: endpoint, sentAt: sentAt, ceilingTicket: ceilingTicket)
+            return PacingTicket(id: nextID)
+        }
+    }
+
+    private func earliestSend(_ endpoint: String, now: C.Instant) -> C.Instant {
+        var earliest = now
+        if let pausedUntil { earliest = max(earliest, pausedUntil) }
+        guard var state = endpoints[endpoint] else { return earliest }
+        if let until = state.restrictedUntil { earliest = max(earliest, until) }
+        if let next = state.nextSendAt { earliest = max(earliest, next) }
+        let minuteAgo = now.advanced(by: .seconds(-60))
+        state.sends.removeAll { $0 <= minuteAgo }
+        if let perMinute = state.perMinute, state.sends.count >= perMinute {
+            earliest = max(earliest, state.sends[state.sends.count - perMinute].advanced(by: .seconds(60)))
+        }
+        endpoints[endpoint] = state
+        return earliest
+    }
+
+    /// The call's answer is back. Returns how long its caller waits before retrying after a rate limit (the pace,
+    /// not the retry policy, decides: zero, since the next attempt waits its turn here).
+    @discardableResult
+    public func end(_ ticket: PacingTicket, _ outcome: PacedOutcome) async -> Duration? {
+        guard let call = inFlight.removeValue(forKey: ticket.id) else { return nil }
+        if let ceilingTicket = call.ceilingTicket { await ceiling?.end(ceilingTicket) }
+        let now = clock.now
+        var state = endpoints[call.endpoint, default: Endpoint()]
+        defer { endpoints[call.endpoint] = state }
+        switch outcome {
+        case .noAnswer:
+            return nil
+        case .answered:
+            state.answers += 1
+            state.limitedAfterCuts = 0
+            let secondAgo = now.advanced(by: .seconds(-1))
+            state.successes.removeAll { $0 <= secondAgo }
+            state.successes.append(now)
+            if let rate = state.rate, let waited = state.lastWaitedAt, waited > secondAgo {
+                state.rate = min(rate * (1 + settings.increase), Self.ceilingRate(settings.ceiling) ?? .infinity)
+            }
+            return nil
+        case .rateLimited(let signal):
+            state.answers += 1
+            state.rateLimited += 1
+            switch signal {
+            case .restricted(let wait):
+                restrict(&state, endpoint: call.endpoint, now: now, wait: wait)
+            case .tooFrequent:
+                let windowAfterCut = state.lastCutAt.map { call.sentAt >= $0.advanced(by: .seconds(1)) } ?? true
+                guard windowAfterCut else { return .zero }
+                if state.lastCutAt != nil { state.limitedAfterCuts += 1 }
+                if state.limitedAfterCuts >= settings.restrictedAfter {
+                    restrict(&state, endpoint: call.endpoint, now: now, wait: nil)
+                } else {
+                    cut(&state, now: now)
+                }
+            }
+            return .zero
+        }
+    }
+
+    private func cut(_ state: inout Endpoint, now: C.Instant) {
+        if let rate = state.rate {
+            state.rate = max(settings.floor, rate * settings.decrease)
+            state.nextSendAt = now.advanced(by: .seconds(1 / state.rate!))
+        } else {
+            // Never paced: the server's window of one second held what it accepted in the last second when it said
+            // "too many"; start just under that, once that second has slid by.
+            let secondAgo = now.advanced(by: .seconds(-1))
+            let accepted = state.successes.filter { $0 > secondAgo }.count
+            let sent = state.sends.filter { $0 > secondAgo }.count
+            let estimate = Double(accepted > 0 ? accepted : max(1, sent / 2))
+            state.rate = min(max(settings.floor, estimate * settings.firstEstimateShare), Self.ceilingRate(settings.ceiling) ?? .infinity)
+            state.nextSendAt = now.advanced(by: .seconds(1))
+        }
+        state.lastCutAt = now
+    }
+
+    private func restrict(_ state: inout Endpoint, endpoint: String, now: C.Instant, wait: Duration?) {
+        let waits = settings.restrictionWaits.isEmpty ? [Duration.seconds(60)] : settings.restrictionWaits
+        let duration = min(wait ?? waits[min(state.restrictions, waits.count - 1)], AdaptivePacingSettings.longestRestriction)
+        // Answers to calls sent before the restriction began say the same thing again.
+        if let until = state.restrictedUntil, until > now { return }
+        let minuteAgo = now.advanced(by: .seconds(-60))
+        // The calls of the last minute measure the per-minute budget only when no restriction held them back then.
+        if state.restrictedUntil.map({ $0 <= minuteAgo }) ?? true {
+            let sentLastMinute = state.sends.filter { $0 > minuteAgo }.count
+            let learned = max(1, Int((Double(sentLastMinute) * settings.perMinuteShare).rounded(.down)))
+            state.perMinute = min(state.perMinute ?? learned, learned)
+        }
+        state.restrictions += 1
+        state.limitedAfterCuts = 0
+        cut(&state, now: now)
+        let until = now.advanced(by: duration)
+        state.restrictedUntil = until
+        state.nextSendAt = until
+        logger.warning("TikTok restricted requests; holding this endpoint back", metadata: [
+            "endpoint": "\(endpoint)", "wait_seconds": "\(duration.components.seconds)",
+            "requests_per_minute": "\(state.perMinute ?? 0)",
+        ])
+    }
+
+    /// Holds every endpoint back until `duration` from now.
+    public func pause(for duration: Duration) {
+        let until = clock.now.advanced(by: duration)
+        if let pausedUntil, pausedUntil > until { return }
+        pausedUntil = until
+    }
+
+    // MARK: What it learned
+
+    /// Per endpoint, the pace at this moment and its counters, sorted by endpoint.
+    public func report() -> [EndpointPacing] {
+        endpoints.keys.sorted().compactMap { endpoint in
+            guard let state = endpoints[endpoint] else { return nil }
+            return EndpointPacing(endpoint: endpoint, requestsPerSecond: state.rate, requestsPerMinute: state.perMinute,
+                                  answers: state.answers, rateLimitedAnswers: state.rateLimited, restrictions: state.restrictions)
+        }
+    }
+
+    /// The paces worth starting the next run from: every endpoint the API has limited.
+    public func learnedRates() -> [String: LearnedRate] {
+        endpoints.compactMapValues { state in
+            state.rate.map { LearnedRate(requestsPerSecond: $0, requestsPerMinute: state.perMinute) }
+        }
+    }
+}
+
+/// A pacer keyed by endpoint family, as `RetryingCaller` uses it.
+extension AdaptivePacer: RequestPacer {
+    public func begin(call: String) async throws -> PacingTicket { try await begin(call) }
+    public func end(_ ticket: PacingTicket, outcome: PacedOutcome) async -> Duration? { await end(ticket, outcome) }
+}
