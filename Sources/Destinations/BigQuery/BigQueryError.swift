@@ -22,8 +22,6 @@ public struct BigQueryError: Error, Sendable, CustomStringConvertible {
         case quotaExceeded
         /// A job stayed PENDING/RUNNING longer than the configured job timeout.
         case jobTimedOut
-        /// An existing table has a column whose type differs from the catalog's.
-        case schemaMismatch
     }
 
     public var code: Code
