@@ -7,7 +7,7 @@ import TikTokSimulator
 
 /// Existing BigQuery tables (read through tables.get) that tiktok-ads did not lay out, and a state it did not write,
 /// on the emulator: refused before any write with the table, the column and the fix; a foreign column is left alone
-/// and a missing one added, as the README's "Existing tables" says.
+/// and a missing one added, as the README's "Tables and state that are not the tool's" says.
 @Suite(.serialized, .enabled(if: BigQueryHarness.emulatorURL != nil, BigQueryHarness.skipMessage))
 struct BigQuerySchemaDriftTests {
     /// campaign_id, campaign_name, budget.

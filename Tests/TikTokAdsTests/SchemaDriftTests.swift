@@ -1,6 +1,7 @@
 import Destinations
 import Foundation
 import GRDB
+import Logging
 import SyncKit
 import TestSupport
 import Testing
@@ -9,7 +10,7 @@ import TikTokSimulator
 
 /// Existing SQLite tables that are not laid out as tiktok-ads writes them (another tool's, an older layout): refused
 /// before anything is written, naming the table, the column, what was found and expected, and the fix; or, for a
-/// missing or a foreign column, handled as the README's "Existing tables" says.
+/// missing or a foreign column, handled as the README's "Tables and state that are not the tool's" says.
 @Suite struct SQLiteSchemaDriftTests {
     static let insights = try! Catalog.object(named: "ad_insights")!.schema(selecting: ["spend", "impressions"])  // known names
     static let campaigns = try! Catalog.object(named: "campaigns")!.schema(selecting: ["advertiser_id", "campaign_name", "budget"])  // known names
@@ -193,6 +194,24 @@ import TikTokSimulator
         try await destination.loadPage(RowBatch(schema: Self.insights, rows: [[.string("2"), .string("7"), .date("2026-03-02"), .decimal("1"), .integer(10)]]))
         #expect(try await destination.dump(table: "tiktok_ads_ad_insights") == ["'1'|'7'|'2026-03-01'|'12.5'|NULL", "'2'|'7'|'2026-03-02'|'1.0'|'10'"])
         await destination.close()
+    }
+
+    @Test func cleanupRefusesToDeleteFromATableItDidNotLayOut() async throws {
+        let path = try Self.database("""
+            CREATE TABLE tiktok_ads_ad_insights (ad_id TEXT, advertiser_id TEXT, stat_time_day TEXT, spend REAL, impressions INTEGER);
+            INSERT INTO tiktok_ads_ad_insights VALUES ('1', '7', '2020-01-01', 1.5, 10);
+            """)
+        let before = try Self.snapshot(path)
+        let destination = try SQLiteDestination(path: path)
+        let settings = SyncSettings(objects: [ObjectSelection(object: Catalog.object(named: "ad_insights")!, fields: ["spend", "impressions"])],  // a known object
+                                    startDate: LocalDate("2026-01-01")!)  // a valid literal
+        let job = SyncJob(api: TikTokAPIConfiguration(baseURL: URL(string: "http://127.0.0.1:9/open_api/")!, accessToken: "unused"),  // a valid literal
+                          settings: settings, destination: destination, retentionDays: ["ad_insights": 30], logger: Logger(label: "cleanup-test"))
+        let error = await #expect(throws: SyncError.self) { try await job.applyRetention(today: LocalDate("2026-03-15")!) }  // a valid literal
+        await destination.close()
+        #expect(error?.kind == .badInput)
+        #expect(error?.message.contains("no primary key or unique index is on exactly (ad_id, stat_time_day, advertiser_id)") == true, "\(String(describing: error))")
+        #expect(try Self.snapshot(path) == before, "cleanup deleted from a table that is not ours")
     }
 
     @Test func aViewOrAnotherToolsBookkeepingTableIsRefused() async throws {

@@ -28,11 +28,12 @@ public actor SQLiteDestination: Destination {
         var upsertSQL: [TableSchema: String] = [:]
     }
 
-    public init(path: String) throws {
+    /// - Parameter busyTimeout: how long a statement waits for another connection's lock before it fails (seconds).
+    public init(path: String, busyTimeout: TimeInterval = 10) throws {
         self.path = path
         var configuration = Configuration()
         configuration.label = "SQLiteDestination"
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         }

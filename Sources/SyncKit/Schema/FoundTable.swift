@@ -97,16 +97,13 @@ public struct TablePlan: Sendable, Hashable {
     /// Whether the table exists (otherwise it is created with every column of `schema`).
     public var exists: Bool
     /// Columns of `schema` the existing table lacks, in schema order: added as nullable columns (existing rows get NULL).
+    /// Columns of the table that are not in `schema` (another tool's, or fields no longer selected) are left alone.
     public var addedColumns: [Field]
-    /// Columns of the existing table that are not in `schema` (another tool's, or fields no longer selected):
-    /// left alone, and NULL (empty) in rows this run inserts.
-    public var extraColumns: [String]
 
-    public init(schema: TableSchema, exists: Bool, addedColumns: [Field] = [], extraColumns: [String] = []) {
+    public init(schema: TableSchema, exists: Bool, addedColumns: [Field] = []) {
         self.schema = schema
         self.exists = exists
         self.addedColumns = addedColumns
-        self.extraColumns = extraColumns
     }
 
     /// Whether `applySchema` has anything to do for this table.

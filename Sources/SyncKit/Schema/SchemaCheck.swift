@@ -2,7 +2,7 @@
 /// a table of another tool or of an older layout is refused before anything is written, with a message that names
 /// the table, the column, what was found, what tiktok-ads writes and what to do.
 ///
-/// The policy (README, "Existing tables"):
+/// The policy (README, "Tables and state that are not the tool's"):
 /// - a column of ours with another type, a unique key that does not hold, a column that is there twice, an object
 ///   that is not a table, and (where columns are matched by position) our columns out of catalog order: refused;
 /// - a column of ours that is missing: added as a nullable column where the destination can (existing rows get NULL);
@@ -93,9 +93,9 @@ public enum SchemaCheck {
         }
 
         let ours = Set(schema.fields.map { normal($0.name) })
-        var extra: [String] = []
-        for column in found.columns where !ours.contains(normal(column.name)) {
-            if column.requiresValue { problems.append(.foreignColumnRequiresValue(column.name)) } else { extra.append(column.name) }
+        // Other columns are left alone (NULL in the rows a run inserts), unless every insert would fail for them.
+        for column in found.columns where !ours.contains(normal(column.name)) && column.requiresValue {
+            problems.append(.foreignColumnRequiresValue(column.name))
         }
 
         if rules.keepsColumnOrder {
@@ -112,7 +112,7 @@ public enum SchemaCheck {
                 latest = (r, column.name)
             }
         }
-        return (TablePlan(schema: schema, exists: true, addedColumns: added, extraColumns: extra), problems)
+        return (TablePlan(schema: schema, exists: true, addedColumns: added), problems)
     }
 
     /// The problem as a line of the refusal.

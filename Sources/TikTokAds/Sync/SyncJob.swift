@@ -80,7 +80,8 @@ public struct SyncJob: Sendable {
             throw await fail(error, recording: true)
         }
         do {
-            let today = Dictionary(accounts.map { ($0.id, (date: $0.today(at: signpost), timeZone: $0.timeZone.identifier)) }, uniquingKeysWith: { first, _ in first })
+            let today = Dictionary(accounts.map { ($0.id, (date: $0.today(at: signpost), timeZone: $0.timeZone.identifier)) },
+                                   uniquingKeysWith: { first, _ in first })
             try StateStore.checkBookmarks(state, in: destination.displayName) { today[$0] }
         } catch {
             throw await fail(error, recording: false)
