@@ -89,8 +89,8 @@ struct BigQueryStateAndSchemaTests {
         let destination = try BigQueryHarness.destination(dataset: dataset)
         let error = await #expect(throws: SyncError.self) { try await destination.prepare([catalog]) }
         let message = error?.message ?? ""
-        #expect(message.contains("Table test-proj:\(dataset).tiktok_ads_ad_insights"), "\(message)")
-        #expect(message.contains("spend is STRING but tiktok-ads writes NUMERIC"), "\(message)")
+        #expect(message.contains("table test-proj:\(dataset).tiktok_ads_ad_insights:"), "\(message)")
+        #expect(message.contains("column spend is STRING; tiktok-ads writes NUMERIC"), "\(message)")
         #expect(message.contains("DROP COLUMN spend"), "\(message)")
         #expect(message.contains("--fields"), "\(message)")
         #expect(!message.contains("clicks"), "only the mismatched column is named: \(message)")
@@ -107,7 +107,8 @@ struct BigQueryStateAndSchemaTests {
         let failed = await #expect(throws: SyncError.self) {
             _ = try await BigQueryHarness.sync(TikTokSimulator(options: BigQueryHarness.simulatorOptions()), into: syncing, settings: settings)
         }
-        #expect(failed?.message.contains("spend is STRING but tiktok-ads writes NUMERIC") == true, "\(String(describing: failed))")
+        #expect(failed?.message.contains("column spend is STRING; tiktok-ads writes NUMERIC") == true, "\(String(describing: failed))")
+        #expect(failed?.kind == .badInput)
         #expect(await syncing.jobCounts[.load] == nil)
         #expect(try await destination.select("SELECT COUNT(*) FROM `test-proj.\(dataset).tiktok_ads_ad_insights`") == [["0"]])
     }

@@ -104,7 +104,9 @@ extension SQLiteDestinationTests {
         let waiting = ProcessInfo.processInfo.activeProcessorCount + 1
         var destinations: [SQLiteDestination] = []
         for _ in 0..<waiting {
-            let destination = try SQLiteDestination(path: path)
+            // Waiting far longer than the default 10 s: on a loaded machine this task may not run again for many seconds,
+            // and the commits must still be waiting (not failed) when it does. A blocked pool would hang here, and fail.
+            let destination = try SQLiteDestination(path: path, busyTimeout: 600)
             try await destination.prepare([schema])
             destinations.append(destination)
         }
@@ -128,8 +130,7 @@ extension SQLiteDestinationTests {
                     events.withLock { $0.append("committed") }
                 }
             }
-            // A few yields let the commits' tasks take the pool first. Few: each yield queues behind every other test's
-            // work, and the commits give up after their 10 s busy timeout (1,000 yields did, in a loaded full run).
+            // A few yields let the commits' tasks take the pool first.
             for _ in 0..<10 { await Task.yield() }
             events.withLock { $0.append("released") }
             release.signal()

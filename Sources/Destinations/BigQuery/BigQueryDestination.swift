@@ -29,6 +29,8 @@ public actor BigQueryDestination: Destination {
     let stagingDirectory: String
     private var loadSequence = 0
     private var preparedTables: [String: Set<String>] = [:]
+    /// The table resources `inspectTables` read, whose columns a patch keeps.
+    private var inspected: [String: BigQueryTableResource] = [:]
     private var bookkeepingReady = false
     private var jobSequence = 0
     /// Jobs run so far, per kind.
@@ -105,13 +107,95 @@ public actor BigQueryDestination: Destination {
 
     // MARK: Schema
 
-    public func prepare(_ schemas: [TableSchema]) async throws {
+    /// BigQuery types are compared by their standard names (`INTEGER` is `INT64`); a REPEATED or RECORD column is
+    /// never ours. Tables have no enforced unique key: a MERGE matches rows on the key columns, which tiktok-ads creates
+    /// REQUIRED, so a key column that accepts NULL marks a table it did not create. Nullable columns are added
+    /// (tables.patch, plus ALTER TABLE for emulators).
+    public nonisolated var schemaRules: SchemaRules {
+        let configuration = configuration
+        return SchemaRules(
+            typeName: { BigQuerySQL.type(of: $0) },
+            accepts: { declared, type in BigQuerySQL.canonical(declared) == BigQuerySQL.type(of: type) },
+            keyRule: .requiredColumns, canAddColumns: true, caseInsensitiveNames: true,
+            destination: "BigQuery dataset \(configuration.project):\(configuration.dataset)",
+            tableLabel: { "table \(configuration.project):\(configuration.dataset).\($0)" },
+            tableFix: { table in
+                "Keep that table under another name (ALTER TABLE \(BigQuerySQL.table(configuration.project, configuration.dataset, table)) "
+                    + "RENAME TO \(table)_old) or drop it, and the next sync "
+                    + "creates it afresh (--start-date refills past days); or pass another dataset with --bigquery-dataset."
+            },
+            dropColumn: { table, column in
+                "ALTER TABLE \(BigQuerySQL.table(configuration.project, configuration.dataset, table)) DROP COLUMN \(column)"
+            })
+    }
+
+    /// tables.get of each table (after checking the dataset: exists, right location; created if allowed and missing,
+    /// when there is no table to find in it).
+    public func inspectTables(_ names: [String]) async throws -> [String: FoundTable] {
         do {
             try await prepareBookkeeping()
-            for schema in schemas { try await prepareTable(schema) }
+            var found: [String: FoundTable] = [:]
+            for name in names where found[name] == nil {
+                guard let resource = try await client.tableIfExists(name, what: "reading table \(name)") else {
+                    inspected[name] = nil
+                    continue
+                }
+                inspected[name] = resource
+                let columns = resource.fields.map { field -> FoundColumn in
+                    let mode = field.mode?.uppercased() ?? "NULLABLE"
+                    let type = BigQuerySQL.canonical(field.type)
+                    return FoundColumn(name: field.name, type: mode == "REPEATED" ? "ARRAY<\(type)>" : type, requiresValue: mode == "REQUIRED")
+                }
+                let kind = resource.type.map { $0.uppercased() }.flatMap { $0 == "TABLE" ? nil : $0.lowercased().replacingOccurrences(of: "_", with: " ") }
+                found[name] = FoundTable(name: name, columns: columns, kind: kind)
+            }
+            return found
+        } catch {
+            throw destinationError(error, "reading tables")
+        }
+    }
+
+    /// Creates planned tables (typed, partitioned and clustered) and adds planned columns: tables.patch (the API's
+    /// schema), then `ALTER TABLE … ADD COLUMN IF NOT EXISTS` (emulators store it there; a no-op on BigQuery).
+    public func applySchema(_ plans: [TablePlan]) async throws {
+        do {
+            for plan in plans {
+                for field in plan.schema.fields where !BigQuerySQL.isPlainIdentifier(field.name) {
+                    throw SyncError(.badInput, "Column '\(field.name)' of \(plan.schema.name) is not a valid BigQuery column name.")
+                }
+            }
+            for plan in plans { try await apply(plan) }
         } catch {
             throw destinationError(error, "creating tables")
         }
+    }
+
+    private func apply(_ plan: TablePlan) async throws {
+        let schema = plan.schema
+        guard plan.exists else {
+            let body = BigQuerySQL.tableResource(schema, project: configuration.project, dataset: configuration.dataset)
+            _ = try await client.send(.POST, "\(client.datasetURL())/tables", json: body, what: "creating table \(schema.name)")
+            logger.info("bigquery table created", metadata: ["bigquery.table": "\(schema.name)"])
+            preparedTables[schema.name] = Set(schema.columnNames)
+            return
+        }
+        let fields = inspected[schema.name]?.fields ?? []
+        let missing = plan.addedColumns
+        if !missing.isEmpty {
+            let added = missing.map { BigQueryTableResource.Field(name: $0.name, type: BigQuerySQL.type(of: $0.type), mode: "NULLABLE",
+                                                                  description: $0.description) }
+            _ = try await client.send(.PATCH, client.tableURL(schema.name), json: BigQueryTableResource(fields: fields + added),
+                                      what: "adding columns to \(schema.name)")
+            for field in missing {
+                count(.ddl)
+                _ = try await client.query(
+                    "ALTER TABLE \(qualified(schema.name)) ADD COLUMN IF NOT EXISTS \(BigQuerySQL.column(field.name)) \(BigQuerySQL.type(of: field.type))",
+                    jobID: jobID(.ddl, schema.name), what: "adding column \(field.name) to \(schema.name)")
+            }
+            logger.info("bigquery columns added", metadata: ["bigquery.table": "\(schema.name)",
+                                                             "bigquery.columns": "\(missing.map(\.name).joined(separator: ","))"])
+        }
+        preparedTables[schema.name] = Set(fields.map(\.name)).union(schema.columnNames)
     }
 
     /// Checks the dataset once (exists, right location; created if allowed).
@@ -144,66 +228,10 @@ public actor BigQueryDestination: Destination {
         }
     }
 
-    private func prepareTable(_ schema: TableSchema) async throws {
-        for field in schema.fields where !BigQuerySQL.isPlainIdentifier(field.name) {
-            throw SyncError(.badInput, "Column '\(field.name)' of \(schema.name) is not a valid BigQuery column name.")
-        }
-        try await ensureTable(schema)
-    }
-
-    /// Creates the table, or adds the columns it lacks: tables.patch (the API's schema), then
-    /// `ALTER TABLE … ADD COLUMN IF NOT EXISTS` (emulators store it there; a no-op on BigQuery).
-    /// Compares the schema first, so an unchanged table is not patched.
+    /// Checks and prepares a table the first time this destination writes it (or when it needs more columns).
     func ensureTable(_ schema: TableSchema) async throws {
         if let known = preparedTables[schema.name], schema.fields.allSatisfy({ known.contains($0.name) }) { return }
-        let url = client.tableURL(schema.name)
-        guard let existing = try await client.tableIfExists(schema.name, what: "reading table \(schema.name)") else {
-            let body = BigQuerySQL.tableResource(schema, project: configuration.project, dataset: configuration.dataset)
-            _ = try await client.send(.POST, "\(client.datasetURL())/tables", json: body, what: "creating table \(schema.name)")
-            logger.info("bigquery table created", metadata: ["bigquery.table": "\(schema.name)"])
-            preparedTables[schema.name] = Set(schema.columnNames)
-            return
-        }
-        let fields = existing.fields
-        let names = Set(fields.map(\.name))
-        // BigQuery column names are case-insensitive.
-        var existingTypes: [String: String] = [:]
-        for field in fields { existingTypes[field.name.lowercased()] = BigQuerySQL.canonical(field.type) }
-        try checkColumnTypes(schema, existingTypes: existingTypes)
-        let missing = schema.fields.filter { existingTypes[$0.name.lowercased()] == nil }
-        if !missing.isEmpty {
-            let added = missing.map { BigQueryTableResource.Field(name: $0.name, type: BigQuerySQL.type(of: $0.type), mode: "NULLABLE",
-                                                                  description: $0.description) }
-            _ = try await client.send(.PATCH, url, json: BigQueryTableResource(fields: fields + added), what: "adding columns to \(schema.name)")
-            for field in missing {
-                count(.ddl)
-                _ = try await client.query(
-                    "ALTER TABLE \(qualified(schema.name)) ADD COLUMN IF NOT EXISTS \(BigQuerySQL.column(field.name)) \(BigQuerySQL.type(of: field.type))",
-                    jobID: jobID(.ddl, schema.name), what: "adding column \(field.name) to \(schema.name)")
-            }
-            logger.info("bigquery columns added", metadata: ["bigquery.table": "\(schema.name)",
-                                                             "bigquery.columns": "\(missing.map(\.name).joined(separator: ","))"])
-        }
-        preparedTables[schema.name] = names.union(schema.columnNames)
-    }
-
-    /// Fails when an existing column's type differs from the catalog's: loads and MERGEs would fail or coerce
-    /// values, and the tool never changes a column's type by itself.
-    private func checkColumnTypes(_ schema: TableSchema, existingTypes: [String: String]) throws {
-        let mismatches = schema.fields.compactMap { field -> (name: String, actual: String, expected: String)? in
-            let expected = BigQuerySQL.type(of: field.type)
-            guard let actual = existingTypes[field.name.lowercased()], actual != expected else { return nil }
-            return (field.name, actual, expected)
-        }
-        guard let first = mismatches.first else { return }
-        let table = "\(configuration.project):\(configuration.dataset).\(schema.name)"
-        let list = mismatches.map { "\($0.name) is \($0.actual) but tiktok-ads writes \($0.expected)" }.joined(separator: "; ")
-        throw BigQueryError(.schemaMismatch, """
-            Table \(table) has \(mismatches.count == 1 ? "a column" : "columns") of the wrong type: \(list). \
-            tiktok-ads never changes a column's type. Drop the column (ALTER TABLE \(qualified(schema.name)) DROP COLUMN \(first.name); \
-            the next sync adds it back as \(first.expected), and --start-date refills past days), or rename the table to keep its data \
-            and let the next sync create a new one, or leave the field out with --fields.
-            """)
+        try await prepare([schema])
     }
 
     // MARK: Loading

@@ -23,6 +23,4 @@ public enum BigQueryErrorCode: String, Sendable {
     case quotaExceeded
     /// A job stayed PENDING/RUNNING longer than the configured job timeout.
     case jobTimedOut
-    /// An existing table has a column whose type differs from the catalog's.
-    case schemaMismatch
 }

@@ -37,6 +37,8 @@ public struct BigQueryTableResource: Codable, Sendable, Equatable {
     }
 
     public var tableReference: Reference?
+    /// `TABLE`, `VIEW`, `MATERIALIZED_VIEW`, `EXTERNAL`, `SNAPSHOT`… as tables.get reports it (never sent).
+    public var type: String?
     public var schema: Schema?
     public var timePartitioning: TimePartitioning?
     public var clustering: Clustering?

@@ -177,7 +177,11 @@ public actor GoogleSheetsDestination: Destination {
         try await valuesBatchUpdate(missing.map { tab in
             Self.entry(SheetsA1.range(tab.title, rows: 0..<1, columns: 0..<max(1, tab.columns.count)), [Self.textRow(tab.columns)])
         }, what: "writing header rows")
-        for tab in missing { headers[tab.title] = Dictionary(uniqueKeysWithValues: tab.columns.enumerated().map { ($1, $0) }) }
+        for tab in missing {
+            headerCells[tab.title] = tab.columns
+            headers[tab.title] = Self.columnMap(tab.columns)
+            headerWidth[tab.title] = tab.columns.count
+        }
         logger.info("sheets tabs created", metadata: ["sheets.tabs": "\(missing.map(\.title).joined(separator: ","))"])
     }
 
@@ -195,18 +199,61 @@ public actor GoogleSheetsDestination: Destination {
 
     // MARK: Schema
 
-    public func prepare(_ schemas: [TableSchema]) async throws {
+    /// A tab is matched by its header row: cells are untyped, the key is found by the tool itself (key columns must be
+    /// there), columns are added, and the tool's columns must stand in catalog order, so a header another tool wrote
+    /// with the same names, or one rearranged by hand (header cells moved without their rows), is refused.
+    public nonisolated var schemaRules: SchemaRules {
+        let spreadsheet = configuration.spreadsheetID
+        return SchemaRules(
+            typeName: { _ in nil }, accepts: { _, _ in true }, keyRule: .columns, canAddColumns: true, keepsColumnOrder: true,
+            caseInsensitiveNames: false, destination: "spreadsheet \(spreadsheet)", tableLabel: { "tab '\($0)'" },
+            tableFix: { tab in
+                "Keep that tab under another name (e.g. \(tab)_old), and the next sync creates it afresh (--start-date refills past days); "
+                    + "or pass another spreadsheet with --spreadsheet."
+            })
+    }
+
+    /// The header row of each existing tab (and, for a tab whose header is blank, whether it holds anything at all).
+    /// A header this destination wrote or read in this run is not read again.
+    public func inspectTables(_ names: [String]) async throws -> [String: FoundTable] {
         do {
-            try await createTabs(schemas.map { ($0.name, $0.columnNames, $0.name.hasPrefix("_")) })
-            let unread = schemas.filter { headers[$0.name] == nil }
-            let rows = try await batchGet(unread.map { "\(SheetsA1.quote($0.name))!1:1" }, what: "reading header rows")
-            for (schema, cells) in zip(unread, rows) {
-                var map: [String: Int] = [:]
-                for (i, cell) in (cells.first ?? []).enumerated() where map[cell.text] == nil && !cell.text.isEmpty { map[cell.text] = i }
-                headers[schema.name] = map
-                headerWidth[schema.name] = cells.first?.count ?? 0
+            let known = try await loadTabs()
+            var existing: [String] = []
+            for name in names where known[name] != nil && !existing.contains(name) { existing.append(name) }
+            let unread = existing.filter { headerCells[$0] == nil }
+            for (name, cells) in zip(unread, try await batchGet(unread.map { "\(SheetsA1.quote($0))!1:1" }, what: "reading header rows")) {
+                headerCells[name] = (cells.first ?? []).map(\.text)
             }
-            try await addMissingColumns(schemas)
+            var found: [String: FoundTable] = [:]
+            for name in existing {
+                let header = headerCells[name] ?? []
+                var isEmpty: Bool?
+                if header.allSatisfy(\.isEmpty) {
+                    // No header: an empty tab, or someone else's rows.
+                    let grid = try await batchGet([SheetsA1.quote(name)], what: "reading \(name)").first ?? []
+                    isEmpty = !grid.contains { $0.contains { !$0.text.isEmpty } }
+                }
+                let columns = header.enumerated().filter { !$0.element.isEmpty }.map {
+                    FoundColumn(name: $0.element, type: nil, place: "column \(SheetsA1.column($0.offset))")
+                }
+                found[name] = FoundTable(name: name, columns: columns, isEmpty: isEmpty)
+            }
+            return found
+        } catch {
+            throw destinationError(error, "reading the header rows")
+        }
+    }
+
+    /// Creates the planned tabs (frozen header row) and puts each planned column where catalog order wants it.
+    public func applySchema(_ plans: [TablePlan]) async throws {
+        do {
+            try await createTabs(plans.filter { !$0.exists }.map { ($0.schema.name, $0.schema.columnNames, $0.schema.name.hasPrefix("_")) })
+            for plan in plans where plan.exists {
+                let header = headerCells[plan.schema.name] ?? []
+                headers[plan.schema.name] = Self.columnMap(header)
+                headerWidth[plan.schema.name] = header.count
+            }
+            try await addColumns(plans.filter { $0.exists && !$0.addedColumns.isEmpty })
         } catch {
             throw destinationError(error, "preparing tabs")
         }
@@ -214,34 +261,59 @@ public actor GoogleSheetsDestination: Destination {
 
     /// Header width (used columns in row 1, user columns included) per table read this run.
     var headerWidth: [String: Int] = [:]
+    /// The header row of each tab `inspectTables` read (blank cells as "").
+    var headerCells: [String: [String]] = [:]
 
-    /// Appends a header cell, after every used column, for each selected field the tab lacks.
-    func addMissingColumns(_ schemas: [TableSchema]) async throws {
-        var grow: [String] = []
+    /// Field name → column, from a header row (the first cell of a name wins; `SchemaCheck` refuses duplicates).
+    static func columnMap(_ header: [String]) -> [String: Int] {
+        var map: [String: Int] = [:]
+        for (i, name) in header.enumerated() where map[name] == nil && !name.isEmpty { map[name] = i }
+        return map
+    }
+
+    /// Adds each planned column in catalog order: inserted just before the first of the tool's columns that follows it
+    /// (cells to its right move with their rows), or, when none follows, after every used column.
+    func addColumns(_ plans: [TablePlan]) async throws {
+        var requests: [String] = []
         var entries: [String] = []
         var added = 0
-        var growth: [(String, Int)] = []
-        for schema in schemas {
-            guard var map = headers[schema.name], let tab = tabs?[schema.name] else { continue }
-            let missing = schema.columnNames.filter { map[$0] == nil }
-            guard !missing.isEmpty else { continue }
-            let start = max(headerWidth[schema.name] ?? 0, (map.values.max() ?? -1) + 1)
-            for (i, name) in missing.enumerated() { map[name] = start + i }
-            headers[schema.name] = map
-            headerWidth[schema.name] = start + missing.count
-            let needed = start + missing.count - tab.columnCount
-            if needed > 0 {
-                grow.append("{\"appendDimension\":{\"sheetId\":\(tab.sheetId),\"dimension\":\"COLUMNS\",\"length\":\(needed)}}")
-                added += needed * tab.rowCount
-                growth.append((schema.name, needed))
+        var finished: [(name: String, header: [String], columnCount: Int)] = []
+        for plan in plans {
+            let schema = plan.schema
+            guard let tab = tabs?[schema.name] else { continue }
+            let order = schema.knownColumns.isEmpty ? schema.columnNames : schema.knownColumns
+            let rank = Dictionary(order.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            var header = headerCells[schema.name] ?? []
+            var columnCount = tab.columnCount
+            for field in plan.addedColumns {
+                let own = rank[field.name] ?? Int.max
+                if let next = header.firstIndex(where: { rank[$0].map { $0 > own } ?? false }) {
+                    requests.append("{\"insertDimension\":{\"range\":{\"sheetId\":\(tab.sheetId),\"dimension\":\"COLUMNS\",\"startIndex\":\(next),\"endIndex\":\(next + 1)},\"inheritFromBefore\":false}}")
+                    header.insert(field.name, at: next)
+                    columnCount += 1
+                } else {
+                    header.append(field.name)
+                    if header.count > columnCount {
+                        requests.append("{\"appendDimension\":{\"sheetId\":\(tab.sheetId),\"dimension\":\"COLUMNS\",\"length\":\(header.count - columnCount)}}")
+                        columnCount = header.count
+                    }
+                }
             }
-            entries.append(Self.entry(SheetsA1.range(schema.name, rows: 0..<1, columns: start..<start + missing.count), [Self.textRow(missing)]))
+            added += (columnCount - tab.columnCount) * tab.rowCount
+            for field in plan.addedColumns {
+                guard let column = header.firstIndex(of: field.name) else { continue }
+                entries.append(Self.entry(SheetsA1.range(schema.name, rows: 0..<1, columns: column..<column + 1), [Self.textRow([field.name])]))
+            }
+            finished.append((schema.name, header, columnCount))
         }
         guard !entries.isEmpty else { return }
         try checkCells(adding: added, what: "adding columns")
-        if !grow.isEmpty {
-            try await batchUpdate(grow, what: "adding columns")
-            for (name, n) in growth { tabs?[name]?.columnCount += n }
+        if !requests.isEmpty { try await batchUpdate(requests, what: "adding columns") }
+        for (name, header, columnCount) in finished {
+            tabs?[name]?.columnCount = columnCount
+            headerCells[name] = header
+            headers[name] = Self.columnMap(header)
+            headerWidth[name] = header.count
         }
         try await valuesBatchUpdate(entries, what: "writing new header cells")
     }
@@ -483,10 +555,12 @@ public actor GoogleSheetsDestination: Destination {
 
     // MARK: Check
 
-    /// Checks that the spreadsheet is reachable and writable: creates the hidden tabs if needed and rewrites the state header.
+    /// Checks that the spreadsheet is reachable and writable: creates the hidden tabs if needed and rewrites the state
+    /// header (after checking that an existing state tab is the tool's).
     public func checkWritable() async throws {
         do {
             let state = StateStore.schema
+            _ = try await checkSchemas([state])
             try await createTabs([(state.name, state.columnNames, true)])
             try await valuesBatchUpdate([Self.entry(SheetsA1.range(state.name, rows: 0..<1, columns: 0..<state.fields.count),
                                                     [Self.textRow(state.columnNames)])], what: "writing a test value")

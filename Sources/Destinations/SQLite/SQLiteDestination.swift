@@ -28,11 +28,12 @@ public actor SQLiteDestination: Destination {
         var upsertSQL: [TableSchema: String] = [:]
     }
 
-    public init(path: String) throws {
+    /// - Parameter busyTimeout: how long a statement waits for another connection's lock before it fails (seconds).
+    public init(path: String, busyTimeout: TimeInterval = 10) throws {
         self.path = path
         var configuration = Configuration()
         configuration.label = "SQLiteDestination"
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
         }
@@ -80,26 +81,113 @@ public actor SQLiteDestination: Destination {
         }
     }
 
-    public func prepare(_ schemas: [TableSchema]) async throws {
-        let cache = cache, path = path
-        try await access { db in
-            try Self.prepare(schemas, in: db, cache: cache, path: path)
+    /// SQLite keeps a column's declared type only as an affinity: a column stores our values unchanged when its
+    /// affinity is the one of the type tiktok-ads declares (`VARCHAR(20)` is as good as `TEXT`; `NUMERIC` would turn
+    /// an id like 00123 into 123, `TEXT` would keep spend as text). Upserts name the key (`ON CONFLICT`), so it must be
+    /// the primary key or a unique index; a nullable column can always be added.
+    public nonisolated var schemaRules: SchemaRules { Self.rules(path: path) }
+
+    static func rules(path: String) -> SchemaRules {
+        SchemaRules(
+            typeName: { Self.sqlType($0) },
+            accepts: { declared, type in Self.affinity(declared) == Self.affinity(Self.sqlType(type)) },
+            keyRule: .uniqueConstraint, canAddColumns: true, caseInsensitiveNames: true, destination: displayName(path: path),
+            tableFix: { table in
+                "Keep that table under another name (ALTER TABLE \(quoteIdentifier(table)) RENAME TO \(quoteIdentifier(table + "_old")), e.g. in the "
+                    + "sqlite3 shell) or drop it, and the next sync creates it afresh (--start-date refills past days); or pass another database with --sqlite."
+            },
+            dropColumn: { table, column in "ALTER TABLE \(quoteIdentifier(table)) DROP COLUMN \(quoteIdentifier(column))" })
+    }
+
+    /// The affinity SQLite gives a declared type (its rules, in order: INT, CHAR/CLOB/TEXT, BLOB or none, REAL/FLOA/DOUB, else NUMERIC).
+    static func affinity(_ declared: String) -> String {
+        let type = declared.uppercased()
+        if type.contains("INT") { return "INTEGER" }
+        if type.contains("CHAR") || type.contains("CLOB") || type.contains("TEXT") { return "TEXT" }
+        if type.contains("BLOB") || type.trimmingCharacters(in: .whitespaces).isEmpty { return "BLOB" }
+        if type.contains("REAL") || type.contains("FLOA") || type.contains("DOUB") { return "REAL" }
+        return "NUMERIC"
+    }
+
+    public func inspectTables(_ names: [String]) async throws -> [String: FoundTable] {
+        let path = path
+        return try await access { db in
+            do {
+                return try Self.inspect(names, in: db)
+            } catch {
+                throw SyncError(.destination, "Cannot read the tables of \(path).", cause: error)
+            }
         }
     }
 
+    public func applySchema(_ plans: [TablePlan]) async throws {
+        let cache = cache, path = path
+        try await access { db in try Self.apply(plans, in: db, cache: cache, path: path) }
+    }
+
+    /// Checks and prepares tables inside one access (the write path's own, for tables not prepared yet).
     private static func prepare(_ schemas: [TableSchema], in db: Database, cache: Protected<SchemaCache>, path: String) throws {
+        let found: [String: FoundTable]
         do {
-            for schema in schemas { try prepare(schema, in: db, cache: cache) }
-        } catch let error as SyncError {
-            throw error
+            found = try inspect(schemas.map(\.name), in: db)
+        } catch {
+            throw SyncError(.destination, "Cannot read the tables of \(path).", cause: error)
+        }
+        try apply(SchemaCheck.plan(schemas, found: found, rules: rules(path: path)), in: db, cache: cache, path: path)
+    }
+
+    /// What exists of each table: its kind, its columns with their declared types, and the primary key and unique
+    /// indexes (every unique index on plain columns that is not partial).
+    static func inspect(_ names: [String], in db: Database) throws -> [String: FoundTable] {
+        var found: [String: FoundTable] = [:]
+        for name in names where found[name] == nil {
+            let kinds = try query("SELECT type FROM sqlite_master WHERE name = ? COLLATE NOCASE AND type IN ('table', 'view')", [name], in: db)
+            guard let kind = kinds.first?.first.flatMap(text) else { continue }
+            let info = try query(#"SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?)"#, [name], in: db)
+            let primaryKey = info.compactMap { row -> (Int, String)? in
+                guard let position = text(row[4]).flatMap(Int.init), position > 0, let column = text(row[0]) else { return nil }
+                return (position, column)
+            }.sorted { $0.0 < $1.0 }.map(\.1)
+            let columns = info.compactMap { row -> FoundColumn? in
+                guard let column = text(row[0]) else { return nil }
+                let type = text(row[1]) ?? ""
+                // A single INTEGER PRIMARY KEY is the rowid, which SQLite fills by itself.
+                let isRowID = primaryKey == [column] && type.uppercased() == "INTEGER"
+                let requiresValue = text(row[2]) == "1" && row[3].isNull && !isRowID
+                return FoundColumn(name: column, type: type, requiresValue: requiresValue)
+            }
+            var uniqueKeys: [[String]] = primaryKey.isEmpty ? [] : [primaryKey]
+            for index in try query(#"SELECT name, "unique", partial FROM pragma_index_list(?)"#, [name], in: db) {
+                guard text(index[1]) == "1", text(index[2]) == "0", let indexName = text(index[0]) else { continue }
+                let indexed = try query("SELECT name FROM pragma_index_info(?)", [indexName], in: db).map { $0.first.flatMap(text) }
+                guard !indexed.isEmpty, !indexed.contains(nil) else { continue }  // an expression is no column key
+                let key = indexed.compactMap { $0 }
+                if !uniqueKeys.contains(key) { uniqueKeys.append(key) }
+            }
+            found[name] = FoundTable(name: name, columns: columns, uniqueKeys: uniqueKeys, kind: kind == "table" ? nil : kind)
+        }
+        return found
+    }
+
+    /// Creates the planned tables (typed columns, the key as primary key, an index on the time column) and adds
+    /// planned columns, in one transaction.
+    private static func apply(_ plans: [TablePlan], in db: Database, cache: Protected<SchemaCache>, path: String) throws {
+        do {
+            if plans.contains(where: \.changesSomething) {
+                try db.inTransaction(.immediate) {
+                    for plan in plans { try apply(plan, in: db) }
+                    return .commit
+                }
+            }
         } catch {
             throw SyncError(.destination, "Cannot create or update tables in \(path).", cause: error)
         }
+        cache.withLock { prepared in for plan in plans { prepared.prepared.insert(plan.schema.name) } }
     }
 
-    private static func prepare(_ schema: TableSchema, in db: Database, cache: Protected<SchemaCache>) throws {
-        let existing = try columns(of: schema.name, in: db)
-        if existing.isEmpty {
+    private static func apply(_ plan: TablePlan, in db: Database) throws {
+        let schema = plan.schema
+        if !plan.exists {
             let columns = schema.fields.map { "\(quoteIdentifier($0.name)) \(sqlType($0.type))\(schema.key.contains($0.name) ? " NOT NULL" : "")" }
             let key = schema.key.map(quoteIdentifier).joined(separator: ", ")
             try db.execute(sql: "CREATE TABLE \(quoteIdentifier(schema.name)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(key)))")
@@ -107,11 +195,10 @@ public actor SQLiteDestination: Destination {
                 try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(quoteIdentifier("\(schema.name)_\(time)")) ON \(quoteIdentifier(schema.name)) (\(quoteIdentifier(time)))")
             }
         } else {
-            for field in schema.fields where !existing.contains(field.name) {
+            for field in plan.addedColumns {
                 try db.execute(sql: "ALTER TABLE \(quoteIdentifier(schema.name)) ADD COLUMN \(quoteIdentifier(field.name)) \(sqlType(field.type))")
             }
         }
-        cache.withLock { _ = $0.prepared.insert(schema.name) }
     }
 
     private static func columns(of table: String, in db: Database) throws -> Set<String> {
@@ -127,9 +214,12 @@ public actor SQLiteDestination: Destination {
     func apply(_ batches: [RowBatch]) async throws {
         let cache = cache, path = path
         try await access { db in
+            // Tables this destination has not prepared yet are checked (all of them before any is created) and prepared.
+            var unprepared: [TableSchema] = []
             for batch in batches where !batch.isEmpty && !cache.withLock({ $0.prepared.contains(batch.schema.name) }) {
-                try Self.prepare([batch.schema], in: db, cache: cache, path: path)
+                if !unprepared.contains(where: { $0.name == batch.schema.name }) { unprepared.append(batch.schema) }
             }
+            if !unprepared.isEmpty { try Self.prepare(unprepared, in: db, cache: cache, path: path) }
             do {
                 try db.inTransaction(.immediate) {
                     for batch in batches where !batch.isEmpty {

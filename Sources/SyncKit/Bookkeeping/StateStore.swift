@@ -10,16 +10,88 @@ public enum StateStore {
         Field("synced_at", .datetime, "When the stream last committed (UTC)"),
     ], key: ["advertiser_id", "object"])
 
-    /// The committed state of every stream.
-    public static func load(from destination: any Destination) async throws -> [StreamKey: StreamState] {
+    /// The committed state of every stream. A state table that is not laid out as tiktok-ads writes it, or a row
+    /// tiktok-ads cannot have written (no stream, a bookmark or time that is not one), is refused with a `.badInput`
+    /// error naming the stream and the fix, rather than read as "no bookmark" (which would silently re-read from
+    /// `start_date`, or worse). `shapeChecked`: the caller has already compared the table (`checkSchemas`).
+    public static func load(from destination: any Destination, shapeChecked: Bool = false) async throws -> [StreamKey: StreamState] {
+        if !shapeChecked { _ = try await destination.checkSchemas([schema]) }
         var state: [StreamKey: StreamState] = [:]
-        for row in try await destination.rows(of: schema) where row.count == 4 {
-            guard let advertiser = row[0].text, let object = row[1].text else { continue }
-            state[StreamKey(advertiserID: advertiser, object: object)] = StreamState(
-                bookmark: row[2].text.flatMap { LocalDate($0) },
-                syncedAt: row[3].text.flatMap(UTCText.parse) ?? Date(timeIntervalSince1970: 0))
+        var unreadable: [String] = []
+        // Read as text, as stored: a date column would keep only the first 10 characters of what is there.
+        var asStored = schema
+        asStored.fields = schema.fields.map { Field($0.name, .string, $0.description) }
+        for row in try await destination.rows(of: asStored) {
+            guard row.count == 4, let advertiser = row[0].text, let object = row[1].text, !advertiser.isEmpty, !object.isEmpty else {
+                unreadable.append("a row without a stream (advertiser_id \(quoted(row.first?.text)), object \(quoted(row.count > 1 ? row[1].text : nil)))")
+                continue
+            }
+            let key = StreamKey(advertiserID: advertiser, object: object)
+            var bookmark: LocalDate?
+            if let text = row[2].text {
+                guard text.utf8.count == 10, let date = LocalDate(text) else {
+                    unreadable.append("stream \(key): bookmark \(quoted(text)) is not a date (YYYY-MM-DD); \(resetHint(key))")
+                    continue
+                }
+                bookmark = date
+            }
+            guard let syncedText = row[3].text, let syncedAt = UTCText.parse(syncedText) else {
+                unreadable.append("stream \(key): synced_at \(quoted(row[3].text)) is not a time (YYYY-MM-DD HH:MM:SS); \(resetHint(key))")
+                continue
+            }
+            state[key] = StreamState(bookmark: bookmark, syncedAt: syncedAt)
+        }
+        guard unreadable.isEmpty else {
+            throw SyncError(.badInput, """
+                The stream state in \(destination.displayName) (table \(schema.name)) holds \(unreadable.count == 1 ? "a row" : "rows") \
+                tiktok-ads did not write, so tiktok-ads stopped before writing anything:
+                \(list(unreadable))
+                Forget the state of each stream named (`tiktok-ads state reset --object NAME --advertiser-id ID`, the same destination flags \
+                as the sync; the next sync re-reads it from start_date), or point at the destination this state belongs to.
+                """)
         }
         return state
+    }
+
+    /// Refuses bookmarks later than the day after today in the account's timezone (`today` gives it per advertiser,
+    /// with the timezone's name; advertisers it does not know are not checked): a report stream's bookmark is the last
+    /// local day it committed, so a later one was not written by tiktok-ads for that account, and trusting it would
+    /// skip every day up to it.
+    public static func checkBookmarks(_ state: [StreamKey: StreamState], in destination: String,
+                                      today: (String) -> (date: LocalDate, timeZone: String)?) throws {
+        var future: [String] = []
+        for (key, stream) in state.sorted(by: { $0.key < $1.key }) {
+            guard let bookmark = stream.bookmark, let local = today(key.advertiserID) else { continue }
+            let latest = local.date.adding(days: 1)
+            if bookmark > latest {
+                future.append("stream \(key): bookmark \(bookmark) is after \(latest), the day after today in the account's timezone (\(local.timeZone)); \(resetHint(key))")
+            }
+        }
+        guard future.isEmpty else {
+            throw SyncError(.badInput, """
+                The stream state in \(destination) (table \(schema.name)) has \(future.count == 1 ? "a bookmark" : "bookmarks") in the future, \
+                which tiktok-ads never writes (another account's or another tool's state, or a clock that was wrong), so the run \
+                stopped before writing anything; trusting \(future.count == 1 ? "it" : "them") would skip every day up to \(future.count == 1 ? "it" : "them"):
+                \(list(future))
+                Forget the state of each stream named (the same destination flags as the sync); its next sync re-reads from start_date.
+                """)
+        }
+    }
+
+    static func resetHint(_ key: StreamKey) -> String {
+        "fix: tiktok-ads state reset --object \(key.object) --advertiser-id \(key.advertiserID)"
+    }
+
+    static func quoted(_ text: String?) -> String {
+        guard let text else { return "NULL" }
+        let shown = text.count > 60 ? String(text.prefix(60)) + "…" : text
+        return "'\(shown)'"
+    }
+
+    /// Up to 10 lines, then how many more.
+    static func list(_ lines: [String]) -> String {
+        let shown = lines.prefix(10).map { "  - " + $0 }
+        return (lines.count > 10 ? shown + ["  - and \(lines.count - 10) more"] : shown).joined(separator: "\n")
     }
 
     /// The rows that record `checkpoints`, for `LoadTransaction.commit(checkpoints:)`: one row per stream, its
@@ -34,7 +106,9 @@ public enum StateStore {
     }
 
     /// Forgets the state of the streams that match (nil matches every value); returns how many.
+    /// A state table that is not laid out as tiktok-ads writes it is refused, not deleted from.
     public static func reset(in destination: any Destination, advertiserID: String?, object: String?) async throws -> Int {
+        _ = try await destination.checkSchemas([schema])
         var filter: [ColumnValue] = []
         if let advertiserID { filter.append(ColumnValue("advertiser_id", .string(advertiserID))) }
         if let object { filter.append(ColumnValue("object", .string(object))) }

@@ -1,8 +1,10 @@
 /// Where synced rows land: storage primitives only. Everything above them (which rows go together, when a
 /// stream's state moves, the run history) is shared code: `SyncEngine`, `StateStore`, `RunHistory`.
 ///
-/// A new destination implements these five requirements and a `LoadTransaction`; it never writes state or
-/// run history itself, those are ordinary tables it is asked to prepare, write and read like any other.
+/// A new destination implements these requirements and a `LoadTransaction`; it never writes state or run history
+/// itself, those are ordinary tables it is asked to prepare, write and read like any other. Nor does it judge an
+/// existing table: it reports what it finds (`inspectTables`) and how it stores columns (`schemaRules`), and
+/// `SchemaCheck` decides, the same way for every destination (`prepare` = `checkSchemas` + `applySchema`).
 public protocol Destination: Sendable {
     /// A short name for messages, e.g. `sqlite:/path/file.sqlite`.
     var displayName: String { get }
@@ -11,8 +13,14 @@ public protocol Destination: Sendable {
     /// commit is expensive (a load job and a MERGE, a spreadsheet write).
     var loadScope: LoadScope { get }
 
-    /// Creates missing tables and adds columns for newly selected fields.
-    func prepare(_ schemas: [TableSchema]) async throws
+    /// How this destination stores tables: column types, what makes a key hold, whether columns can be added.
+    var schemaRules: SchemaRules { get }
+
+    /// What exists of the named tables (absent ones are left out), as the destination declares it. Writes nothing.
+    func inspectTables(_ names: [String]) async throws -> [String: FoundTable]
+
+    /// Creates the tables and adds the nullable columns that `plans` (from `checkSchemas`) name, and nothing else.
+    func applySchema(_ plans: [TablePlan]) async throws
 
     /// Starts a load: rows written to it become visible only at its `commit`.
     func begin() async throws -> any LoadTransaction

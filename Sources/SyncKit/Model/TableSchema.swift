@@ -19,12 +19,16 @@ public struct TableSchema: Sendable, Hashable {
     public var key: [String]
     /// The column that holds the row's local date or hour, for time-series tables (cleanup and range merges use it).
     public var timeField: String?
+    /// Every column the tool may write to this table, selected or not, in catalog order (`fields` follow it); empty
+    /// when `fields` are all. Where columns are kept in order (a sheet), this is the order.
+    public var knownColumns: [String]
 
-    public init(name: String, fields: [Field], key: [String], timeField: String? = nil) {
+    public init(name: String, fields: [Field], key: [String], timeField: String? = nil, knownColumns: [String] = []) {
         self.name = name
         self.fields = fields
         self.key = key
         self.timeField = timeField
+        self.knownColumns = knownColumns
     }
 
     public var columnNames: [String] { fields.map(\.name) }

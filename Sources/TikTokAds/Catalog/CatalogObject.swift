@@ -74,6 +74,6 @@ public struct CatalogObject: Sendable, Hashable {
         } else {
             chosen = fields.filter { $0.isDefault || key.contains($0.name) }
         }
-        return TableSchema(name: table, fields: chosen.map(\.field), key: key, timeField: timeField)
+        return TableSchema(name: table, fields: chosen.map(\.field), key: key, timeField: timeField, knownColumns: fields.map(\.name))
     }
 }

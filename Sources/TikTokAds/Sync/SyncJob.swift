@@ -41,34 +41,71 @@ public struct SyncJob: Sendable {
         self.clock = clock
     }
 
-    /// Runs the sync; call it holding the destination's `SyncLock` (the command line does), since it first marks
-    /// runs left `running` as `interrupted`. Errors that stop the run before any stream starts (bad token, no advertiser,
-    /// destination unreachable) are thrown; everything else is in the returned record.
+    /// Runs the sync; call it holding the destination's `SyncLock` (the command line does), since it marks runs left
+    /// `running` as `interrupted`. Errors that stop the run before any stream starts (bad token, no advertiser,
+    /// destination unreachable) are thrown; everything else is in the returned record. Before writing anything it
+    /// compares the tables it will use with the catalog and reads the state: tables or a state tiktok-ads did not
+    /// write are refused (`.badInput`, exit 2) with nothing written, not even the run history.
     public func run(transport: HTTPTransport = .shared) async throws -> RunRecord {
         let signpost = now()
         let statistics = RunStatistics()
         let schemas = try settings.objects.map { try $0.schema() }
         var record = RunRecord(startedAt: signpost)
-        var pacer: (any AdaptiveRequestPacer)?
+        func fail(_ error: any Error, recording: Bool) async -> SyncError {
+            let failure = SyncEngine.classify(error)
+            guard recording else { return failure }
+            record.endedAt = Date()
+            record.status = failure.kind == .cancelled ? .cancelled : .failed
+            record.objects = statistics.snapshot
+            record.errors.append(failure.description)
+            try? await destination.recordRun(record)
+            return failure
+        }
+
+        // Reading only, first: tables that are not laid out as tiktok-ads writes them and a state it did not write are
+        // refused before anything is written, and the refusal is not recorded in the destination either.
+        let tablePlans: [TablePlan]
+        let state: [StreamKey: StreamState]
+        let learned: [String: LearnedRate]
+        do {
+            tablePlans = try await destination.checkSchemas([StateStore.schema, RunHistory.schema, PacingStore.schema] + schemas)
+            state = try await StateStore.load(from: destination, shapeChecked: true)
+            // The pace TikTok accepted last time is where this run starts (a first run has no table yet: it learns).
+            learned = tablePlans.contains { !$0.exists && $0.schema.name == PacingStore.schema.name } ? [:]
+                : try await PacingStore.load(from: destination)
+        } catch {
+            throw await fail(error, recording: false)
+        }
+        // A configured budget stays a hard ceiling over the learned pace.
+        var pacing = pacing
+        pacing.ceiling = rateBudget
+        let pacer = makeAdaptivePacer(pacing, learned: learned, clock: clock, logger: logger)
+        let client = TikTokClient(configuration: api, transport: transport, pacer: pacer, clock: clock, logger: logger)
+        let source = TikTokSource(client: client, settings: settings, logger: logger)
+
+        let accounts: [AdvertiserAccount]
+        let unavailable: [String: String]
+        do {
+            let ids = try await source.advertiserIDs(statistics: statistics)
+            (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)
+        } catch {
+            throw await fail(error, recording: true)
+        }
+        do {
+            let today = Dictionary(accounts.map { ($0.id, (date: $0.today(at: signpost), timeZone: $0.timeZone.identifier)) },
+                                   uniquingKeysWith: { first, _ in first })
+            try StateStore.checkBookmarks(state, in: destination.displayName) { today[$0] }
+        } catch {
+            throw await fail(error, recording: false)
+        }
 
         do {
-            try await destination.prepareWithBookkeeping(schemas)
-            // The pace TikTok accepted last time is where this run starts; a configured budget stays a hard ceiling.
-            var pacing = pacing
-            pacing.ceiling = rateBudget
-            let adaptive = makeAdaptivePacer(pacing, learned: try await PacingStore.load(from: destination),
-                                             clock: clock, logger: logger)
-            pacer = adaptive
-            let client = TikTokClient(configuration: api, transport: transport, pacer: adaptive, clock: clock, logger: logger)
-            let source = TikTokSource(client: client, settings: settings, logger: logger)
+            try await destination.applySchema(tablePlans)
             // Under the lock no other run is going: a run still `running` was killed before it could say how it ended.
             let interrupted = try await destination.markInterruptedRuns()
             if interrupted > 0 {
                 logger.warning("earlier runs were interrupted", metadata: ["runs": "\(interrupted)"])
             }
-            let state = try await destination.loadState()
-            let ids = try await source.advertiserIDs(statistics: statistics)
-            let (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)
             for (id, reason) in unavailable.sorted(by: { $0.key < $1.key }) {
                 logger.warning("advertiser skipped", metadata: ["advertiser_id": "\(id)", "reason": "\(reason)"])
                 progress(.skipped(advertiserID: id, reason: reason))
@@ -78,26 +115,19 @@ public struct SyncJob: Sendable {
             record = await engine.run(plans, run: record, statistics: statistics, alreadySkipped: unavailable)
             await keepPacing(of: pacer, in: &record)
         } catch {
-            let failure = SyncEngine.classify(error)
             await keepPacing(of: pacer, in: &record)
-            record.endedAt = Date()
-            record.status = failure.kind == .cancelled ? .cancelled : .failed
-            record.objects = statistics.snapshot
-            record.errors.append(failure.description)
-            try? await destination.recordRun(record)
-            throw failure
+            throw await fail(error, recording: true)
         }
 
         if record.status == .succeeded || record.status == .partial {
-            try await applyRetention(today: LocalDate(signpost, in: TimeZone(identifier: "UTC")!))  // UTC always exists
+            try await applyRetention(today: LocalDate(signpost, in: TimeZone(identifier: "UTC")!), tablesChecked: true)  // UTC always exists
         }
         return record
     }
 
     /// Puts what the pacer learned in the run record and saves it for the next run (a failure to save is only logged:
     /// the next run learns again).
-    private func keepPacing(of pacer: (any AdaptiveRequestPacer)?, in record: inout RunRecord) async {
-        guard let pacer else { return }
+    private func keepPacing(of pacer: any AdaptiveRequestPacer, in record: inout RunRecord) async {
         record.pacing = await pacer.report()
         let limited = record.pacing.filter { $0.rateLimitedAnswers > 0 || $0.requestsPerSecond != nil }
         for endpoint in limited {
@@ -115,9 +145,15 @@ public struct SyncJob: Sendable {
         }
     }
 
-    /// Deletes rows older than each object's retention window; returns rows deleted per table.
+    /// Deletes rows older than each object's retention window; returns rows deleted per table. Tables that are not laid
+    /// out as tiktok-ads writes them are refused first (`cleanup` deletes from nobody else's table); `tablesChecked`:
+    /// the sync that calls it has compared them already.
     @discardableResult
-    public func applyRetention(today: LocalDate) async throws -> [String: Int] {
+    public func applyRetention(today: LocalDate, tablesChecked: Bool = false) async throws -> [String: Int] {
+        if !tablesChecked {
+            let timeSeries = settings.objects.filter { $0.object.isTimeSeries && retentionDays[$0.object.name] ?? 0 > 0 }
+            _ = try await destination.checkSchemas(try timeSeries.map { try $0.schema() })
+        }
         var deleted: [String: Int] = [:]
         for selection in settings.objects where selection.object.isTimeSeries {
             guard let days = retentionDays[selection.object.name], days > 0 else { continue }
