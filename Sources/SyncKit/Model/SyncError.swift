@@ -14,6 +14,9 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         case transient
         /// The API answered something the client cannot understand.
         case invalidResponse
+        /// The API cannot be reached at the configured URL, or what answers there is not the API (refused
+        /// connection, unknown host, TLS failure, HTML before any API answer): the whole run stops, exit 1.
+        case unreachable
         /// The destination could not be written or read.
         case destination
         /// The run was cancelled.
@@ -54,7 +57,7 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     /// Whether this failure ends the whole run rather than one stream.
     public var stopsRun: Bool {
         switch kind {
-        case .badInput, .authentication, .badRequest, .destination, .cancelled: true
+        case .badInput, .authentication, .badRequest, .destination, .cancelled, .unreachable: true
         case .advertiserUnavailable, .transient, .invalidResponse: false
         }
     }
