@@ -2,7 +2,14 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import NIOSSL
 import SyncKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Sends one HTTP request and reports what came back, without interpreting it: the single door every
 /// remote call (TikTok, Google auth, BigQuery, Sheets) goes through.
@@ -15,12 +22,20 @@ public struct HTTPTransport: Sendable {
 
     /// The process-wide transport: one connection pool, redirects never followed automatically.
     public static let shared = HTTPTransport(client: HTTPClient(
-        eventLoopGroupProvider: .singleton,
-        configuration: HTTPClient.Configuration(
+        eventLoopGroupProvider: .singleton, configuration: HTTPTransport.configuration))
+
+    /// Redirects disallowed; and a connection that cannot be made fails its request at once (refused, unknown host,
+    /// TLS) instead of being retried by the pool until the connect timeout: `RetryingCaller` is the one retry loop,
+    /// and it needs to see the cause to decide.
+    static var configuration: HTTPClient.Configuration {
+        var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(30)),
             connectionPool: .init(),
-            decompression: .disabled)))
+            decompression: .disabled)
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return configuration
+    }
 
     init(client: HTTPClient) { self.client = client }
 
@@ -59,7 +74,7 @@ public struct HTTPTransport: Sendable {
         /// A redirect the policy does not allow; both URLs are fit to print (no query).
         case redirected(status: Int, from: String, to: String)
         /// The request did not complete (timeout, reset, refused connection); never names the URL.
-        case transportError(String)
+        case transportError(TransportFailure)
     }
 
     public func send(_ request: Request, redirects: RedirectPolicy = .refuse) async -> Outcome {
@@ -99,24 +114,95 @@ public struct HTTPTransport: Sendable {
             let buffer = try await response.body.collect(upTo: request.maxBodyBytes)
             return .response(status: Int(response.status.code), headers: response.headers, body: Array(buffer.readableBytesView))
         } catch is CancellationError {
-            return .transportError("cancelled")
+            return .transportError(TransportFailure(.cancelled, "cancelled"))
         } catch {
-            return .transportError(Self.describe(error))
+            return .transportError(Self.failure(error))
         }
     }
 
     /// A failure named without the URL (it can carry a secret).
-    public static func describe(_ error: any Error) -> String {
+    public static func describe(_ error: any Error) -> String { failure(error).description }
+
+    /// What kind of failure `error` is, named without the URL (it can carry a secret).
+    public static func failure(_ error: any Error) -> TransportFailure {
         if let error = error as? HTTPClientError {
             switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout: return "timeout"
-            case .remoteConnectionClosed: return "connection closed by the server"
-            case .cancelled: return "cancelled"
-            default: return "HTTP client error \(error.shortDescription)"
+            case .connectTimeout: return TransportFailure(.cannotConnect, "connection timed out")
+            case .tlsHandshakeTimeout: return TransportFailure(.tls, "TLS handshake timed out")
+            case .deadlineExceeded, .readTimeout: return TransportFailure(.interrupted, "timeout")
+            case .remoteConnectionClosed: return TransportFailure(.interrupted, "connection closed by the server")
+            case .cancelled: return TransportFailure(.cancelled, "cancelled")
+            default: return TransportFailure(.other, "HTTP client error \(error.shortDescription)")
             }
         }
-        if error is NIOTooManyBytesError { return "the answer was larger than the limit" }
-        return SecretRedactor.redact("\(type(of: error)): \(error)")
+        if error is NIOTooManyBytesError { return TransportFailure(.interrupted, "the answer was larger than the limit") }
+        if let error = error as? NIOConnectionError {
+            if let first = error.connectionErrors.first {
+                return failure(first.error)
+            }
+            if error.dnsAError != nil || error.dnsAAAAError != nil {
+                return TransportFailure(.hostNotFound, "host not found (DNS lookup failed)")
+            }
+        }
+        if error is SocketAddressError { return TransportFailure(.hostNotFound, "host not found (DNS lookup failed)") }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return TransportFailure(.connectionRefused, "connection refused")
+            case ENETUNREACH, EHOSTUNREACH, ENETDOWN, EHOSTDOWN, EADDRNOTAVAIL:
+                return TransportFailure(.cannotConnect, "network or host unreachable (\(String(cString: strerror(error.errnoCode))))")
+            case ETIMEDOUT: return TransportFailure(.cannotConnect, "connection timed out")
+            case ECONNRESET, EPIPE: return TransportFailure(.interrupted, "connection reset")
+            default: break
+            }
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            // BoringSSL's text carries its reason codes among numbers and source paths: keep the reasons.
+            let text = "\(error)"
+            let reasons = text.matches(of: #/OPENSSL_internal:([A-Z0-9_]+)/#).map { String($0.output.1) }
+            let detail = reasons.isEmpty ? String(text.prefix(200)) : reasons.joined(separator: ", ")
+            return TransportFailure(.tls, SecretRedactor.redact("TLS handshake failed (\(detail))"))
+        }
+        return TransportFailure(.other, SecretRedactor.redact("\(type(of: error)): \(error)"))
+    }
+}
+
+/// Why a request got no complete HTTP answer, named without the URL.
+public struct TransportFailure: Sendable, Equatable, CustomStringConvertible, ExpressibleByStringLiteral {
+    public enum Kind: Sendable, Equatable {
+        /// Nothing listens at the host and port (ECONNREFUSED).
+        case connectionRefused
+        /// The host name does not resolve.
+        case hostNotFound
+        /// The TLS handshake failed (certificate, protocol, handshake timeout).
+        case tls
+        /// No connection could be made otherwise: connect timeout, network or host unreachable.
+        case cannotConnect
+        /// A connection existed but the answer did not complete: timeout, reset, closed, too large.
+        case interrupted
+        case cancelled
+        case other
+    }
+
+    public var kind: Kind
+    /// E.g. "connection refused", "host not found (DNS lookup failed)", "timeout".
+    public var description: String
+
+    public init(_ kind: Kind, _ description: String) {
+        self.kind = kind
+        self.description = description
+    }
+
+    /// A failure known only by its text (tests, callers that have no error value).
+    public init(stringLiteral value: String) {
+        self.init(.other, value)
+    }
+
+    /// Whether no connection to the host could be made at all: the request never reached a server there.
+    public var isConnectionFailure: Bool {
+        switch kind {
+        case .connectionRefused, .hostNotFound, .tls, .cannotConnect: true
+        case .interrupted, .cancelled, .other: false
+        }
     }
 }
 

@@ -30,8 +30,8 @@ public struct RetryingCaller: Sendable {
         self.logger = logger
     }
 
-    /// Runs `attempt` until it succeeds, fails, or `policy.maxAttempts` attempts were retried; then
-    /// `exhausted(lastReason, attempts)` says what to throw.
+    /// Runs `attempt` until it succeeds, fails, or the retry budget is spent (`policy.maxAttempts` attempts, or
+    /// `policy.maxElapsed` of attempts and backoff on `clock`); then `exhausted(lastReason, attempts made)` says what to throw.
     /// - Parameters:
     ///   - what: names the call in debug logs (never a URL).
     ///   - attempt: one attempt, given its 1-based number.
@@ -39,12 +39,18 @@ public struct RetryingCaller: Sendable {
                                   exhausted: (_ lastReason: String, _ attempts: Int) -> SyncError) async throws -> T {
         let attempts = max(1, policy.maxAttempts)
         var lastReason = ""
-        for number in 1...attempts {
+        var made = 0
+        // Time spent on attempts and backoff; the pacer's waits are not the remote's failures and do not count.
+        var spent = Duration.zero
+        retries: for number in 1...attempts {
             try Task.checkCancellation()
             let ticket = try await pacer?.begin(call: what)
             let verdict: AttemptVerdict<T>
+            let stopwatch = Self.stopwatch(clock)
+            made = number
             do {
                 verdict = try await attempt(number)
+                spent += stopwatch()
             } catch {
                 if let ticket { _ = await pacer?.end(ticket, outcome: .noAnswer) }
                 throw error
@@ -69,12 +75,20 @@ public struct RetryingCaller: Sendable {
             guard number < attempts else { break }
             let delay = signal != nil ? paced ?? policy.delay(afterAttempt: number, rateLimited: true)
                 : policy.delay(afterAttempt: number, rateLimited: false)
+            guard spent + delay <= policy.maxElapsed else { break retries }
+            spent += delay
             logger.debug("retrying a call", metadata: [
                 "call": "\(what)", "attempt": "\(number)", "reason": "\(reason)", "delay": "\(delay)",
             ])
             if signal != nil, paced == nil { await pacer?.pause(for: delay) }
             if delay > .zero { try await clock.sleep(for: delay) }
         }
-        throw exhausted(lastReason, attempts)
+        throw exhausted(lastReason, made)
+    }
+
+    /// Time elapsed on `clock` since this call.
+    static func stopwatch<C: Clock>(_ clock: C) -> () -> Duration where C.Duration == Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
     }
 }

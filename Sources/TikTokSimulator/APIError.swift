@@ -20,7 +20,31 @@ struct APIError: Error, Sendable, Equatable {
 
     static let badToken = APIError(code: 40105, message: "Access token is incorrect or has been revoked.")
 
+    /// TikTok's generic "too many requests" answer: what the QPS budget (and the injected `code40100` fault) answers.
     static func rateLimited(appId: String) -> APIError {
         APIError(code: 40100, message: "Due to too many requests, requests from App [\(appId)] are temporarily restricted.")
+    }
+
+    /// A QPM breach, or a request during the penalty that follows one.
+    static func minuteLimitExceeded(appId: String, endpoint: String, limit: Int, retryAfter: Duration) -> APIError {
+        APIError(code: 40100, message: "Requests from App [\(appId)] to \(apiPath(endpoint)) exceeded the limit of \(limit) per minute and are restricted; try again in \(waitText(retryAfter)).")
+    }
+
+    /// The daily quota (QPD) of an endpoint is spent.
+    static func dailyQuotaSpent(appId: String, endpoint: String, limit: Int) -> APIError {
+        APIError(code: 40100, message: "Requests from App [\(appId)] to \(apiPath(endpoint)) have used the daily quota of \(limit) requests; the quota is reset at 00:00 UTC.")
+    }
+
+    /// "campaign/get" -> "/open_api/v1.3/campaign/get/".
+    static func apiPath(_ endpoint: String) -> String { "/open_api/v1.3/\(endpoint)/" }
+
+    /// "5 minutes", "1 minute", "3 seconds": whole minutes from one minute on, rounded up; never less than 1 second.
+    static func waitText(_ duration: Duration) -> String {
+        let seconds = max(1, Int((Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18).rounded(.up)))
+        if seconds >= 60 {
+            let minutes = (seconds + 59) / 60
+            return minutes == 1 ? "1 minute" : "\(minutes) minutes"
+        }
+        return seconds == 1 ? "1 second" : "\(seconds) seconds"
     }
 }

@@ -16,11 +16,32 @@ public final class RequestLog: Sendable {
         /// Body `code`, nil when the body was not a JSON envelope.
         public var code: Int?
         public var fault: FaultKind?
+        /// The budget a 40100 of the simulator's own rate limiter enforced; nil for every other answer.
+        public var rateLimit: RateLimitKind?
+        /// The arrival instant on the budget clock, seconds since the simulator was made.
+        public var arrivalSeconds: Double?
+
+        public init(sequence: Int, time: Date, method: String, endpoint: String, query: [String: String], advertiserID: String?,
+                    httpStatus: Int, code: Int?, fault: FaultKind?, rateLimit: RateLimitKind? = nil, arrivalSeconds: Double? = nil) {
+            self.sequence = sequence
+            self.time = time
+            self.method = method
+            self.endpoint = endpoint
+            self.query = query
+            self.advertiserID = advertiserID
+            self.httpStatus = httpStatus
+            self.code = code
+            self.fault = fault
+            self.rateLimit = rateLimit
+            self.arrivalSeconds = arrivalSeconds
+        }
 
         enum CodingKeys: String, CodingKey {
             case sequence, time, method, endpoint, query, code, fault
             case advertiserID = "advertiser_id"
             case httpStatus = "http_status"
+            case rateLimit = "rate_limit"
+            case arrivalSeconds = "arrival_seconds"
         }
     }
 
@@ -28,6 +49,8 @@ public final class RequestLog: Sendable {
         var entries: [Entry] = []
         var dropped = 0
         var counts: [String: Int] = [:]
+        var total = ArrivalCounter()
+        var arrivals: [String: ArrivalCounter] = [:]
     }
 
     /// At most this many entries are kept (oldest dropped first); counts stay exact.
@@ -38,9 +61,21 @@ public final class RequestLog: Sendable {
         self.capacity = capacity
     }
 
+    /// Counts an arrival at `endpoint` at instant `t` of the budget clock (called in arrival order).
+    func arrive(endpoint: String, at t: Duration, startedPenalty: Bool) {
+        state.withLock { s in
+            s.total.arrive(at: t, startedPenalty: startedPenalty)
+            s.arrivals[endpoint, default: ArrivalCounter()].arrive(at: t, startedPenalty: startedPenalty)
+        }
+    }
+
     func append(_ entry: Entry) {
         state.withLock { s in
             s.counts[entry.endpoint, default: 0] += 1
+            if let kind = entry.rateLimit {
+                s.total.counts.rateLimited[kind, default: 0] += 1
+                s.arrivals[entry.endpoint, default: ArrivalCounter()].counts.rateLimited[kind, default: 0] += 1
+            }
             s.entries.append(entry)
             if s.entries.count > capacity {
                 let drop = s.entries.count - capacity
@@ -63,6 +98,15 @@ public final class RequestLog: Sendable {
 
     /// Total number of requests received since the last reset.
     public var totalCount: Int { state.withLock { $0.counts.values.reduce(0, +) } }
+
+    /// Arrivals since the last reset, for the whole run and per endpoint: the most in any sliding second and minute,
+    /// 40100 answers by budget, QPM penalties. "The server never counted more arrivals than the budget in any second"
+    /// is `arrivals.total.maxPerSecond <= budget`.
+    public var arrivals: ArrivalStatistics {
+        state.withLock { s in
+            ArrivalStatistics(total: s.total.counts, endpoints: s.arrivals.mapValues(\.counts))
+        }
+    }
 
     /// Forgets every entry and count.
     public func reset() {

@@ -40,12 +40,12 @@ final class SimulatorCore: Sendable {
         "campaign/get", "adgroup/get", "ad/get", "report/integrated/get", "dmp/custom_audience/list",
     ]
 
-    init(options: SimulatorOptions, logger: Logger) {
+    init(options: SimulatorOptions, logger: Logger, clock: any Clock<Duration> = ContinuousClock()) {
         self.options = options
         self.logger = logger
         let anchor = options.now ?? Date()
         model = WorldModel(options: options, anchor: anchor)
-        rateLimiter = SimulatorRateLimiter(limits: options.rateLimit)
+        rateLimiter = SimulatorRateLimiter(limits: options.rateLimit, clock: clock)
         faults = FaultInjector(rules: options.faults, seed: options.seed)
         nowOverride = Mutex(options.now.map { Int64($0.timeIntervalSince1970.rounded(.down)) })
     }
@@ -78,7 +78,12 @@ final class SimulatorCore: Sendable {
             method: method, endpoint: endpoint, query: params, accessToken: accessToken, body: body, now: now(),
             sequence: seq)
 
-        let admitted = rateLimiter.admit()
+        // The arrival: counted against the endpoint's budgets before any latency or fault.
+        var arrival = Duration.zero
+        let limit = rateLimiter.admit(endpoint: endpoint, day: CivilTime.floorDiv(request.now, 86_400)) { at, startedPenalty in
+            arrival = at
+            requestLog.arrive(endpoint: endpoint, at: at, startedPenalty: startedPenalty)
+        }
         let isListing = SimulatorCore.listingEndpoints.contains(endpoint)
         let page = Int(params["page"] ?? "1") ?? 1
         let fault = faults.fault(endpoint: endpoint) { kind in
@@ -92,6 +97,7 @@ final class SimulatorCore: Sendable {
         }
 
         var outcome: (status: Int, code: Int?, response: SimulatedResponse)
+        var limitedBy: RateLimitKind?
         switch fault {
         case .http429, .http500, .http502, .http503, .http504:
             let status = Int(fault?.rawValue.dropFirst(4) ?? "500") ?? 500
@@ -124,8 +130,9 @@ final class SimulatorCore: Sendable {
                     return rows[key] ?? 0
                 }
             }
-            if !admitted {
-                outcome = errorOutcome(.rateLimited(appId: options.appId), request)
+            if let refusal = rateLimitError(limit, endpoint: endpoint) {
+                outcome = errorOutcome(refusal, request)
+                limitedBy = limit.kind
             } else {
                 outcome = dispatch(request)
             }
@@ -138,8 +145,19 @@ final class SimulatorCore: Sendable {
         requestLog.append(
             RequestLog.Entry(
                 sequence: seq, time: Date(), method: method, endpoint: endpoint, query: params.values,
-                advertiserID: params["advertiser_id"], httpStatus: outcome.status, code: outcome.code, fault: fault))
+                advertiserID: params["advertiser_id"], httpStatus: outcome.status, code: outcome.code, fault: fault,
+                rateLimit: limitedBy, arrivalSeconds: Double(arrival.components.seconds) + Double(arrival.components.attoseconds) / 1e18))
         return outcome.response
+    }
+
+    /// The 40100 answer for a refused arrival, each budget with its own message; nil when admitted.
+    func rateLimitError(_ verdict: SimulatorRateLimiter.Verdict, endpoint: String) -> APIError? {
+        switch verdict {
+        case .admitted: nil
+        case .qps: .rateLimited(appId: options.appId)
+        case .qpm(let limit, let retryAfter): .minuteLimitExceeded(appId: options.appId, endpoint: endpoint, limit: limit, retryAfter: retryAfter)
+        case .daily(let limit): .dailyQuotaSpent(appId: options.appId, endpoint: endpoint, limit: limit)
+        }
     }
 
     static func bodyParameters(_ body: [UInt8]) -> QueryParameters? {

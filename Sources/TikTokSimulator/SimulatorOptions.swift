@@ -24,21 +24,31 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
         }
     }
 
-    /// Per-app request budgets in sliding windows; nil means unlimited.
+    /// Request budgets, as TikTok keeps them: per app and per endpoint. Every endpoint gets the budget given here
+    /// (`qps`, `qpm`, `qpd`; nil means unlimited) unless `endpoints` overrides it for that endpoint.
     public struct RateLimit: Sendable, Codable, Equatable {
+        /// Requests per sliding second, per endpoint.
         public var qps: Int?
+        /// Requests per sliding minute, per endpoint; a breach restricts the endpoint for `qpmPenaltySeconds`.
         public var qpm: Int?
         public var qpmPenaltySeconds: Double
+        /// Requests per UTC day of the simulated clock, per endpoint (reset at 00:00 UTC).
+        public var qpd: Int?
+        /// Overrides per endpoint, keyed by its path in any spelling: "/open_api/v1.3/report/integrated/get/",
+        /// "/report/integrated/get/" or "report/integrated/get". A field left out keeps the value above.
+        public var endpoints: [String: EndpointBudget]
 
-        public init(qps: Int? = nil, qpm: Int? = nil, qpmPenaltySeconds: Double = 300) {
+        public init(qps: Int? = nil, qpm: Int? = nil, qpmPenaltySeconds: Double = 300, qpd: Int? = nil,
+                    endpoints: [String: EndpointBudget] = [:]) {
             self.qps = qps
             self.qpm = qpm
             self.qpmPenaltySeconds = qpmPenaltySeconds
+            self.qpd = qpd
+            self.endpoints = endpoints
         }
 
         enum CodingKeys: String, CodingKey {
-            case qps
-            case qpm
+            case qps, qpm, qpd, endpoints
             case qpmPenaltySeconds = "qpm_penalty_seconds"
         }
 
@@ -47,6 +57,41 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
             qps = try c.decodeIfPresent(Int.self, forKey: .qps)
             qpm = try c.decodeIfPresent(Int.self, forKey: .qpm)
             qpmPenaltySeconds = try c.decodeIfPresent(Double.self, forKey: .qpmPenaltySeconds) ?? 300
+            qpd = try c.decodeIfPresent(Int.self, forKey: .qpd)
+            endpoints = try c.decodeIfPresent([String: EndpointBudget].self, forKey: .endpoints) ?? [:]
+        }
+
+        /// The budget one endpoint (e.g. "report/integrated/get") gets: its override where it has one, else the app-wide values.
+        public func budget(for endpoint: String) -> EndpointBudget {
+            let key = RequestLog.normalize(endpoint)
+            let override = endpoints.first { RequestLog.normalize($0.key) == key }?.value ?? EndpointBudget()
+            return EndpointBudget(qps: override.qps ?? qps, qpm: override.qpm ?? qpm, qpd: override.qpd ?? qpd,
+                                  qpmPenaltySeconds: override.qpmPenaltySeconds ?? qpmPenaltySeconds)
+        }
+
+        /// Whether no endpoint has any budget.
+        public var isUnlimited: Bool {
+            qps == nil && qpm == nil && qpd == nil && endpoints.values.allSatisfy { $0.qps == nil && $0.qpm == nil && $0.qpd == nil }
+        }
+    }
+
+    /// One endpoint's budgets; nil fields mean "as the app-wide setting" in an override, "unlimited" once resolved.
+    public struct EndpointBudget: Sendable, Codable, Equatable {
+        public var qps: Int?
+        public var qpm: Int?
+        public var qpd: Int?
+        public var qpmPenaltySeconds: Double?
+
+        public init(qps: Int? = nil, qpm: Int? = nil, qpd: Int? = nil, qpmPenaltySeconds: Double? = nil) {
+            self.qps = qps
+            self.qpm = qpm
+            self.qpd = qpd
+            self.qpmPenaltySeconds = qpmPenaltySeconds
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case qps, qpm, qpd
+            case qpmPenaltySeconds = "qpm_penalty_seconds"
         }
     }
 

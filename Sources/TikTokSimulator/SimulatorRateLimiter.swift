@@ -1,57 +1,84 @@
 import Synchronization
 
-/// Per-app QPS/QPM budgets over sliding windows of real (monotonic) time, with a QPM penalty period.
+/// TikTok's budgets as TikTok keeps them, per app and per endpoint: QPS and QPM over sliding windows of the budget
+/// clock (a QPM breach restricts the endpoint for a penalty period), and a daily quota (QPD) per UTC day of the
+/// simulated clock. Every arrival counts against every budget of its endpoint, whether it is answered or refused.
 final class SimulatorRateLimiter: Sendable {
-    private struct Window {
-        var times: [ContinuousClock.Instant] = []
-        var head = 0
+    /// How one arrival is answered.
+    enum Verdict: Sendable, Equatable {
+        case admitted
+        /// Over the endpoint's QPS.
+        case qps(limit: Int)
+        /// Over the endpoint's QPM, or inside the penalty a breach started; `retryAfter` is what is left of it.
+        case qpm(limit: Int, retryAfter: Duration)
+        /// The endpoint's daily quota is spent.
+        case daily(limit: Int)
 
-        mutating func add(_ t: ContinuousClock.Instant, keeping span: Duration) -> Int {
-            times.append(t)
-            while head < times.count, times[head] <= t - span { head += 1 }
-            if head > 1024, head * 2 > times.count {
-                times.removeFirst(head)
-                head = 0
+        var kind: RateLimitKind? {
+            switch self {
+            case .admitted: nil
+            case .qps: .qps
+            case .qpm: .qpm
+            case .daily: .daily
             }
-            return times.count - head
         }
     }
 
-    private struct State {
-        var second = Window()
-        var minute = Window()
-        var penaltyUntil: ContinuousClock.Instant?
+    private struct EndpointState {
+        var budget: SimulatorOptions.EndpointBudget
+        var second = SlidingWindow(span: .seconds(1))
+        var minute = SlidingWindow(span: .seconds(60))
+        var penaltyUntil: Duration?
+        var day: Int64 = .min
+        var today = 0
     }
 
     let limits: SimulatorOptions.RateLimit
-    private let state = Mutex(State())
+    /// Time on the budget clock since the limiter was made.
+    private let elapsed: @Sendable () -> Duration
+    private let state = Mutex<[String: EndpointState]>([:])
 
-    init(limits: SimulatorOptions.RateLimit) {
+    init(limits: SimulatorOptions.RateLimit, clock: any Clock<Duration> = ContinuousClock()) {
         self.limits = limits
+        elapsed = Self.stopwatch(clock)
     }
 
-    var isUnlimited: Bool { limits.qps == nil && limits.qpm == nil }
+    private static func stopwatch<C: Clock>(_ clock: C) -> @Sendable () -> Duration where C.Duration == Duration {
+        let start = clock.now
+        return { start.duration(to: clock.now) }
+    }
 
-    /// Counts one arriving request; returns false if it must be answered with 40100.
-    func admit(now: ContinuousClock.Instant = .now) -> Bool {
-        if isUnlimited { return true }
-        return state.withLock { s in
-            var allowed = true
-            if let qps = limits.qps {
-                if s.second.add(now, keeping: .seconds(1)) > qps { allowed = false }
+    /// Counts one request arriving at `endpoint` (normalized, e.g. "campaign/get") on UTC day `day` of the simulated
+    /// clock (days since 1970-01-01). `arrived` is called with the arrival instant and whether this arrival started a
+    /// QPM penalty, under the limiter's lock, so arrivals are reported in the order they were counted.
+    func admit(endpoint: String, day: Int64, arrived: (_ at: Duration, _ startedPenalty: Bool) -> Void) -> Verdict {
+        state.withLock { states in
+            let now = elapsed()
+            var s = states[endpoint] ?? EndpointState(budget: limits.budget(for: endpoint))
+            defer { states[endpoint] = s }
+            var verdict = Verdict.admitted
+            var startedPenalty = false
+            if let qps = s.budget.qps, s.second.add(now) > qps {
+                verdict = .qps(limit: qps)
             }
-            if let qpm = limits.qpm {
-                if s.minute.add(now, keeping: .seconds(60)) > qpm {
-                    allowed = false
-                    if s.penaltyUntil.map({ $0 <= now }) ?? true {
-                        s.penaltyUntil = now + .milliseconds(Int64(limits.qpmPenaltySeconds * 1000))
-                    }
+            if let qpm = s.budget.qpm {
+                let breach = s.minute.add(now) > qpm
+                if let until = s.penaltyUntil, until <= now { s.penaltyUntil = nil }
+                if breach, s.penaltyUntil == nil {
+                    s.penaltyUntil = now + .milliseconds(Int64((max(0, s.budget.qpmPenaltySeconds ?? 300) * 1000).rounded()))
+                    startedPenalty = true
+                }
+                if breach || s.penaltyUntil != nil {
+                    verdict = .qpm(limit: qpm, retryAfter: max(.zero, (s.penaltyUntil ?? now) - now))
                 }
             }
-            if let until = s.penaltyUntil {
-                if now < until { allowed = false } else { s.penaltyUntil = nil }
+            if let qpd = s.budget.qpd {
+                if s.day != day { (s.day, s.today) = (day, 0) }
+                s.today += 1
+                if s.today > qpd { verdict = .daily(limit: qpd) }
             }
-            return allowed
+            arrived(now, startedPenalty)
+            return verdict
         }
     }
 }

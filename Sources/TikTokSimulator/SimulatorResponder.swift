@@ -56,7 +56,8 @@ struct SimulatorResponder: HTTPResponder {
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
             encoder.outputFormatting = [.sortedKeys]
-            let payload = ControlLog(counts: core.requestLog.countsByEndpoint, total: core.requestLog.totalCount, entries: core.requestLog.entries)
+            let log = core.requestLog
+            let payload = ControlLog(counts: log.countsByEndpoint, total: log.totalCount, arrivals: log.arrivals, entries: log.entries)
             let data = try encoder.encode(payload)
             return json(.ok, String(decoding: data, as: UTF8.self))
         case (.delete, "_simulator/requests"):
@@ -82,6 +83,9 @@ struct SimulatorResponder: HTTPResponder {
     struct ControlLog: Encodable {
         var counts: [String: Int]
         var total: Int
+        /// Arrivals for the whole run (`total`) and per endpoint (`endpoints`): most in any sliding second and minute,
+        /// 40100 answers by budget, QPM penalties.
+        var arrivals: ArrivalStatistics
         var entries: [RequestLog.Entry]
     }
 }

@@ -17,7 +17,8 @@ import Logging
 ///   Reach is treated as additive. Conversion-type metrics grow until a day is
 ///   `restatement_days` old; today holds only hours up to the current local hour; AUDIENCE reports
 ///   observe `now - audience_lag_hours`.
-/// - Rate limits use monotonic time; faults are chosen by per-rule matching-request counters.
+/// - Rate limits are per endpoint (QPS, QPM with a penalty, QPD) on an injectable budget clock, the daily quota
+///   on the simulated UTC day; faults are chosen by per-rule matching-request counters.
 public final class TikTokSimulator: Sendable {
     let core: SimulatorCore
     private let logger: Logger
@@ -25,11 +26,17 @@ public final class TikTokSimulator: Sendable {
     /// Thread-safe log of the API requests received.
     public let requestLog: RequestLog
 
-    public init(options: SimulatorOptions, logger: Logger = Logger(label: "tiktok-simulator")) {
-        core = SimulatorCore(options: options, logger: logger)
+    /// - Parameter clock: times the request budgets (QPS, QPM, the QPM penalty) and the arrivals in the request
+    ///   log; tests inject a virtual clock. The daily quota follows the simulated now (`options.now`, `setNow`).
+    public init(options: SimulatorOptions, logger: Logger = Logger(label: "tiktok-simulator"),
+                clock: any Clock<Duration> = ContinuousClock()) {
+        core = SimulatorCore(options: options, logger: logger, clock: clock)
         requestLog = core.requestLog
         self.logger = logger
     }
+
+    /// Arrivals since the log's last reset, for the whole run and per endpoint (see `RequestLog.arrivals`).
+    public var arrivals: ArrivalStatistics { requestLog.arrivals }
 
     /// The options the simulator was made with.
     public var options: SimulatorOptions { core.options }

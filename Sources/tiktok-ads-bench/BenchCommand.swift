@@ -135,6 +135,8 @@ struct BenchCommand: AsyncParsableCommand {
             all requests:    \(record.totalRequests) (retries \(record.objects.values.reduce(0) { $0 + $1.retries }))
             peak RSS:        \(MemoryUsage.megabytes(MemoryUsage.peakResidentBytes())) MB (before the sync: \(MemoryUsage.megabytes(rssBefore)) MB)
             """)
+        let arrivals = simulator.arrivals.total
+        print("server arrivals: at most \(arrivals.maxPerSecond) in any second, \(arrivals.maxPerMinute) in any minute; 40100 answers: \(RateLimitKind.allCases.map { "\($0.rawValue) \(arrivals.rateLimited($0))" }.joined(separator: ", "))")
         if let budget {
             let ideal = Double(record.totalRequests) / Double(budget)
             print("budget:          requests / budget = \(String(format: "%.2f", ideal)) s; wall time / that = \(String(format: "%.3f", seconds / ideal))")

@@ -14,7 +14,12 @@ struct SheetsClientTests {
     final class RecordingPacer: RequestPacer {
         let acquired = Protected(0)
         let pauses = Protected<[Duration]>([])
-        func acquire() async throws { acquired.withLock { $0 += 1 } }
+        func begin(call: String) async throws -> PacingTicket {
+            acquired.withLock { $0 += 1 }
+            return PacingTicket(id: 0)
+        }
+        /// Leaves the wait after a rate limit to the retry policy, as a budget-only pacer does.
+        func end(_ ticket: PacingTicket, outcome: PacedOutcome) async -> Duration? { nil }
         func pause(for duration: Duration) async { pauses.withLock { $0.append(duration) } }
     }
 

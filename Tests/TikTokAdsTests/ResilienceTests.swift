@@ -1,3 +1,4 @@
+import HTTPTransport
 import SyncKit
 import Testing
 import TestSupport

@@ -36,11 +36,12 @@ enum Harness {
 
     /// Runs `body` against a fresh simulator on a free port.
     static func withSimulator<T: Sendable>(
-        _ options: SimulatorOptions, _ body: @Sendable (TikTokSimulator, URL) async throws -> T
+        _ options: SimulatorOptions, clock: any Clock<Duration> = ContinuousClock(),
+        _ body: @Sendable (TikTokSimulator, URL) async throws -> T
     ) async throws -> T {
         var logger = Logger(label: "tiktok-simulator-tests")
         logger.logLevel = .critical
-        let sim = TikTokSimulator(options: options, logger: logger)
+        let sim = TikTokSimulator(options: options, logger: logger, clock: clock)
         return try await sim.withRunningServer { url in try await body(sim, url) }
     }
 

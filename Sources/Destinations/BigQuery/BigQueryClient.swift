@@ -60,7 +60,7 @@ struct BigQueryClient: Sendable {
                 return BigQueryResponseClassifier.classify(redirectedFrom: from, to: to, status: status, what: what)
             case .transportError(let reason):
                 try Task.checkCancellation()
-                return BigQueryResponseClassifier.classify(transportError: reason, what: what, configuration: configuration)
+                return BigQueryResponseClassifier.classify(transportError: reason.description, what: what, configuration: configuration)
             }
         }
     }

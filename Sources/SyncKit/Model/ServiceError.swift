@@ -2,7 +2,10 @@
 /// swift-nio's `FileSystemError`: a code the caller switches on, a message that says what to do (secrets masked),
 /// the service's own reason when it gave one, and the failure underneath kept as a value. Each service declares
 /// only its codes (`BigQueryError = ServiceError<BigQueryErrorCode>`).
-public struct ServiceError<Code: Hashable & Sendable>: Error, Sendable, CustomStringConvertible {
+public struct ServiceError<ErrorCode: Hashable & Sendable>: Error, Sendable, CustomStringConvertible {
+    /// The service's codes (`BigQueryError.Code`).
+    public typealias Code = ErrorCode
+
     public var code: Code
     public var message: String
     /// The service's reason, e.g. BigQuery's `notFound` or `rateLimitExceeded`.

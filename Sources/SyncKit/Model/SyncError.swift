@@ -14,6 +14,9 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         case transient
         /// The API answered something the client cannot understand.
         case invalidResponse
+        /// The API cannot be reached at the configured URL, or what answers there is not the API (refused
+        /// connection, unknown host, TLS failure, HTML before any API answer): the whole run stops, exit 1.
+        case unreachable
         /// The destination could not be written or read.
         case destination
         /// The API's daily request quota is spent: nothing more can be read before it resets (00:00 UTC for TikTok).
@@ -56,7 +59,7 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     /// Whether this failure ends the whole run rather than one stream.
     public var stopsRun: Bool {
         switch kind {
-        case .badInput, .authentication, .badRequest, .destination, .quotaExhausted, .cancelled: true
+        case .badInput, .authentication, .badRequest, .destination, .quotaExhausted, .cancelled, .unreachable: true
         case .advertiserUnavailable, .transient, .invalidResponse: false
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+import HTTPTransport
 import SyncKit
 
 /// What to do with one HTTP exchange. Decided in one place, `ResponseClassifier.classify`.
@@ -14,11 +16,59 @@ public enum ResponseAction: Sendable {
 
 /// What came back from one attempt, before anything interprets it.
 public enum HTTPOutcome: Sendable {
-    case response(status: Int, body: [UInt8])
+    case response(status: Int, body: [UInt8], contentType: String? = nil)
     /// The server redirected (never followed: TikTok's API does not redirect); URLs without their query.
     case redirected(status: Int, from: String, to: String)
     /// The request did not complete: timeout, reset, refused connection.
-    case transportError(String)
+    case transportError(TransportFailure)
+}
+
+/// What one run has heard from the API host so far. A client keeps one for its whole life (a sync makes one
+/// client per run): until the host answered once as TikTok does, a failure that says TikTok is not there stops
+/// the run after `RetryPolicy.firstContactAttempts` attempts instead of being retried as a passing fault.
+public final class APIContact: Sendable {
+    /// What had been heard before an attempt.
+    public struct Heard: Sendable, Equatable {
+        /// Any HTTP answer (any status, any body) came back from the host.
+        public var httpAnswer: Bool
+        /// A TikTok envelope (a JSON object with an integer `code`) came back from the host.
+        public var tiktokAnswer: Bool
+
+        public init(httpAnswer: Bool = false, tiktokAnswer: Bool = false) {
+            self.httpAnswer = httpAnswer
+            self.tiktokAnswer = tiktokAnswer
+        }
+    }
+
+    private let state = Protected(Heard())
+
+    public init() {}
+
+    public var heard: Heard { state.value }
+
+    /// Notes what an attempt brought back and returns what had been heard before it.
+    @discardableResult
+    public func record(_ outcome: HTTPOutcome) -> Heard {
+        let before = state.value
+        if before.tiktokAnswer { return before }  // all there is to know: no body is parsed twice on a healthy run
+        let isEnvelope: Bool
+        let isAnswer: Bool
+        switch outcome {
+        case .response(_, let body, _):
+            isAnswer = true
+            isEnvelope = ResponseClassifier.isEnvelope(body)
+        case .redirected:
+            (isAnswer, isEnvelope) = (true, false)
+        case .transportError:
+            (isAnswer, isEnvelope) = (false, false)
+        }
+        return state.withLock { heard in
+            let before = heard
+            heard.httpAnswer = heard.httpAnswer || isAnswer
+            heard.tiktokAnswer = heard.tiktokAnswer || isEnvelope
+            return before
+        }
+    }
 }
 
 /// The one place that reads HTTP statuses and TikTok body codes.
@@ -31,12 +81,12 @@ public enum ResponseClassifier {
     public static func classify(_ outcome: HTTPOutcome, endpoint: String, advertiserID: String?) -> ResponseAction {
         switch outcome {
         case .transportError(let reason):
-            return .retry(reason: reason, rateLimited: false)
+            return .retry(reason: reason.description, rateLimited: false)
         case .redirected(let status, let from, let to):
             return .fail(SyncError(.badInput,
                 "\(from) answered HTTP \(status), redirecting to \(to). TikTok's API does not redirect, so the request was not repeated there (it carries your access token). Check api_base_url (production: https://business-api.tiktok.com/open_api/) and any proxy in between.",
                 advertiserID: advertiserID))
-        case .response(let status, let body):
+        case .response(let status, let body, _):
             if status == 429 { return .throttled(reason: "HTTP 429", .tooFrequent) }
             if status >= 500 { return .retry(reason: "HTTP \(status)", rateLimited: false) }
             guard let envelope = try? JSONParser.parse(body), case .object = envelope else {
@@ -55,6 +105,102 @@ public enum ResponseClassifier {
             }
             return classify(code: code, message: message, endpoint: endpoint, advertiserID: advertiserID)
         }
+    }
+
+    /// Whether `body` is a TikTok envelope: a JSON object with an integer `code`.
+    static func isEnvelope(_ body: [UInt8]) -> Bool {
+        guard body.first(where: { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }) == UInt8(ascii: "{"), let value = try? JSONParser.parse(body),
+              case .object = value else { return false }
+        return value["code"]?.intValue != nil
+    }
+
+    /// Before TikTok answered this run once, an outcome that says TikTok is not at `url` (the request's URL, printed
+    /// without its query): no connection could be made before any HTTP answer came back (refused, unknown host,
+    /// TLS, connect timeout), or an answer that is not a TikTok envelope came back (HTML, garbage, truncated JSON,
+    /// a gateway's 5xx page). Returns the error that stops the run after `attempts` such attempts; nil for every
+    /// other outcome, which `classify` decides as usual. A 429 is a rate limit whoever sends it, and never counts.
+    public static func firstContactFailure(_ outcome: HTTPOutcome, url: String, heard: APIContact.Heard, attempts: Int) -> SyncError? {
+        guard !heard.tiktokAnswer else { return nil }
+        let shown = SecretRedactor.displayURL(url)
+        let tries = attempts == 1 ? "" : " (\(attempts) attempts)"
+        switch outcome {
+        case .transportError(let failure):
+            guard failure.isConnectionFailure, !heard.httpAnswer else { return nil }
+            let check: String
+            switch failure.kind {
+            case .hostNotFound:
+                check = "Check the host name in --api-base-url (api_base_url in the config; production: \(TikTokAPIConfiguration.productionBaseURL.absoluteString)), and this machine's DNS and proxy settings."
+            case .tls:
+                check = "Check --api-base-url (api_base_url in the config) uses the right scheme and port (the TikTok API is https on 443), and whether a proxy or firewall intercepts TLS (its CA certificate must be trusted)."
+            default:
+                check = "Check --api-base-url (api_base_url in the config; production: \(TikTokAPIConfiguration.productionBaseURL.absoluteString)), and that this machine can reach that host (network, firewall, proxy)."
+            }
+            return SyncError(.unreachable, "Cannot reach the TikTok API at \(shown): \(failure.description)\(tries). \(check)")
+        case .response(let status, let body, let contentType):
+            guard status != 429, !isEnvelope(body) else { return nil }
+            let what = "HTTP \(status) (\(contentType.map(printable) ?? "no content type"), \(body.count) bytes)"
+            let advice = status >= 500
+                ? "TikTok answers its errors as JSON, so this is not the TikTok API, or a proxy in between is failing. Check --api-base-url (api_base_url in the config; production: \(TikTokAPIConfiguration.productionBaseURL.absoluteString)) and any proxy, then run the sync again."
+                : "This is not the TikTok API. Check --api-base-url (api_base_url in the config) points at the TikTok Business API, e.g. \(TikTokAPIConfiguration.productionBaseURL.absoluteString), and any proxy in between."
+            return SyncError(.unreachable,
+                "\(shown) answered \(what) that is not TikTok API JSON\(tries): \(snippet(body)). \(advice)")
+        case .redirected:
+            return nil
+        }
+    }
+
+    /// The first ~80 characters of a body, printable and with every secret masked: control characters and bytes that
+    /// are not UTF-8 become `\xNN`, runs of whitespace one space. Secrets are masked in a 4 KB prefix before it is cut,
+    /// so a secret straddling the cut is never half-shown.
+    public static func snippet(_ body: [UInt8], limit: Int = 80) -> String {
+        if body.isEmpty { return "an empty body" }
+        let prefix = body.prefix(4096)
+        let text = SecretRedactor.redact(printable(bytes: prefix))
+        guard text.count > limit else { return "\"\(text)\"" }
+        return "\"\(text.prefix(limit))…\""
+    }
+
+    /// Header text made printable (a content type is shown as is, within reason).
+    static func printable(_ text: String) -> String {
+        String(printable(bytes: Array(text.utf8.prefix(100))))
+    }
+
+    static func printable<C: Collection>(bytes: C) -> String where C.Element == UInt8 {
+        var out = ""
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var index = bytes.startIndex
+        var lastWasSpace = false
+        func escape(_ byte: UInt8) {
+            out += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+            lastWasSpace = false
+        }
+        parsing: while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let encoded):
+                let scalar = Unicode.UTF8.decode(encoded)
+                let count = encoded.count
+                defer { index = bytes.index(index, offsetBy: count) }
+                if scalar.properties.isWhitespace {
+                    if !lastWasSpace { out += " " }
+                    lastWasSpace = true
+                    continue
+                }
+                switch scalar.properties.generalCategory {
+                case .control, .format, .surrogate, .privateUse, .unassigned, .lineSeparator, .paragraphSeparator:
+                    for byte in encoded { escape(byte) }
+                default:
+                    out.unicodeScalars.append(scalar)
+                    lastWasSpace = false
+                }
+            case .error(let length):
+                for byte in bytes[index..<bytes.index(index, offsetBy: length)] { escape(byte) }
+                index = bytes.index(index, offsetBy: length)
+            case .emptyInput:
+                break parsing
+            }
+        }
+        return out
     }
 
     static func classify(code: Int, message: String, endpoint: String, advertiserID: String?) -> ResponseAction {

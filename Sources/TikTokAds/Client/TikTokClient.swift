@@ -12,6 +12,9 @@ public struct TikTokClient: Sendable {
     let pacer: any RequestPacer
     let clock: any Clock<Duration>
     let logger: Logger
+    /// What this client (one per run) has heard from the API host: until TikTok answered once, failures that say
+    /// TikTok is not there stop the run quickly.
+    public let contact = APIContact()
 
     /// Bodies larger than this are refused (a 1,000-row report page is a few hundred KB).
     static let maxBodyBytes = 256 * 1024 * 1024
@@ -56,8 +59,8 @@ public struct TikTokClient: Sendable {
     /// One unpaced, unretried GET that returns the raw body (benchmarks of the API side use it).
     public func rawBody(_ endpoint: String, query: [(String, String)]) async throws -> [UInt8] {
         switch await send(url: configuration.url(for: endpoint, query: query), method: .GET, body: nil) {
-        case .response(200, let body): return body
-        case .response(let status, _): throw SyncError(.invalidResponse, "\(endpoint) answered HTTP \(status)")
+        case .response(200, let body, _): return body
+        case .response(let status, _, _): throw SyncError(.invalidResponse, "\(endpoint) answered HTTP \(status)")
         case .redirected(let status, _, let location): throw SyncError(.invalidResponse, "\(endpoint) answered HTTP \(status) to \(location)")
         case .transportError(let reason): throw SyncError(.transient, "\(endpoint) failed: \(reason)")
         }
@@ -69,9 +72,16 @@ public struct TikTokClient: Sendable {
         let url = configuration.url(for: endpoint, query: query)
         let caller = RetryingCaller(policy: configuration.retryPolicy, clock: clock, pacer: pacer, logger: logger)
         var lastMalformed: MalformedAnswer?
+        let policy = configuration.retryPolicy
         return try await caller.call(endpoint, attempt: { number in
             onAttempt(number > 1)
             let outcome = await send(url: url, method: method, body: body)
+            let heard = contact.record(outcome)
+            if let unreachable = ResponseClassifier.firstContactFailure(outcome, url: url, heard: heard, attempts: number) {
+                // Nothing says TikTok is there: a few quick attempts, then the run stops naming the URL and the cause.
+                if number >= max(1, min(policy.firstContactAttempts, policy.maxAttempts)) { return .fail(unreachable) }
+                return .retry(reason: unreachable.message, rateLimited: false)
+            }
             switch ResponseClassifier.classify(outcome, endpoint: endpoint, advertiserID: advertiserID) {
             case .success(let data):
                 switch decode(data) {
@@ -109,7 +119,8 @@ public struct TikTokClient: Sendable {
                                             timeout: configuration.requestTimeout, maxBodyBytes: Self.maxBodyBytes)
         // TikTok's API never redirects: a redirect is refused, so the token never travels to another host.
         switch await transport.send(request, redirects: .refuse) {
-        case .response(let status, _, let body): return .response(status: status, body: body)
+        case .response(let status, let headers, let body):
+            return .response(status: status, body: body, contentType: headers.first(name: "Content-Type"))
         case .redirected(let status, let from, let to): return .redirected(status: status, from: from, to: to)
         case .transportError(let reason): return .transportError(reason)
         }

@@ -17,6 +17,7 @@ public struct SimulatorSettings: Sendable {
     public var jitterMs: Int?
     public var qps: Int?
     public var qpm: Int?
+    public var qpd: Int?
     /// `KIND:RATE[:ENDPOINT]` entries.
     public var fault: [String] = []
 
@@ -51,6 +52,7 @@ public struct SimulatorSettings: Sendable {
         if let jitterMs { options.latency.jitterMs = jitterMs }
         if let qps { options.rateLimit.qps = qps }
         if let qpm { options.rateLimit.qpm = qpm }
+        if let qpd { options.rateLimit.qpd = qpd }
         for spec in fault {
             let parts = spec.split(separator: ":").map(String.init)
             guard parts.count >= 2, let kind = FaultKind(rawValue: parts[0]), let rate = Double(parts[1]), (0...1).contains(rate) else {

@@ -12,6 +12,8 @@ struct SimulateCommand: AsyncParsableCommand {
             Query it like the real API, e.g.
               curl -H 'Access-Token: sim-access-token' 'http://127.0.0.1:8080/open_api/v1.3/oauth2/advertiser/get/?app_id=sim-app-id&secret=sim-app-secret'
             Faults: --fault KIND:RATE[:ENDPOINT], KIND one of \(FaultKind.allCases.map(\.rawValue).joined(separator: ", ")).
+            Budgets (--qps, --qpm, --qpd) apply to each endpoint, as TikTok's do; per-endpoint overrides go in the config file:
+              rate_limit: {qps: 10, qpm: 600, qpd: 100000, endpoints: {"/report/integrated/get/": {qps: 5}}}
             """)
 
     @Option(help: "Port to listen on (0 picks a free one).")
@@ -47,11 +49,14 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Random extra latency up to this many milliseconds.")
     var jitterMs: Int?
 
-    @Option(help: "Per-app requests per second before 40100.")
+    @Option(help: "Requests per second each endpoint accepts before 40100.")
     var qps: Int?
 
-    @Option(help: "Per-app requests per minute before 40100 (then a penalty window).")
+    @Option(help: "Requests per minute each endpoint accepts before 40100 (then the endpoint is restricted for a penalty window, 300 s by default).")
     var qpm: Int?
+
+    @Option(help: "Requests per UTC day each endpoint accepts before 40100 (reset at 00:00 UTC of the simulated clock).")
+    var qpd: Int?
 
     @Option(help: "Inject a fault: KIND:RATE[:ENDPOINT] (repeatable).")
     var fault: [String] = []
@@ -64,6 +69,7 @@ struct SimulateCommand: AsyncParsableCommand {
             (config, seed, advertisers, campaigns, adGroups, ads)
         (settings.historyDays, settings.now, settings.latencyMs, settings.jitterMs, settings.qps, settings.qpm, settings.fault) =
             (historyDays, now, latencyMs, jitterMs, qps, qpm, fault)
+        settings.qpd = qpd
         var options = SimulatorOptions()
         try BadInput.asValidation { options = try settings.options() }
         return options
