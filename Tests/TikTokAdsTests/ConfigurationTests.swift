@@ -161,6 +161,18 @@ struct ConfigurationTests {
         return rows
     }
 
+    /// The README's example config file is accepted as it stands.
+    @Test func theREADMEExampleConfigIsValid() throws {
+        let readme = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md"), encoding: .utf8)
+        let example = try #require(readme.components(separatedBy: "```yaml\n# tiktok-ads.yml\n").dropFirst().first?
+            .components(separatedBy: "```").first)
+        let parsed = try Self.parse(example, environment: ["TIKTOK_ACCESS_TOKEN": "readme-token", "TIKTOK_APP_ID": "7123",
+                                                            "TIKTOK_APP_SECRET": "readme-secret"])
+        #expect(parsed.objects?.map(\.name) == ["advertiser", "campaigns", "ads", "ad_insights"])
+        #expect(parsed.rateLimit?.qps == 10 && parsed.sqlite == "tiktok.sqlite")
+    }
+
     @Test func theREADMEReferenceListsExactlyTheKeysTheConfigAccepts() throws {
         let documented = Set(try Self.referenceRows().keys)
         let accepted = Set(ToolConfiguration.acceptedKeyPaths)

@@ -42,9 +42,13 @@ extension ToolConfiguration {
             guard !objects.isEmpty else {
                 throw SyncError(.badInput, "\(name("objects").text) is an empty list, so nothing would be imported. Name objects (e.g. campaigns,ad_insights), or leave it out for the default set.")
             }
+            var seen: Set<String> = []
             for entry in objects {
                 guard let object = Catalog.object(named: entry.name) else {
                     throw SyncError(.badInput, Self.unknownObjectMessage(entry.name, setting: name("objects").text))
+                }
+                guard seen.insert(object.name).inserted else {
+                    throw SyncError(.badInput, "\(name("objects").text) names '\(object.name)' twice (as \(object.name) or \(object.table)). Name each object once, with its fields on that entry.")
                 }
                 do {
                     _ = try ObjectSelection(object: object, fields: entry.fields).schema()
