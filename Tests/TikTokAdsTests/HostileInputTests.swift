@@ -195,6 +195,13 @@ struct HostileInputTests {
         // The file itself
         .config("YAML syntax error", "concurrency: [4", problem: ["is not valid YAML", "line"], fix: ["Fix that line"]),
         .config("a key given twice", "concurrency: 2\nconcurrency: 3", problem: ["`concurrency` is given more than once"], fix: ["keep one"]),
+        HostileInput(name: "nested aliases that expand to billions of values", arguments: ["sync", "--sqlite", "data.sqlite"],
+                     config: "advertiser_ids: &a0 [" + Array(repeating: "lol", count: 10).joined(separator: ", ") + "]\n"
+                        + ["app_id", "app_secret", "api_base_url", "include_deleted", "start_date", "lookback_days", "concurrency",
+                           "max_attempts", "retention_days"].enumerated().map { level, key in
+                               "\(key): &a\(level + 1) [" + Array(repeating: "*a\(level)", count: 10).joined(separator: ", ") + "]\n"
+                           }.joined(),
+                     problem: ["holds more than 100000 values once its aliases (*name) are expanded"], fix: ["without nested aliases"]),
         .config("unset variable", "app_secret: ${HOSTILE_UNSET_VARIABLE}", problem: ["${HOSTILE_UNSET_VARIABLE}", "is not set"], fix: ["Set it"]),
         HostileInput(name: "a config file that is a list", arguments: ["sync"], config: "- sqlite: data.sqlite\n",
                      problem: ["must be a mapping of settings", "it is a list"], fix: ["`key: value` lines"]),

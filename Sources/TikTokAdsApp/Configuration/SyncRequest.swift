@@ -282,7 +282,10 @@ public struct SyncRequest: Sendable {
         }
         let cleaned = try Credential.cleaned(value, setting, logger: logger)
         guard !cleaned.isEmpty else {
-            throw SyncError(.badInput, "\(setting.text) is empty. Set it to the value from TikTok for Business (Developer portal → your app), or leave it out.")
+            if key == "access_token" {
+                throw SyncError(.badInput, "\(setting.text) is empty. Set it to your TikTok Business API long-term access token.")
+            }
+            throw SyncError(.badInput, "\(setting.text) is empty. Set it to your app's \(key == "app_id" ? "id" : "secret") from the TikTok for Business developer portal, or remove it (it is needed only to list advertisers).")
         }
         return cleaned
     }

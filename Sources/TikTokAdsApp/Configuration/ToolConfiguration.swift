@@ -104,6 +104,9 @@ public struct ToolConfiguration: Decodable, Sendable {
 
     /// A config file larger than this is refused before it is parsed (a real one is a few hundred bytes).
     public static let maximumFileBytes = 1 << 20
+    /// A config file with more values than this, counted with aliases expanded, is refused (a real one has a few
+    /// dozen; nested aliases can otherwise describe billions).
+    public static let maximumValues = 100_000
 
     /// Reads, parses and validates the config file at `path`; any problem is bad input naming the key, the value
     /// and the fix. `now` is the instant the run treats as now (for `start_date`).
@@ -143,7 +146,8 @@ public struct ToolConfiguration: Decodable, Sendable {
             throw SyncError(.badInput, "The config file '\(file)' must be a mapping of settings (`key: value` lines such as `concurrency: 4`); it is \(kind(of: root)).")
         }
         try checkKeys(root, schema: schema, path: "", file: file)
-        let substituted = try substitute(root, environment: environment, file: file, path: "")
+        var budget = maximumValues
+        let substituted = try substitute(root, environment: environment, file: file, path: "", budget: &budget)
         registerSecrets(in: substituted)
         do {
             return try YAMLDecoder().decode(ToolConfiguration.self, from: substituted)
@@ -167,7 +171,7 @@ public struct ToolConfiguration: Decodable, Sendable {
             let key = keyScalar.string
             let keyPath = path.isEmpty ? key : "\(path).\(key)"
             guard schema.keys.contains(key) else {
-                throw SyncError(.badInput, unknownKeyMessage(key: key, keyPath: keyPath, section: path, allowed: schema.keys, file: file))
+                throw SyncError(.badInput, unknownKeyMessage(key: key, section: path, allowed: schema.keys, file: file))
             }
             switch schema.children[key] {
             case nil:
@@ -191,7 +195,7 @@ public struct ToolConfiguration: Decodable, Sendable {
         }
     }
 
-    static func unknownKeyMessage(key: String, keyPath: String, section: String, allowed: [String], file: String) -> String {
+    static func unknownKeyMessage(key: String, section: String, allowed: [String], file: String) -> String {
         let shown = SettingText.quoted(key, limit: 60)
         let shownPath = section.isEmpty ? shown : "\(section).\(shown)"
         var message = "The config file '\(file)' has an unknown key `\(shownPath)`"
@@ -225,7 +229,11 @@ public struct ToolConfiguration: Decodable, Sendable {
     /// Replaces `${NAME}` in every scalar value (never in keys) with the environment variable; a missing variable is an
     /// error that names it (never its value). A plain scalar's type is resolved again from the result (so
     /// `concurrency: ${STREAMS}` is a number); a quoted one stays text.
-    static func substitute(_ node: Node, environment: [String: String], file: String, path: String) throws -> Node {
+    static func substitute(_ node: Node, environment: [String: String], file: String, path: String, budget: inout Int) throws -> Node {
+        budget -= 1
+        guard budget >= 0 else {
+            throw SyncError(.badInput, "The config file '\(file)' holds more than \(maximumValues) values once its aliases (*name) are expanded; a config file needs a few dozen. Write the settings out without nested aliases.")
+        }
         switch node {
         case .scalar(var scalar):
             guard scalar.string.contains("${") else { return node }
@@ -237,12 +245,12 @@ public struct ToolConfiguration: Decodable, Sendable {
             for index in mapping.indices {
                 let (key, value) = mapping[index]
                 let keyPath = path.isEmpty ? (key.string ?? "") : "\(path).\(key.string ?? "")"
-                mapping[index] = (key, try substitute(value, environment: environment, file: file, path: keyPath))
+                mapping[index] = (key, try substitute(value, environment: environment, file: file, path: keyPath, budget: &budget))
             }
             return .mapping(mapping)
         case .sequence(var sequence):
             for index in sequence.indices {
-                sequence[index] = try substitute(sequence[index], environment: environment, file: file, path: "\(path)[\(index)]")
+                sequence[index] = try substitute(sequence[index], environment: environment, file: file, path: "\(path)[\(index)]", budget: &budget)
             }
             return .sequence(sequence)
         case .alias:
