@@ -5,7 +5,9 @@ import TikTokAdsApp
 
 /// The config file in the library: every key known at every level (an unknown one is refused with its path and the
 /// closest key), values checked by the same validation as the flags, `${NAME}` substituted after parsing, and the
-/// README's configuration reference equal to what is accepted.
+/// README's configuration reference equal to what is accepted. Serialized: its many small cases, run at once, would
+/// crowd the cooperative pool that other suites' timing-bound tests share.
+@Suite(.serialized)
 struct ConfigurationTests {
     static let now = Date(timeIntervalSince1970: 1_773_576_000)  // 2026-03-15 12:00 UTC
 
