@@ -145,6 +145,29 @@ struct GoogleAuthTests {
         #expect(error?.code == .noCredentials)
         #expect(error?.message.contains("GOOGLE_APPLICATION_CREDENTIALS") == true)
     }
+
+    /// A metadata server that accepts the connection and never answers (off Google Cloud, a firewall that drops):
+    /// given `metadataTimeout`, not the request timeout, and asked once; the message lists every place looked in.
+    @Test func aMetadataServerThatNeverAnswersIsGivenSecondsOnce() async throws {
+        let silent = try SilentListener()
+        defer { silent.close() }
+        let source = GoogleTokenSource(credentials: .metadataServer,
+                                       configuration: .init(scopes: [Self.scope], metadataBaseURL: "http://127.0.0.1:\(silent.port)/computeMetadata/v1/",
+                                                            requestTimeout: .seconds(60), metadataTimeout: .seconds(1),
+                                                            environment: ["HOME": "/nonexistent-home"]),
+                                       logger: Self.logger())
+        let started = ContinuousClock.now
+        let first = await #expect(throws: GoogleAuthError.self) { try await source.accessToken() }
+        let second = await #expect(throws: GoogleAuthError.self) { try await source.accessToken() }
+        #expect(ContinuousClock.now - started < .seconds(30), "two asks must not wait out the 60 s request timeout")
+        #expect(first?.code == .noCredentials && second?.code == .noCredentials)
+        #expect(second?.message == first?.message, "the second ask reports the first failure")
+        for place in ["--google-credentials", "GOOGLE_APPLICATION_CREDENTIALS (not set)",
+                      "/nonexistent-home/.config/gcloud/application_default_credentials.json (not found)",
+                      "the metadata server at http://127.0.0.1:\(silent.port)/", "gcloud auth application-default login"] {
+            #expect(first?.message.contains(place) == true, "\(place): \(String(describing: first))")
+        }
+    }
 }
 
 /// Token requests go through the one retry loop: 429, 408, 5xx and transport failures are retried with backoff on

@@ -51,7 +51,16 @@ struct SyncRequestTests {
     func outOfRangeConfigValuesAreBadInputAndTheDestinationNeverOpens(line: String, key: String) async throws {
         var request = SyncRequest()
         request.configPath = try Self.configFile("access_token: t\n\(line)\n")
-        let file = try request.loadConfiguration()
+        // Checked when the file is read, by every command, before anything opens...
+        let loadError = #expect(throws: SyncError.self) { _ = try request.loadConfiguration() }
+        #expect(loadError?.kind == .badInput)
+        #expect(loadError?.message.contains(key) == true, "\(String(describing: loadError))")
+        // ...and again by `makeJob`, for settings built in code, even when a flag overrides the bad value.
+        var file = try ToolConfiguration.parse("access_token: t\n\(line)\n", file: "in-code.yml", environment: [:])
+        file.origin = .file("in-code.yml")
+        request.configPath = nil
+        request.lookbackDays = 3
+        request.concurrency = 2
         let opened = Protected(false)
         let error = await #expect(throws: SyncError.self) {
             _ = try await request.makeJob(file: file, destination: {
@@ -71,6 +80,33 @@ struct SyncRequestTests {
                                           logger: Self.logger, environment: [:])
         }
         #expect(error?.message.contains("TIKTOK_ACCESS_TOKEN") == true)
+    }
+
+    /// Surrounding whitespace is trimmed (flag, file or environment); anything else outside printable ASCII is refused
+    /// before the destination opens, and no message shows the value.
+    @Test func credentialsAreTrimmedOrRefusedBeforeAnythingOpens() async throws {
+        let request = SyncRequest()
+        let job = try await request.makeJob(file: ToolConfiguration(), destination: { try SQLiteDestination(path: ":memory:") },
+                                            logger: Self.logger,
+                                            environment: ["TIKTOK_ACCESS_TOKEN": " tok-4d2e8a1f\n", "TIKTOK_APP_ID": "7123\n",
+                                                          "TIKTOK_APP_SECRET": "sec-77aa10\r\n"])
+        await job.destination.close()
+        #expect(job.api.accessToken == "tok-4d2e8a1f")
+        #expect(job.api.appSecret == "sec-77aa10" && job.api.appID == "7123")
+        for (variable, value) in [("TIKTOK_ACCESS_TOKEN", "tok-4d2e8a1f\r\nX-Evil: 1"), ("TIKTOK_APP_ID", "71\u{0}23"),
+                                  ("TIKTOK_APP_SECRET", "sec-77aa10\u{1b}[2J"), ("TIKTOK_ACCESS_TOKEN", "tok-4d2e8a1f é")] {
+            let opened = Protected(false)
+            let error = await #expect(throws: SyncError.self) {
+                _ = try await request.makeJob(file: ToolConfiguration(), destination: {
+                    opened.withLock { $0 = true }
+                    return try SQLiteDestination(path: ":memory:")
+                }, logger: Self.logger, environment: ["TIKTOK_ACCESS_TOKEN": "tok-4d2e8a1f"].merging([variable: value]) { $1 })
+            }
+            #expect(error?.kind == .badInput)
+            #expect(error?.message.contains(variable) == true, "\(String(describing: error))")
+            #expect(error?.message.contains("tok-4d2e8a1f") == false && error?.message.contains("sec-77aa10") == false)
+            #expect(!opened.value)
+        }
     }
 
     @Test func aScheduleGivenByFlagsReplacesTheFilesWholeSchedule() throws {
@@ -94,6 +130,7 @@ struct SyncRequestTests {
         var request = SyncRequest()
         request.sqlite = path
         request.accessToken = "scope-test-token"
+        request.advertiserIDs = "7012345678901234567"
         struct Boom: Error {}
         await #expect(throws: Boom.self) {
             try await request.withJob(ToolConfiguration(), access: .locked, logger: Self.logger) { _ in throw Boom() }

@@ -21,10 +21,11 @@ enum ToolBinary {
     }
 
     static func start(_ arguments: [String], environment: [String: String], output: FileHandle? = nil, error: FileHandle? = nil,
-                      inheritEnvironment: Bool = true) throws -> Child {
+                      inheritEnvironment: Bool = true, currentDirectory: URL? = nil) throws -> Child {
         let process = Process()
         process.executableURL = url
         process.arguments = arguments
+        if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.environment = inheritEnvironment
             ? ProcessInfo.processInfo.environment.merging(environment) { $1 } : ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
         process.standardOutput = output ?? FileHandle.nullDevice

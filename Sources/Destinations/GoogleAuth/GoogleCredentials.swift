@@ -69,12 +69,20 @@ public enum GoogleCredentials: Sendable, CustomStringConvertible {
                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> GoogleCredentials {
         if let file, !file.isEmpty { return try load(file: file) }
         if let path = environment["GOOGLE_APPLICATION_CREDENTIALS"], !path.isEmpty { return try load(file: path) }
-        let configDirectory = environment["CLOUDSDK_CONFIG"]
-            ?? environment["HOME"].map { "\($0)/.config/gcloud" }
-        if let configDirectory {
-            let path = "\(configDirectory)/application_default_credentials.json"
-            if FileManager.default.fileExists(atPath: path) { return try load(file: path) }
-        }
+        if let path = gcloudFile(environment: environment), FileManager.default.fileExists(atPath: path) { return try load(file: path) }
         return .metadataServer
+    }
+
+    /// gcloud's application-default credentials file (`$CLOUDSDK_CONFIG` or `~/.config/gcloud`).
+    public static func gcloudFile(environment: [String: String]) -> String? {
+        let configDirectory = environment["CLOUDSDK_CONFIG"] ?? environment["HOME"].map { "\($0)/.config/gcloud" }
+        return configDirectory.map { "\($0)/application_default_credentials.json" }
+    }
+
+    /// Where `resolve` looked before falling back to the metadata server, for the message when that fails too.
+    public static func searchedBeforeMetadataServer(environment: [String: String]) -> String {
+        let gcloud = gcloudFile(environment: environment).map { "gcloud's file \($0) (not found)" }
+            ?? "gcloud's file (neither CLOUDSDK_CONFIG nor HOME is set)"
+        return "a key file given by --google-credentials or the config's credentials (none given); GOOGLE_APPLICATION_CREDENTIALS (not set); \(gcloud)"
     }
 }

@@ -19,6 +19,8 @@ enum GoogleTokenClassifier {
         var endpoint: String
         /// The metadata server: unreachable means "no credentials here", not a failure to retry.
         var isMetadataServer = false
+        /// Where credentials were looked for before the metadata server (for its "no credentials" message).
+        var searchedBefore: String?
         /// A user's refresh token: `invalid_grant` means it was revoked or expired.
         var isAuthorizedUser = false
     }
@@ -42,8 +44,9 @@ enum GoogleTokenClassifier {
         case .transportError(let reason):
             let url = SecretRedactor.displayURL(context.endpoint)
             if context.isMetadataServer {
+                let searched = context.searchedBefore.map { "\($0); " } ?? ""
                 return .fail(GoogleAuthError(.noCredentials,
-                    "No Google credentials: give a key file with --google-credentials or GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`. (The metadata server at \(url) was not reachable: \(reason))"))
+                    "No Google credentials found. Looked in: \(searched)the metadata server at \(url) (not reachable: \(reason)). Give a service-account key file with --google-credentials (or credentials in the config's destination section) or GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`."))
             }
             return .retry(GoogleAuthError(.unavailable, "Cannot reach the Google token endpoint \(url): \(reason). Check the network, or the token URL setting."),
                           rateLimited: false)

@@ -23,6 +23,11 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
         /// The assertion's lifetime (Google allows at most one hour).
         public var assertionLifetime: TimeInterval
         public var requestTimeout: TimeAmount
+        /// The longest wait for the metadata server, the last place credentials are looked for: it answers within
+        /// milliseconds where it exists, and off Google Cloud nothing answers at all.
+        public var metadataTimeout: TimeAmount
+        /// Where credentials were looked for before the metadata server, named when it cannot be reached either.
+        public var searchedBeforeMetadataServer: String
         /// Retries of 429, 408, 5xx and transport failures of a token request; refusals (400, 401, 403) fail at once.
         public var retryPolicy: RetryPolicy
 
@@ -31,7 +36,7 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
 
         public init(scopes: [String], tokenURL: String? = nil, metadataBaseURL: String? = nil,
                     refreshMargin: TimeInterval = 300, assertionLifetime: TimeInterval = 3600,
-                    requestTimeout: TimeAmount = .seconds(30),
+                    requestTimeout: TimeAmount = .seconds(30), metadataTimeout: TimeAmount = .seconds(3),
                     retryPolicy: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .milliseconds(500), maxDelay: .seconds(8),
                                                            rateLimitDelay: .seconds(2)),
                     environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -47,6 +52,8 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
             self.refreshMargin = refreshMargin
             self.assertionLifetime = assertionLifetime
             self.requestTimeout = requestTimeout
+            self.metadataTimeout = metadataTimeout
+            self.searchedBeforeMetadataServer = GoogleCredentials.searchedBeforeMetadataServer(environment: environment)
             self.retryPolicy = retryPolicy
         }
     }
@@ -67,6 +74,8 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
     private var cached: Token?
     private var refreshing: Task<Token, any Error>?
     private var signer: JWTKeyCollection?
+    /// Set once the metadata server was found unreachable: asking again would only wait again.
+    private var metadataUnreachable: GoogleAuthError?
     /// How many tokens were fetched (tests check caching with it).
     public private(set) var fetchCount = 0
 
@@ -155,14 +164,22 @@ public actor GoogleTokenSource: GoogleAccessTokenProvider {
     }
 
     private func metadataToken() async throws -> Token {
+        if let metadataUnreachable { throw metadataUnreachable }
         var base = configuration.metadataBaseURL
         if !base.hasSuffix("/") { base += "/" }
         let scopes = configuration.scopes.joined(separator: ",")
             .addingPercentEncoding(withAllowedCharacters: Self.formAllowed) ?? ""
         let url = "\(base)instance/service-accounts/default/token?scopes=\(scopes)"
+        let timeout = min(configuration.requestTimeout, configuration.metadataTimeout)
         let request = HTTPTransport.Request(url: url, headers: [("Metadata-Flavor", "Google")],
-                                            timeout: .nanoseconds(configuration.requestTimeout.nanoseconds), maxBodyBytes: 1 << 20)
-        return try await token(from: request, .init(what: "the metadata server's service account", endpoint: url, isMetadataServer: true))
+                                            timeout: .nanoseconds(timeout.nanoseconds), maxBodyBytes: 1 << 20)
+        do {
+            return try await token(from: request, .init(what: "the metadata server's service account", endpoint: url, isMetadataServer: true,
+                                                        searchedBefore: configuration.searchedBeforeMetadataServer))
+        } catch let error as GoogleAuthError where error.code == .noCredentials {
+            metadataUnreachable = error
+            throw error
+        }
     }
 
     private func token(from request: HTTPTransport.Request, _ context: GoogleTokenClassifier.Context) async throws -> Token {

@@ -5,7 +5,20 @@ import SyncKit
 
 /// Where a sync writes: SQLite (the default), BigQuery or Google Sheets, from flags over the config file's `destination:` section.
 public struct DestinationChoice: Sendable {
-    public enum Kind: String, CaseIterable, Decodable, Sendable { case sqlite, bigquery, sheets }
+    public enum Kind: String, CaseIterable, Decodable, Sendable {
+        case sqlite, bigquery, sheets
+
+        public init(from decoder: any Decoder) throws {
+            let text = try decoder.singleValueContainer().decode(String.self)
+            guard let kind = Kind(rawValue: text) else {
+                let names = Self.allCases.map(\.rawValue)
+                let hint = ConfigurationSchema.closest(to: text, among: names).map { " (did you mean \($0)?)" } ?? ""
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
+                    debugDescription: "'\(SettingText.quoted(text, limit: 40))' is not a destination\(hint); use one of \(names.joined(separator: ", "))"))
+            }
+            self = kind
+        }
+    }
 
     public var kind: Kind?
     public var bigqueryProject: String?
@@ -21,6 +34,14 @@ public struct DestinationChoice: Sendable {
         public var type: Kind?
         public var bigquery: BigQueryEntry?
         public var sheets: SheetsEntry?
+
+        public init(type: Kind? = nil, bigquery: BigQueryEntry? = nil, sheets: SheetsEntry? = nil) {
+            self.type = type
+            self.bigquery = bigquery
+            self.sheets = sheets
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case type, bigquery, sheets }
     }
 
     /// `destination.sheets` in the config file.
@@ -30,7 +51,14 @@ public struct DestinationChoice: Sendable {
         public var apiBaseURL: String?
         public var tokenURL: String?
 
-        enum CodingKeys: String, CodingKey {
+        public init(spreadsheet: String? = nil, credentials: String? = nil, apiBaseURL: String? = nil, tokenURL: String? = nil) {
+            self.spreadsheet = spreadsheet
+            self.credentials = credentials
+            self.apiBaseURL = apiBaseURL
+            self.tokenURL = tokenURL
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case spreadsheet, credentials, apiBaseURL = "api_base_url", tokenURL = "token_url"
         }
     }
@@ -44,7 +72,17 @@ public struct DestinationChoice: Sendable {
         public var apiBaseURL: String?
         public var tokenURL: String?
 
-        enum CodingKeys: String, CodingKey {
+        public init(project: String? = nil, dataset: String? = nil, location: String? = nil, credentials: String? = nil,
+                    apiBaseURL: String? = nil, tokenURL: String? = nil) {
+            self.project = project
+            self.dataset = dataset
+            self.location = location
+            self.credentials = credentials
+            self.apiBaseURL = apiBaseURL
+            self.tokenURL = tokenURL
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
             case project, dataset, location, credentials, apiBaseURL = "api_base_url", tokenURL = "token_url"
         }
     }

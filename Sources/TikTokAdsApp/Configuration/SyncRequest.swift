@@ -45,36 +45,78 @@ public struct SyncRequest: Sendable {
         return date
     }
 
-    /// Checks the flags alone (before any file is read or anything opens); config values are checked in `makeJob`.
+    /// The flags as the same typed settings the config file decodes into, for the one `ToolConfiguration.validate`.
+    /// A list flag given but empty (`--objects ''`) is an empty list, which validation refuses.
+    public func flagSettings() -> ToolConfiguration {
+        var settings = ToolConfiguration()
+        settings.origin = .flags
+        settings.accessToken = accessToken
+        settings.apiBaseURL = apiBaseURL
+        settings.advertiserIDs = advertiserIDs.map { Self.list($0) ?? [] }
+        settings.objects = objects.map { (Self.list($0) ?? []).map { ToolConfiguration.ObjectEntry(name: $0) } }
+        settings.includeDeleted = includeDeleted ? true : nil
+        settings.lookbackDays = lookbackDays
+        settings.concurrency = concurrency
+        if qps != nil || qpm != nil { settings.rateLimit = .init(qps: qps, qpm: qpm) }
+        settings.requestTimeoutSeconds = requestTimeout
+        settings.maxAttempts = maxAttempts
+        settings.retentionDays = retentionDays
+        settings.sqlite = sqlite
+        var entry = DestinationChoice.Entry(type: destination.kind)
+        if destination.bigqueryProject != nil || destination.bigqueryDataset != nil || destination.bigqueryLocation != nil
+            || destination.googleCredentials != nil {
+            entry.bigquery = .init(project: destination.bigqueryProject, dataset: destination.bigqueryDataset,
+                                   location: destination.bigqueryLocation, credentials: destination.googleCredentials)
+        }
+        if destination.spreadsheet != nil { entry.sheets = .init(spreadsheet: destination.spreadsheet) }
+        settings.destination = entry
+        return settings
+    }
+
+    /// Checks the flags alone, before any file is read or anything opens: the settings they share with the config
+    /// file through the same validation, then the flags only the command line has (backfill dates, `--fields`).
     public func validateFlags() throws {
+        let now = try currentInstant()
+        try flagSettings().validate(now: now)
         let start = try startDate.map { try Self.parseDate($0, flag: "--start-date") }
         let end = try endDate.map { try Self.parseDate($0, flag: "--end-date") }
-        let latestToday = LocalDate(try currentInstant(), in: TimeZone(secondsFromGMT: 14 * 3600)!)  // a valid offset
+        let latestToday = LocalDate(now, in: TimeZone(secondsFromGMT: 14 * 3600)!)  // a valid offset
         if let start, start > latestToday {
             throw SyncError(.badInput, "--start-date \(start) is in the future; the latest date with data anywhere is \(latestToday).")
         }
         if let end, end > latestToday {
             throw SyncError(.badInput, "--end-date \(end) is in the future; use a date up to \(latestToday).")
         }
+        for (date, flag) in [(start, "--start-date"), (end, "--end-date")] {
+            if let date, date < SettingLimits.earliestStartDate {
+                throw SyncError(.badInput, "\(flag) \(date) is before TikTok Ads existed; use a date from \(SettingLimits.earliestStartDate) on.")
+            }
+        }
         if let start, let end, end < start {
             throw SyncError(.badInput, "--end-date \(end) is before --start-date \(start).")
         }
-        _ = try SettingLimits.resolve(flag: lookbackDays, file: nil, flagName: "--lookback-days", key: "lookback_days", range: SettingLimits.lookbackDays)
-        _ = try SettingLimits.resolve(flag: concurrency, file: nil, flagName: "--concurrency", key: "concurrency", range: SettingLimits.concurrency)
-        _ = try SettingLimits.resolve(flag: qps, file: nil, flagName: "--qps", key: "rate_limit.qps", range: SettingLimits.requestsPerSecond)
-        _ = try SettingLimits.resolve(flag: qpm, file: nil, flagName: "--qpm", key: "rate_limit.qpm", range: SettingLimits.requestsPerMinute)
-        _ = try SettingLimits.resolve(flag: maxAttempts, file: nil, flagName: "--max-attempts", key: "max_attempts", range: SettingLimits.maxAttempts)
-        _ = try SettingLimits.resolve(flag: retentionDays, file: nil, flagName: "--retention-days", key: "retention_days", range: SettingLimits.retentionDays)
-        _ = try SettingLimits.resolveSeconds(flag: requestTimeout, file: nil, flagName: "--request-timeout", key: "request_timeout_seconds",
-                                             range: SettingLimits.requestTimeoutSeconds)
-        for entry in fields where !entry.contains("=") {
-            throw SyncError(.badInput, "--fields '\(entry)' must look like OBJECT=field1,field2.")
+        for entry in fields {
+            let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw SyncError(.badInput, "--fields '\(SettingText.quoted(entry))' must look like OBJECT=field1,field2, e.g. ad_insights=spend,clicks.")
+            }
+            guard let object = Catalog.object(named: String(parts[0])) else {
+                throw SyncError(.badInput, ToolConfiguration.unknownObjectMessage(String(parts[0]), setting: "--fields"))
+            }
+            guard let names = Self.list(String(parts[1])) else {
+                throw SyncError(.badInput, "--fields '\(SettingText.quoted(entry))' names no field; list them after '=', e.g. \(object.name)=spend,clicks.")
+            }
+            do {
+                _ = try ObjectSelection(object: object, fields: names).schema()
+            } catch let error as SyncError {
+                throw SyncError(.badInput, "--fields: \(error.message)")
+            }
         }
     }
 
     static func parseDate(_ text: String, flag: String) throws -> LocalDate {
         guard text.utf8.count == 10, let date = LocalDate(text) else {
-            throw SyncError(.badInput, "\(flag) '\(text)' is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
+            throw SyncError(.badInput, "\(flag) '\(SettingText.quoted(text, limit: 40))' is not a date; use YYYY-MM-DD, e.g. 2026-01-31.")
         }
         return date
     }
@@ -85,10 +127,10 @@ public struct SyncRequest: Sendable {
         return items.isEmpty ? nil : items
     }
 
-    /// The config file named by `--config`, or an empty one.
+    /// The config file named by `--config`, read and validated (any problem is bad input), or an empty one.
     public func loadConfiguration() throws -> ToolConfiguration {
         guard let configPath else { return ToolConfiguration() }
-        return try ToolConfiguration.load(path: configPath)
+        return try ToolConfiguration.load(path: configPath, now: try currentInstant())
     }
 
     /// The SQLite path: flag, config, or the default file in the working directory.
@@ -130,47 +172,55 @@ public struct SyncRequest: Sendable {
     }
 
     /// Everything a sync needs, from flags over the config file over the environment over defaults;
-    /// `destination` is opened only once everything else is valid.
+    /// `destination` is opened only once everything else is valid. Both layers are validated again here (the one
+    /// validation), so a caller that never went through the command line gets the same checks.
+    /// `needsAdvertisers`: the job will read from TikTok, so it needs advertiser ids or the app id and secret to list
+    /// them (`cleanup` reads nothing).
     public func makeJob(file: ToolConfiguration, destination: () async throws -> any Destination, logger: Logger,
-                        environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> SyncJob {
+                        environment: [String: String] = ProcessInfo.processInfo.environment,
+                        needsAdvertisers: Bool = true) async throws -> SyncJob {
         let now = try currentInstant()
-        guard let token = accessToken ?? file.accessToken ?? environment["TIKTOK_ACCESS_TOKEN"], !token.isEmpty else {
+        try validateFlags()
+        try file.validate(now: now)
+        let flags = flagSettings()
+
+        let token = try Self.credential("access_token", flag: flags.accessToken, file: file, \.accessToken,
+                                        variable: "TIKTOK_ACCESS_TOKEN", environment: environment, logger: logger)
+        guard let token else {
             throw SyncError(.badInput, "No access token. Set TIKTOK_ACCESS_TOKEN (or access_token in the config file) to your TikTok Business API long-term access token.")
         }
-        let baseText = apiBaseURL ?? file.apiBaseURL ?? environment["TIKTOK_API_BASE_URL"]
+        let appID = try Self.credential("app_id", flag: nil, file: file, \.appID, variable: "TIKTOK_APP_ID", environment: environment, logger: logger)
+        let appSecret = try Self.credential("app_secret", flag: nil, file: file, \.appSecret, variable: "TIKTOK_APP_SECRET",
+                                            environment: environment, logger: logger)
         var baseURL = TikTokAPIConfiguration.productionBaseURL
-        if let baseText {
-            guard let url = URL(string: baseText), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-                throw SyncError(.badInput, "api_base_url '\(baseText)' is not an http(s) URL; use e.g. https://business-api.tiktok.com/open_api/.")
-            }
-            baseURL = url
+        if let text = flags.apiBaseURL ?? file.apiBaseURL {
+            baseURL = URL(string: text)!  // validated as an http(s) URL
+        } else if let text = environment["TIKTOK_API_BASE_URL"] {
+            try ToolConfiguration.checkURL(text, SettingName("api_base_url", environmentVariable: "TIKTOK_API_BASE_URL"),
+                                           example: "https://business-api.tiktok.com/open_api/")
+            baseURL = URL(string: text)!  // checked just above
         }
         var policy = RetryPolicy()
-        if let attempts = try SettingLimits.resolve(flag: maxAttempts, file: file.maxAttempts, flagName: "--max-attempts",
-                                                    key: "max_attempts", range: SettingLimits.maxAttempts) {
-            policy.maxAttempts = attempts
-        }
-        let timeoutSeconds = try SettingLimits.resolveSeconds(flag: requestTimeout, file: file.requestTimeoutSeconds, flagName: "--request-timeout",
-                                                              key: "request_timeout_seconds", range: SettingLimits.requestTimeoutSeconds) ?? 120
-        let api = TikTokAPIConfiguration(
-            baseURL: baseURL, accessToken: token,
-            appID: file.appID ?? environment["TIKTOK_APP_ID"], appSecret: file.appSecret ?? environment["TIKTOK_APP_SECRET"],
-            requestTimeout: .milliseconds(Int64(timeoutSeconds * 1000)), retryPolicy: policy)
+        if let attempts = flags.maxAttempts ?? file.maxAttempts { policy.maxAttempts = attempts }
+        let timeoutSeconds = flags.requestTimeoutSeconds ?? file.requestTimeoutSeconds ?? 120
+        let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: token, appID: appID, appSecret: appSecret,
+                                         requestTimeout: .milliseconds(Int64(timeoutSeconds * 1000)), retryPolicy: policy)
 
         let objectEntries: [ToolConfiguration.ObjectEntry]
-        if let names = Self.list(objects) {
-            objectEntries = names.map { name in file.objects?.first { $0.name == name } ?? .init(name: name) }
+        if let chosen = flags.objects {
+            objectEntries = chosen.map { entry in file.objects?.first { $0.name == entry.name } ?? entry }
         } else {
             objectEntries = file.objects ?? Catalog.defaultObjectNames.map { .init(name: $0) }
         }
         var fieldOverrides: [String: [String]] = [:]
         for entry in fields {
             let parts = entry.split(separator: "=", maxSplits: 1)
-            fieldOverrides[String(parts[0])] = Self.list(parts.count > 1 ? String(parts[1]) : nil) ?? []
+            let object = Catalog.object(named: String(parts[0]))?.name ?? String(parts[0])
+            fieldOverrides[object] = Self.list(parts.count > 1 ? String(parts[1]) : nil) ?? []
         }
         let resolved = try Catalog.resolve(objectEntries.map(\.name))
-        for name in fieldOverrides.keys where !resolved.contains(where: { $0.name == name }) {
-            throw SyncError(.badInput, "--fields names object '\(name)', which is not among the objects to import.")
+        for name in fieldOverrides.keys.sorted() where !resolved.contains(where: { $0.name == name }) {
+            throw SyncError(.badInput, "--fields names object '\(name)', which is not among the objects to import. Add it to --objects (or objects in the config file), or drop that --fields.")
         }
         let selections = zip(resolved, objectEntries).map { object, entry in
             ObjectSelection(object: object, fields: fieldOverrides[object.name] ?? entry.fields)
@@ -181,9 +231,6 @@ public struct SyncRequest: Sendable {
         let start = try startDate.map { try Self.parseDate($0, flag: "--start-date") }
         let end = try endDate.map { try Self.parseDate($0, flag: "--end-date") }
         let firstRunStart = file.startDate ?? today.adding(days: -30)
-        if let configured = file.startDate, configured > today.adding(days: 1) {
-            throw SyncError(.badInput, "start_date \(configured) in the config file is in the future; use a date up to today, e.g. \(today.adding(days: -30)).")
-        }
         var backfill: DateWindow?
         if start != nil || end != nil {
             let backfillStart = start ?? firstRunStart
@@ -194,37 +241,57 @@ public struct SyncRequest: Sendable {
             backfill = DateWindow(start: backfillStart, end: backfillEnd)
         }
         let settings = SyncSettings(
-            advertiserIDs: Self.list(advertiserIDs) ?? file.advertiserIDs,
+            advertiserIDs: flags.advertiserIDs ?? file.advertiserIDs,
             objects: selections,
-            includeDeleted: includeDeleted || (file.includeDeleted ?? false),
+            includeDeleted: (flags.includeDeleted ?? false) || (file.includeDeleted ?? false),
             startDate: firstRunStart,
-            lookbackDays: try SettingLimits.resolve(flag: lookbackDays, file: file.lookbackDays, flagName: "--lookback-days",
-                                                    key: "lookback_days", range: SettingLimits.lookbackDays) ?? 7,
+            lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 7,
             backfill: backfill)
 
         var retention: [String: Int] = [:]
-        if let days = try SettingLimits.resolve(flag: retentionDays, file: file.retentionDays, flagName: "--retention-days",
-                                                key: "retention_days", range: SettingLimits.retentionDays) {
+        if let days = flags.retentionDays ?? file.retentionDays {
             for selection in selections where selection.object.isTimeSeries { retention[selection.object.name] = days }
         }
         for (name, days) in file.retentionDaysByObject ?? [:] {
-            guard let object = Catalog.object(named: name) else {
-                throw SyncError(.badInput, "retention_days_by_object names unknown object '\(name)'.")
-            }
-            retention[object.name] = try SettingLimits.resolve(flag: nil, file: days, flagName: "", key: "retention_days_by_object.\(name)",
-                                                               range: SettingLimits.retentionDays)
+            if let object = Catalog.object(named: name) { retention[object.name] = days }  // validated: a report object
         }
-        let budget = RateBudget(
-            perSecond: try SettingLimits.resolve(flag: qps, file: file.rateLimit?.qps, flagName: "--qps", key: "rate_limit.qps",
-                                                 range: SettingLimits.requestsPerSecond),
-            perMinute: try SettingLimits.resolve(flag: qpm, file: file.rateLimit?.qpm, flagName: "--qpm", key: "rate_limit.qpm",
-                                                 range: SettingLimits.requestsPerMinute))
-        let streams = try SettingLimits.resolve(flag: concurrency, file: file.concurrency, flagName: "--concurrency", key: "concurrency",
-                                                range: SettingLimits.concurrency) ?? SyncRequest.defaultConcurrency
+        if needsAdvertisers, settings.advertiserIDs == nil, appID == nil || appSecret == nil {
+            throw SyncError(.badInput,
+                "No advertiser ids given. Set advertiser_ids in the config (or --advertiser-ids), or set TIKTOK_APP_ID and TIKTOK_APP_SECRET so the tool can list the advertisers your token may access.")
+        }
+        let budget = RateBudget(perSecond: flags.rateLimit?.qps ?? file.rateLimit?.qps,
+                                perMinute: flags.rateLimit?.qpm ?? file.rateLimit?.qpm)
+        let streams = flags.concurrency ?? file.concurrency ?? SyncRequest.defaultConcurrency
         // The destination opens last, so bad input never leaves an empty database behind.
         return SyncJob(api: api, settings: settings, destination: try await destination(),
                        concurrency: streams, rateBudget: budget,
                        retentionDays: retention, logger: logger, now: { now })
+    }
+
+    /// A credential from the flag, else the config file, else the environment variable, cleaned (surrounding
+    /// whitespace trimmed with a notice; control characters refused); nil when none is given. The source that was
+    /// chosen being empty is bad input naming it.
+    static func credential(_ key: String, flag: String?, file: ToolConfiguration, _ path: KeyPath<ToolConfiguration, String?>,
+                           variable: String, environment: [String: String], logger: Logger) throws -> String? {
+        let setting: SettingName
+        let value: String
+        if let flag {
+            (setting, value) = (SettingName(key, origin: .flags), flag)
+        } else if let fromFile = file[keyPath: path] {
+            (setting, value) = (SettingName(key, origin: file.origin), fromFile)
+        } else if let fromEnvironment = environment[variable] {
+            (setting, value) = (SettingName(key, environmentVariable: variable), fromEnvironment)
+        } else {
+            return nil
+        }
+        let cleaned = try Credential.cleaned(value, setting, logger: logger)
+        guard !cleaned.isEmpty else {
+            if key == "access_token" {
+                throw SyncError(.badInput, "\(setting.text) is empty. Set it to your TikTok Business API long-term access token.")
+            }
+            throw SyncError(.badInput, "\(setting.text) is empty. Set it to your app's \(key == "app_id" ? "id" : "secret") from the TikTok for Business developer portal, or remove it (it is needed only to list advertisers).")
+        }
+        return cleaned
     }
 
     // MARK: Scopes
@@ -242,7 +309,7 @@ public struct SyncRequest: Sendable {
     /// Runs `body` with the job these settings describe; its destination is closed, and its lock released, on
     /// every path. The destination opens last, after every setting was checked.
     public func withJob<T: Sendable>(_ file: ToolConfiguration, access: Access, logger: Logger,
-                                     environment: [String: String] = ProcessInfo.processInfo.environment,
+                                     environment: [String: String] = ProcessInfo.processInfo.environment, needsAdvertisers: Bool = true,
                                      _ body: (SyncJob) async throws -> T) async throws -> T {
         let lock = Protected<FileLock?>(nil)
         let job = try await makeJob(file: file, destination: {
@@ -256,7 +323,7 @@ public struct SyncRequest: Sendable {
             case .none:
                 return try SQLiteDestination(path: ":memory:")
             }
-        }, logger: logger, environment: environment)
+        }, logger: logger, environment: environment, needsAdvertisers: needsAdvertisers)
         defer { lock.value?.release() }
         do {
             let result = try await body(job)

@@ -24,7 +24,7 @@ extension SyncRequest {
         var environment = ProcessInfo.processInfo.environment
         // Cleanup makes no API call: a token is not needed.
         environment["TIKTOK_ACCESS_TOKEN"] = environment["TIKTOK_ACCESS_TOKEN"] ?? "unused-by-cleanup"
-        return try await withJob(file, access: .locked, logger: logger, environment: environment) { job in
+        return try await withJob(file, access: .locked, logger: logger, environment: environment, needsAdvertisers: false) { job in
             guard !job.retentionDays.isEmpty else {
                 throw SyncError(.badInput, "No retention window is set. Pass --retention-days N or set retention_days in the config.")
             }

@@ -25,6 +25,7 @@ struct DemoCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...50).contains(advertisers) else { throw ValidationError("--advertisers must be between 1 and 50.") }
         guard (1...365).contains(days) else { throw ValidationError("--days must be between 1 and 365.") }
+        try BadInput.asValidation { try ToolConfiguration.validateSQLitePath(sqlite, flag: "--sqlite") }
     }
 
     func run() async throws {

@@ -39,10 +39,13 @@ struct ScheduleCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if let jitterSeconds, !(0...86_400).contains(jitterSeconds) { throw ValidationError("--jitter-seconds must be between 0 and 86400.") }
-        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be between 0 and 65535.") }
-        // Without a config file the flags must say everything; with one, `run` checks the merged settings.
-        if options.config == nil { try BadInput.asValidation { _ = try settings(ToolConfiguration()).schedule() } }
+        try BadInput.asValidation {
+            // The same checks as the config file's `schedule:` section.
+            try ToolConfiguration.ScheduleEntry(daily: daily, hourly: hourly, cron: cron, timezone: timezone, jitterSeconds: jitterSeconds,
+                                                metricsPort: metricsPort).validate(origin: .flags)
+            // Without a config file the flags must say everything; with one, `run` checks the merged settings.
+            if options.config == nil { _ = try settings(ToolConfiguration()).schedule() }
+        }
     }
 
     func run() async throws {
