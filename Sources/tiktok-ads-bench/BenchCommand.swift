@@ -18,6 +18,9 @@ struct BenchCommand: AsyncParsableCommand {
             Workloads:
               sync       ad-level daily backfill into SQLite: rows/s end to end, requests vs the lower bound, peak RSS
               budget     the same with latency and a QPS budget: wall time vs requests / budget
+              adaptive   the simulator enforces a per-endpoint QPS budget (5, 10, 20, 50) at 50, 100 and 300 ms latency and
+                         the tool is told none: requests, rate-limit answers, QPM penalties, and the steady rate after the
+                         first 30 s against the budget; one row per case (--qps-levels, --latencies pick cases)
               simulator  raw simulator serving speed: report rows/s fetched over HTTP, nothing decoded or stored
               bigquery   the sync workload into a BigQuery emulator (BIGQUERY_EMULATOR_HOST, see scripts/bqemulator.sh):
                          rows/s loaded, and jobs per run by kind
@@ -25,9 +28,18 @@ struct BenchCommand: AsyncParsableCommand {
                          place): rows/s and Sheets requests per run
             """)
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case sync, budget, simulator, bigquery, sheets }
+    enum Workload: String, ExpressibleByArgument, CaseIterable { case sync, budget, adaptive, simulator, bigquery, sheets }
 
-    @Option(help: "sync, budget, simulator, bigquery or sheets.")
+    @Option(help: "Adaptive workload: the QPS budgets the simulator enforces (comma-separated; 0 = no limit).")
+    var qpsLevels = "5,10,20,50"
+
+    @Option(help: "Adaptive workload: the simulator's latencies, milliseconds (comma-separated).")
+    var latencies = "50,100,300"
+
+    @Option(help: "Adaptive workload: also enforce this per-minute budget (below 60 x QPS to test QPM).")
+    var qpm: Int?
+
+    @Option(help: "sync, budget, adaptive, simulator, bigquery or sheets.")
     var workload: Workload = .sync
 
     @Option(help: "Simulated advertisers.")
@@ -83,6 +95,13 @@ struct BenchCommand: AsyncParsableCommand {
             try await simulator.withRunningServer { url in try await benchBigQuery(url: url, options: frozen, logger: quiet) }
         case .sheets:
             try await simulator.withRunningServer { url in try await benchSheets(url: url, options: frozen, logger: quiet) }
+        case .adaptive:
+            let levels = qpsLevels.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let delays = latencies.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            let cases = levels.flatMap { level in
+                delays.map { AdaptiveBench.Case(perSecond: level > 0 ? level : nil, perMinute: level > 0 ? qpm : nil, latencyMs: $0) }
+            }
+            try await AdaptiveBench(advertisers: advertisers, days: days, shape: (campaigns, adGroups, ads), concurrency: concurrency).run(cases)
         case .sync, .budget:
             let budget = workload == .budget ? (qps ?? 20) : qps
             try await simulator.withRunningServer { url in

@@ -1,4 +1,5 @@
 @testable import Destinations
+import SyncKit
 import Foundation
 import Testing
 

@@ -40,8 +40,8 @@ struct RateLimiterTests {
         #expect(maxInAnyWindow(times, window: .seconds(1)) <= 10)
     }
 
-    /// A call whose answer is reported keeps its slot until one window after the answer: the server counted it at
-    /// some moment before then, however late it was on the wire.
+    /// A call whose answer is reported keeps its slot until one window after the latest instant the server can have
+    /// counted it (its answer less half the fastest round trip seen), however late it was on the wire.
     @Test func aCallKeepsItsSlotUntilOneWindowAfterItsAnswer() async throws {
         let clock = VirtualClock()
         let limiter = RateLimiter(budget: RateBudget(perSecond: 2), clock: clock)
@@ -53,9 +53,10 @@ struct RateLimiterTests {
         clock.advance(by: .milliseconds(200))
         await limiter.end(second)
         _ = try await limiter.begin()
-        #expect(clock.now.offset == .milliseconds(1300), "the third call waits for one window after the first answer")
+        // The server counted the first call no later than its answer less half the fastest round trip (300 ms).
+        #expect(clock.now.offset == .milliseconds(1150), "the third call waits for one window after the first call's latest arrival")
         _ = try await limiter.begin()
-        #expect(clock.now.offset == .milliseconds(1500), "the fourth for one window after the second answer")
+        #expect(clock.now.offset == .milliseconds(1350), "the fourth for one window after the second call's latest arrival")
     }
 
     @Test func pauseHoldsEveryCallerBack() async throws {
@@ -113,9 +114,41 @@ struct ResponseClassifierTests {
         case (.success, .success): break
         case (.retry(_, let rateLimited), .retry): #expect(!rateLimited)
         case (.retry(_, let rateLimited), .rateLimited): #expect(rateLimited)
+        case (.throttled(_, let signal), .rateLimited): #expect(signal == .tooFrequent)
         case (.fail(let error), .skip): #expect(error.kind == .advertiserUnavailable)
         case (.fail(let error), .fatal(let kind)): #expect(error.kind == kind)
         default: Issue.record("got \(action), expected \(expected)")
         }
+    }
+}
+
+/// TikTok's three "too many requests" answers, as the simulator words them: each moves the pacer differently.
+struct RateLimitAnswerTests {
+    func classify(_ message: String) -> ResponseAction {
+        let body = #"{"code":40100,"message":"\#(message)","request_id":"r","data":{}}"#
+        return ResponseClassifier.classify(.response(status: 200, body: Array(body.utf8)), endpoint: "report/integrated/get", advertiserID: "1")
+    }
+
+    @Test func tooManyRequestsSlowsDown() {
+        guard case .throttled(_, .tooFrequent) = classify("Due to too many requests, requests from App [a] are temporarily restricted.") else {
+            Issue.record("not a plain rate limit")
+            return
+        }
+    }
+
+    @Test func aPerMinuteRestrictionIsWaitedOutForAsLongAsItSays() {
+        let minutes = classify("Requests from App [a] to /open_api/v1.3/report/integrated/get/ exceeded the limit of 600 per minute and are restricted; try again in 5 minutes.")
+        guard case .throttled(_, .restricted(let wait)) = minutes else { Issue.record("got \(minutes)"); return }
+        #expect(wait == .seconds(300))
+        let seconds = classify("Requests from App [a] to /open_api/v1.3/report/integrated/get/ exceeded the limit of 600 per minute and are restricted; try again in 40 seconds.")
+        guard case .throttled(_, .restricted(let short)) = seconds else { Issue.record("got \(seconds)"); return }
+        #expect(short == .seconds(40))
+    }
+
+    @Test func aSpentDailyQuotaStopsTheRunSayingWhenItResets() {
+        let action = classify("Requests from App [a] to /open_api/v1.3/report/integrated/get/ have used the daily quota of 100000 requests; the quota is reset at 00:00 UTC.")
+        guard case .fail(let error) = action else { Issue.record("got \(action)"); return }
+        #expect(error.kind == .quotaExhausted && error.stopsRun)
+        #expect(error.message.contains("00:00 UTC"))
     }
 }

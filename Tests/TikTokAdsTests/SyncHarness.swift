@@ -38,18 +38,23 @@ struct SyncHarness {
         RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(20), rateLimitDelay: .milliseconds(5))
     }
 
+    /// Pacing for syncs that test correctness under injected faults: the simulator's random `code40100` and
+    /// `http429` faults (9% each) are rate limits to the pacer, which would otherwise slow the run to its floor;
+    /// a high floor keeps those runs quick. Pacing itself is tested in `AdaptivePacerTests` and `LearnedPaceTests`.
+    static let faultTolerantPacing = AdaptivePacingSettings(floor: 500)
+
     /// Runs one sync into `database` against a running simulator at `baseURL`.
     static func sync(baseURL: URL, simulator: TikTokSimulator, database: String, settings: SyncSettings,
                      at instant: Date = now, concurrency: Int = 4, budget: RateBudget = .unlimited,
                      retryPolicy: RetryPolicy = fastRetries(), timeout: Duration = .seconds(30),
-                     retention: [String: Int] = [:]) async throws -> RunRecord {
+                     retention: [String: Int] = [:], pacing: AdaptivePacingSettings = faultTolerantPacing) async throws -> RunRecord {
         let destination = try SQLiteDestination(path: database)
         let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: simulator.options.accessToken,
                                          appID: simulator.options.appId, appSecret: simulator.options.secret,
                                          requestTimeout: timeout, retryPolicy: retryPolicy)
         let lines = Protected<[String]>([])
         let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
-                          rateBudget: budget, retentionDays: retention, logger: CapturingLogHandler.logger(lines), now: { instant })
+                          rateBudget: budget, pacing: pacing, retentionDays: retention, logger: CapturingLogHandler.logger(lines), now: { instant })
         let sweep = SecretSweep([simulator.options.accessToken, simulator.options.secret])
         do {
             let record = try await job.run()
