@@ -16,15 +16,13 @@ public struct RateBudget: Sendable, Hashable, Codable {
 /// the API says it is rate limited.
 ///
 /// The server sees a call arrive somewhere between the instant it is let through here and the instant its
-/// answer is back. So a call tracked with `begin`/`end` keeps its slot in the window until one window after
-/// the latest instant the server could have counted it: its answer, less the part of a round trip that
-/// follows the arrival (the server's work and the way back). That part is at least half the fastest round
-/// trip seen so far, as long as the way out is no slower than the way back at their fastest, which holds on a
-/// symmetric network and on this machine's loopback; it is never more than the call's own round trip. However
-/// late either call was on the wire (a loaded machine, a slow network), the next call that needs the slot is
-/// sent no earlier than a full window after the server could last have counted it, and a window costs one
-/// half round trip rather than a whole one. `acquire` alone (no answer reported) frees the slot one window
-/// plus `safetyMargin` after it was let through.
+/// answer is back; nothing on the client knows when. So a call tracked with `begin`/`end` keeps its slot
+/// in the window from the moment it is let through until one window after its answer: the next call that
+/// needs the slot is sent no earlier than a full window after the server could last have counted it,
+/// however late either call was on the wire (a loaded machine, a slow network). (Freeing it half a fastest
+/// round trip earlier, assuming the way out is no slower than the way back, let 9 arrivals into a second
+/// of an 8-per-second budget on a loaded machine: on loopback the way out is the slower leg.) `acquire` alone
+/// (no answer reported) frees the slot one window plus `safetyMargin` after it was let through.
 public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private struct Slot {
         var id: UInt64
@@ -43,8 +41,6 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private var nextID: UInt64 = 0
     /// Callers waiting for a call in flight to be answered (its slot's end is unknown until then).
     private var waitingForAnswers: [UInt64: CheckedContinuation<Void, Never>] = [:]
-    /// The fastest round trip (let through to answered) of any call so far.
-    private var fastestRoundTrip: Duration?
 
     public init(budget: RateBudget, clock: C, safetyMargin: Duration = .milliseconds(50)) {
         self.budget = budget
@@ -138,19 +134,10 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
 
     private func release(_ ticket: PacingTicket, answered: Bool) {
         let now = clock.now
-        let admittedAt = (secondWindow.first { $0.id == ticket.id } ?? minuteWindow.first { $0.id == ticket.id })?.admittedAt
-        // The latest instant the server could have counted the call: its answer, less half the fastest round trip.
-        var latestArrival = now
-        if answered, let admittedAt {
-            let roundTrip = admittedAt.duration(to: now)
-            let fastest = min(fastestRoundTrip ?? roundTrip, roundTrip)
-            fastestRoundTrip = fastest
-            latestArrival = now.advanced(by: .zero - fastest / 2)
-        }
         func free(_ slots: inout [Slot], window: Duration) {
             guard let index = slots.firstIndex(where: { $0.id == ticket.id }) else { return }
             let slot = slots[index]
-            slots[index].freeAt = answered ? max(latestArrival.advanced(by: window), slot.admittedAt.advanced(by: window))
+            slots[index].freeAt = answered ? max(now.advanced(by: window), slot.admittedAt.advanced(by: window))
                 : slot.admittedAt.advanced(by: window + safetyMargin)
         }
         free(&secondWindow, window: .seconds(1))
