@@ -55,22 +55,20 @@ public struct RetryingCaller: Sendable {
                 if let ticket { _ = await pacer?.end(ticket, outcome: .noAnswer) }
                 throw error
             }
-            let (reason, signal): (String, RateLimitSignal?)
-            switch verdict {
-            case .success(let value):
-                if let ticket { _ = await pacer?.end(ticket, outcome: .answered) }
-                return value
-            case .fail(let error):
-                if let ticket { _ = await pacer?.end(ticket, outcome: .answered) }
-                throw error
-            case .retry(let why, let rateLimited):
-                (reason, signal) = (why, rateLimited ? .tooFrequent : nil)
-            case .throttled(let why, let kind):
-                (reason, signal) = (why, kind)
+            let signal: RateLimitSignal? = switch verdict {
+            case .retry(_, let rateLimited): rateLimited ? .tooFrequent : nil
+            case .throttled(_, let kind): kind
+            case .success, .fail: nil
             }
             // The answer is back: the pacer learns from it (and keeps the call's place in its window).
             var paced: Duration?
             if let ticket { paced = await pacer?.end(ticket, outcome: signal.map { .rateLimited($0) } ?? .answered) }
+            let reason: String
+            switch verdict {
+            case .success(let value): return value
+            case .fail(let error): throw error
+            case .retry(let why, _), .throttled(let why, _): reason = why
+            }
             lastReason = reason
             guard number < attempts else { break }
             let delay = signal != nil ? paced ?? policy.delay(afterAttempt: number, rateLimited: true)

@@ -71,10 +71,10 @@ public struct SyncEngine: Sendable {
             }
         }
 
-        if let fatal = outcome.withLock({ $0.fatal }), fatal.kind == .quotaExhausted {
-            outcome.withLock { o in o.errors.append(Self.stillToDo(tasks, outcome: o)) }
+        let final = outcome.withLock { o -> Outcome in
+            if o.fatal?.kind == .quotaExhausted { o.errors.append(Self.stillToDo(tasks, outcome: o)) }
+            return o
         }
-        let final = outcome.withLock { $0 }
         // A spent quota stops the reading, not the loading: what was read is committed with its bookmarks.
         let keepsWhatWasRead = final.fatal == nil || final.fatal?.kind == .quotaExhausted
         do {

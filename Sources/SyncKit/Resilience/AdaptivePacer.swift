@@ -293,10 +293,9 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
 
     /// Per endpoint, the pace at this moment and its counters, sorted by endpoint.
     public func report() -> [EndpointPacing] {
-        endpoints.keys.sorted().compactMap { endpoint in
-            guard let state = endpoints[endpoint] else { return nil }
-            return EndpointPacing(endpoint: endpoint, requestsPerSecond: state.rate, requestsPerMinute: state.perMinute,
-                                  answers: state.answers, rateLimitedAnswers: state.rateLimited, restrictions: state.restrictions)
+        endpoints.sorted { $0.key < $1.key }.map { endpoint, state in
+            EndpointPacing(endpoint: endpoint, requestsPerSecond: state.rate, requestsPerMinute: state.perMinute,
+                           answers: state.answers, rateLimitedAnswers: state.rateLimited, restrictions: state.restrictions)
         }
     }
 
