@@ -198,6 +198,75 @@ struct HostileAnswerTests {
         #expect(error?.message.contains("Advertiser ?") == false)
     }
 
+    // MARK: Listings and records that are not TikTok's
+
+    /// A server that repeats the same rows on every page under an endless `total_page` (10^9): the listing
+    /// ends after a few pages that bring nothing new, with a warning, and the rows it did bring are loaded once.
+    @Test func aListingThatRepeatsItsRowsUnderAnEndlessTotalPageEnds() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let settings = try SyncHarness.settings(objects: ["campaigns"])
+        let reference = SyncHarness.temporaryDatabase()
+        let database = SyncHarness.temporaryDatabase()
+        let log = Protected<[String]>([])
+        let record = try await simulator.withRunningServer { url in
+            _ = try await SyncHarness.sync(baseURL: url, simulator: simulator, database: reference, settings: settings)
+            // Every campaign/get page is page 1's rows, claiming a billion pages.
+            return try await HostileServer.with(answer: { request in
+                guard request.path.contains("campaign/get") else { return await Self.forward(request, query: request.query ?? "", to: url) }
+                let query = (request.query ?? "").replacingOccurrences(of: #"page=\d+(&|$)"#, with: "page=1$1", options: .regularExpression)
+                var answer = await Self.forward(request, query: query, to: url)
+                answer.body = answer.body.replacingOccurrences(of: #""total_page":\s*\d+"#, with: #""total_page":1000000000"#, options: .regularExpression)
+                return answer
+            }) { base, received in
+                let record = try await SyncHarness.sync(baseURL: try #require(URL(string: base + "/open_api/")), simulator: simulator,
+                                                        database: database, settings: settings, log: log)
+                let pages = received.value.filter { $0.path.contains("campaign/get") }.count
+                let advertisers = simulator.world.grantedAdvertiserIDs.count
+                #expect(pages == advertisers * (1 + TikTokSource.pagesWithoutNewRowsBeforeEnding),
+                        "each advertiser's listing reads its one real page and then stops after the repeats")
+                return record
+            }
+        }
+        #expect(record.status == .succeeded, "\(record.errors)")
+        #expect(log.value.contains { $0.contains("no row it had not already returned") && $0.contains("total_page=1000000000") }, "\(log.value)")
+        #expect(try await SyncHarness.query(database, "SELECT COUNT(*) FROM tiktok_ads_campaigns")
+                == SyncHarness.query(reference, "SELECT COUNT(*) FROM tiktok_ads_campaigns"))
+    }
+
+    /// `advertiser/info` naming its advertiser with a number, or giving its timezone as a number, is not
+    /// TikTok's answer (ids are strings; report dates are placed in the account's timezone): the run fails
+    /// with a message naming the field, before anything is written.
+    @Test(arguments: [
+        (#""advertiser_id":"(\d+)""#, #""advertiser_id":$1"#, "advertiser_id"),
+        (#""timezone":"[^"]*""#, #""timezone":8"#, "timezone"),
+    ])
+    func anAdvertiserRecordWithNumbersForStringsIsRefused(pattern: String, replacement: String, field: String) async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        let error = try await simulator.withRunningServer { url in
+            try await HostileServer.with(answer: { request in
+                var answer = await Self.forward(request, query: request.query ?? "", to: url)
+                if request.path.contains("advertiser/info") {
+                    answer.body = answer.body.replacingOccurrences(of: pattern, with: replacement, options: .regularExpression)
+                }
+                return answer
+            }) { base, _ in
+                await #expect(throws: SyncError.self) {
+                    try await SyncHarness.sync(baseURL: try #require(URL(string: base + "/open_api/")), simulator: simulator, database: database,
+                                               settings: try SyncHarness.settings(objects: ["advertiser", "campaigns"]),
+                                               retryPolicy: SyncHarness.fastRetries(maxAttempts: 2))
+                }
+            }
+        }
+        #expect(error?.kind == .invalidResponse)
+        #expect(error?.message.contains("advertiser/info") == true && error?.message.contains("`data.list[0].\(field)`") == true,
+                "\(String(describing: error))")
+        for table in ["tiktok_ads_advertiser", "tiktok_ads_campaigns"] {
+            let rows = try? await SyncHarness.query(database, "SELECT COUNT(*) FROM \(table)")
+            #expect(rows == nil || rows == [["0"]], "\(table): \(String(describing: rows))")
+        }
+    }
+
     // MARK: Helpers
 
     static func state(_ database: String) async throws -> [StreamKey: StreamState] {

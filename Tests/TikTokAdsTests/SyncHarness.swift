@@ -47,12 +47,12 @@ struct SyncHarness {
     static func sync(baseURL: URL, simulator: TikTokSimulator, database: String, settings: SyncSettings,
                      at instant: Date = now, concurrency: Int = 4, budget: RateBudget = .unlimited,
                      retryPolicy: RetryPolicy = fastRetries(), timeout: Duration = .seconds(30),
-                     retention: [String: Int] = [:], pacing: AdaptivePacingSettings = faultTolerantPacing) async throws -> RunRecord {
+                     retention: [String: Int] = [:], pacing: AdaptivePacingSettings = faultTolerantPacing,
+                     log lines: Protected<[String]> = Protected([])) async throws -> RunRecord {
         let destination = try SQLiteDestination(path: database)
         let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: simulator.options.accessToken,
                                          appID: simulator.options.appId, appSecret: simulator.options.secret,
                                          requestTimeout: timeout, retryPolicy: retryPolicy)
-        let lines = Protected<[String]>([])
         let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
                           rateBudget: budget, pacing: pacing, retentionDays: retention, logger: CapturingLogHandler.logger(lines), now: { instant })
         let sweep = SecretSweep([simulator.options.accessToken, simulator.options.secret])

@@ -38,6 +38,30 @@ public struct ListingPage: Sendable {
         return .success(ListingPage(items: items, totalPages: totalPages))
     }
 
+    /// `advertiser/info`'s listing: every record names its advertiser as a string id, and its timezone, when
+    /// present, is a string; report dates are placed in that timezone, so a record without a readable one is
+    /// not taken with a guessed zone.
+    public static func decodeAdvertiserInfo(_ data: JSONValue) -> Result<ListingPage, MalformedAnswer> {
+        decode(data, paged: false).flatMap { page in
+            for (index, record) in page.items.enumerated() {
+                guard let id = record["advertiser_id"] else {
+                    return .failure(MalformedAnswer("`data.list[\(index)].advertiser_id` is missing"))
+                }
+                guard case .string(let text) = id, !text.isEmpty else {
+                    return .failure(MalformedAnswer("`data.list[\(index)].advertiser_id` is \(kind(of: id)), not a string id"))
+                }
+                for name in ["timezone", "display_timezone", "name", "currency"] {
+                    guard let member = record[name] else { continue }
+                    switch member {
+                    case .string, .null: continue
+                    default: return .failure(MalformedAnswer("`data.list[\(index)].\(name)` is \(kind(of: member)), not a string"))
+                    }
+                }
+            }
+            return .success(page)
+        }
+    }
+
     static func kind(of value: JSONValue) -> String {
         switch value {
         case .null: "null"

@@ -50,7 +50,7 @@ public struct TikTokSource: Sendable {
             do {
                 let listing = try await client.get("advertiser/info", query: [("advertiser_ids", QueryEncoding.jsonArray(batch))],
                                                    advertiserID: batch.count == 1 ? batch[0] : nil,
-                                                   onAttempt: counter(statistics, object: "advertiser")) { ListingPage.decode($0, paged: false) }
+                                                   onAttempt: counter(statistics, object: "advertiser"), decode: ListingPage.decodeAdvertiserInfo)
                 let requested = Set(batch)
                 var found = Set<String>()
                 for record in listing.items {
@@ -184,25 +184,43 @@ public struct TikTokSource: Sendable {
         }
     }
 
-    /// Reads page `number` of a listing. The slice ends at `page >= total_page` or an empty page; rows seen on
-    /// an earlier page (offset paging shifts) are dropped, and report rows outside the window are ignored.
+    /// How many pages in a row may bring no row the listing has not already returned before it is ended: a
+    /// server that repeats its rows under an ever-growing `total_page` must not keep a sync reading forever.
+    /// One repeated page can be an offset shift (rows inserted while paging); several in a row cannot.
+    public static let pagesWithoutNewRowsBeforeEnding = 3
+
+    /// Reads page `number` of a listing. The slice ends at `page >= total_page`, an empty page, or after
+    /// `pagesWithoutNewRowsBeforeEnding` pages in a row that bring no new key (with a warning); rows seen on an
+    /// earlier page (offset paging shifts) are dropped, and report rows outside the window are ignored.
     func page(_ number: Int, endpoint: String, query: [(String, String)], account: AdvertiserAccount, decoder: RowDecoder,
-              window: DateWindow?, seen: Protected<Set<[Value]>>, count: @escaping TikTokClient.AttemptObserver) async throws -> SourcePage {
+              window: DateWindow?, seen: Protected<Set<[Value]>>, count: @escaping TikTokClient.AttemptObserver,
+              pagesWithoutNewRows: Int = 0) async throws -> SourcePage {
         let listing = try await client.getPage(endpoint, query: query + [("page", String(number))], advertiserID: account.id, onAttempt: count)
         var rows: [[Value]] = []
         rows.reserveCapacity(listing.items.count)
+        var broughtNewKey = false
         // The slice's keys so far, shared by its pages (read one after another) without copying the set per page.
         seen.withLock { keys in
             for item in listing.items {
                 let row = decoder.row(item)
+                guard keys.insert(decoder.key(of: row)).inserted else { continue }
+                broughtNewKey = true
                 if let window, !decoder.isInside(row, window) { continue }
-                if keys.insert(decoder.key(of: row)).inserted { rows.append(row) }
+                rows.append(row)
             }
         }
         guard !listing.items.isEmpty, number < (listing.totalPages ?? number) else { return SourcePage(rows: rows, next: nil) }
+        let repeated = broughtNewKey ? 0 : pagesWithoutNewRows + 1
+        if repeated >= Self.pagesWithoutNewRowsBeforeEnding {
+            logger.warning("TikTok kept answering pages with no row it had not already returned; the listing ends here", metadata: [
+                "advertiser_id": "\(account.id)", "endpoint": "\(endpoint)", "page": "\(number)",
+                "total_page": "\(listing.totalPages.map(String.init) ?? "?")", "pages_without_new_rows": "\(repeated)",
+            ])
+            return SourcePage(rows: rows, next: nil)
+        }
         return SourcePage(rows: rows) {
             try await self.page(number + 1, endpoint: endpoint, query: query, account: account, decoder: decoder,
-                                window: window, seen: seen, count: count)
+                                window: window, seen: seen, count: count, pagesWithoutNewRows: repeated)
         }
     }
 }
