@@ -14,6 +14,10 @@ public struct FaultRule: Sendable, Codable, Equatable {
         self.calls = calls
         self.endpoint = endpoint
     }
+
+    public enum CodingKeys: String, CodingKey, CaseIterable {
+        case kind, rate, calls, endpoint
+    }
 }
 
 /// The faults the simulator can inject.

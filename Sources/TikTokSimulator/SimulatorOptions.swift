@@ -12,7 +12,7 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
             self.jitterMs = jitterMs
         }
 
-        enum CodingKeys: String, CodingKey {
+        public enum CodingKeys: String, CodingKey, CaseIterable {
             case fixedMs = "fixed_ms"
             case jitterMs = "jitter_ms"
         }
@@ -47,7 +47,7 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
             self.endpoints = endpoints
         }
 
-        enum CodingKeys: String, CodingKey {
+        public enum CodingKeys: String, CodingKey, CaseIterable {
             case qps, qpm, qpd, endpoints
             case qpmPenaltySeconds = "qpm_penalty_seconds"
         }
@@ -89,7 +89,7 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
             self.qpmPenaltySeconds = qpmPenaltySeconds
         }
 
-        enum CodingKeys: String, CodingKey {
+        public enum CodingKeys: String, CodingKey, CaseIterable {
             case qps, qpm, qpd
             case qpmPenaltySeconds = "qpm_penalty_seconds"
         }
@@ -118,7 +118,7 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
     /// All defaults.
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    public enum CodingKeys: String, CodingKey, CaseIterable {
         case seed, advertisers, now, latency, faults, secret
         case unauthorizedAdvertisers = "unauthorized_advertisers"
         case campaignsPerAdvertiser = "campaigns_per_advertiser"

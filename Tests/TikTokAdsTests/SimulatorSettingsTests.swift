@@ -1,4 +1,5 @@
 import Foundation
+import SyncKit
 import Testing
 import TikTokAdsApp
 import TikTokSimulator
@@ -22,5 +23,26 @@ struct SimulatorSettingsTests {
         let limits = try settings.options().rateLimit
         #expect(limits.budget(for: "report/integrated/get") == .init(qps: 5, qpm: 600, qpd: 2000, qpmPenaltySeconds: 60))
         #expect(limits.budget(for: "campaign/get") == .init(qps: 10, qpm: 600, qpd: 2000, qpmPenaltySeconds: 300))
+    }
+
+    /// The simulator's config is checked like the tool's: an unknown key at any level is refused, naming its
+    /// path and the key that was probably meant.
+    @Test(arguments: [
+        ("advertizers: 3", "advertizers", "advertisers"),
+        ("latency: {fixed_msec: 5}", "latency.fixed_msec", "fixed_ms"),
+        ("rate_limit: {qpss: 5}", "rate_limit.qpss", "qps"),
+        ("rate_limit: {endpoints: {\"/campaign/get/\": {qpm_penalty_second: 5}}}", "rate_limit.endpoints./campaign/get/.qpm_penalty_second", "qpm_penalty_seconds"),
+        ("faults: [{kind: http500, rat: 0.5}]", "faults[0].rat", "rate"),
+    ])
+    func anUnknownKeyInTheSimulatorConfigIsRefused(yaml: String, path: String, suggestion: String) throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("simulator-\(UUID().uuidString).yml").path
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        var settings = SimulatorSettings()
+        settings.config = config
+        let error = #expect(throws: SyncError.self) { try settings.options() }
+        #expect(error?.kind == .badInput)
+        #expect(error?.message.contains("unknown key `\(path)`") == true, "\(String(describing: error))")
+        #expect(error?.message.contains("did you mean `\(suggestion)`") == true, "\(String(describing: error))")
     }
 }

@@ -14,6 +14,8 @@ public struct ConfigurationSchema: Sendable {
         case listOf(ConfigurationSchema)
         /// A mapping keyed by object names from the catalog, e.g. `retention_days_by_object`.
         case byObject
+        /// A mapping keyed by free names whose values have these keys, e.g. the simulator's `rate_limit.endpoints`.
+        case byName(ConfigurationSchema)
     }
 
     /// The keys of this level, in the order their type declares them.
@@ -34,6 +36,7 @@ public struct ConfigurationSchema: Sendable {
             case .section(let section): section.keyPaths.map { "\(key).\($0)" }
             case .listOf(let item): [key] + item.keyPaths.map { "\(key)[].\($0)" }
             case .byObject: ["\(key).OBJECT"]
+            case .byName(let item): item.keyPaths.map { "\(key).NAME.\($0)" }
             }
         }
     }
@@ -42,14 +45,15 @@ public struct ConfigurationSchema: Sendable {
     /// was meant.
     public static func closest(to typo: String, among candidates: [String]) -> String? {
         let lowered = typo.lowercased()
-        let scored = candidates.map { candidate -> (String, Int) in
+        // Scored by the distance, a containment counting as 1; ties go to the key with the smaller real distance.
+        let scored = candidates.map { candidate -> (key: String, score: Int, distance: Int) in
             let distance = editDistance(lowered, candidate.lowercased())
             let shorter = min(candidate.count, lowered.count)
             let contained = shorter >= 3 && (lowered.contains(candidate) || candidate.contains(lowered))
-            return (candidate, contained ? min(distance, 1) : distance)
+            return (candidate, contained ? min(distance, 1) : distance, distance)
         }
-        guard let best = scored.min(by: { $0.1 < $1.1 }) else { return nil }
-        return best.1 <= max(2, min(typo.count, best.0.count) / 3) ? best.0 : nil
+        guard let best = scored.min(by: { ($0.score, $0.distance) < ($1.score, $1.distance) }) else { return nil }
+        return best.score <= max(2, min(typo.count, best.key.count) / 3) ? best.key : nil
     }
 
     /// Levenshtein distance over characters.

@@ -30,8 +30,13 @@ public struct SimulatorSettings: Sendable {
             guard let data = FileManager.default.contents(atPath: config) else {
                 throw SyncError(.badInput, "Cannot read the simulator config '\(config)'.")
             }
+            let text = String(decoding: data, as: UTF8.self)
+            if let root = try? Yams.compose(yaml: text) {
+                try ToolConfiguration.checkKeys(root, schema: Self.schema, path: "", file: config,
+                                                reference: "the README's simulator section describes them")
+            }
             do {
-                options = try YAMLDecoder().decode(SimulatorOptions.self, from: String(decoding: data, as: UTF8.self))
+                options = try YAMLDecoder().decode(SimulatorOptions.self, from: text)
             } catch {
                 throw SyncError(.badInput, "The simulator config '\(config)' is not valid: \(error)")
             }
@@ -63,4 +68,13 @@ public struct SimulatorSettings: Sendable {
         return options
     }
 
+    /// The simulator config file's keys, level by level: an unknown key is refused with the closest known one,
+    /// as in the tool's own config file.
+    public static let schema = ConfigurationSchema(SimulatorOptions.CodingKeys.self, children: [
+        "latency": .section(ConfigurationSchema(SimulatorOptions.Latency.CodingKeys.self)),
+        "faults": .listOf(ConfigurationSchema(FaultRule.CodingKeys.self)),
+        "rate_limit": .section(ConfigurationSchema(SimulatorOptions.RateLimit.CodingKeys.self, children: [
+            "endpoints": .byName(ConfigurationSchema(SimulatorOptions.EndpointBudget.CodingKeys.self)),
+        ])),
+    ])
 }

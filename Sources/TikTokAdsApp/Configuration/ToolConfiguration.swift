@@ -162,7 +162,8 @@ public struct ToolConfiguration: Decodable, Sendable {
 
     /// Refuses a key this level does not know, naming its path and the closest known key; walks into sections, the
     /// items of `objects`, and checks that `retention_days_by_object` names objects.
-    static func checkKeys(_ node: Node, schema: ConfigurationSchema, path: String, file: String) throws {
+    static func checkKeys(_ node: Node, schema: ConfigurationSchema, path: String, file: String,
+                          reference: String = "the README's configuration reference lists every key") throws {
         guard case .mapping(let mapping) = node else { return }  // a wrong type is the decoder's to report
         for (keyNode, value) in mapping {
             guard case .scalar(let keyScalar) = keyNode else {
@@ -171,17 +172,22 @@ public struct ToolConfiguration: Decodable, Sendable {
             let key = keyScalar.string
             let keyPath = path.isEmpty ? key : "\(path).\(key)"
             guard schema.keys.contains(key) else {
-                throw SyncError(.badInput, unknownKeyMessage(key: key, section: path, allowed: schema.keys, file: file))
+                throw SyncError(.badInput, unknownKeyMessage(key: key, section: path, allowed: schema.keys, file: file, reference: reference))
             }
             switch schema.children[key] {
             case nil:
                 break
             case .section(let section):
-                try checkKeys(value, schema: section, path: keyPath, file: file)
+                try checkKeys(value, schema: section, path: keyPath, file: file, reference: reference)
             case .listOf(let item):
                 guard case .sequence(let items) = value else { break }
                 for (index, element) in items.enumerated() {
-                    try checkKeys(element, schema: item, path: "\(keyPath)[\(index)]", file: file)
+                    try checkKeys(element, schema: item, path: "\(keyPath)[\(index)]", file: file, reference: reference)
+                }
+            case .byName(let item):
+                guard case .mapping(let named) = value else { break }
+                for (nameNode, element) in named {
+                    try checkKeys(element, schema: item, path: "\(keyPath).\(nameNode.string ?? "?")", file: file, reference: reference)
                 }
             case .byObject:
                 guard case .mapping(let objects) = value else { break }
@@ -195,7 +201,8 @@ public struct ToolConfiguration: Decodable, Sendable {
         }
     }
 
-    static func unknownKeyMessage(key: String, section: String, allowed: [String], file: String) -> String {
+    static func unknownKeyMessage(key: String, section: String, allowed: [String], file: String,
+                                  reference: String = "the README's configuration reference lists every key") -> String {
         let shown = SettingText.quoted(key, limit: 60)
         let shownPath = section.isEmpty ? shown : "\(section).\(shown)"
         var message = "The config file '\(file)' has an unknown key `\(shownPath)`"
@@ -205,7 +212,7 @@ public struct ToolConfiguration: Decodable, Sendable {
             message += "."
         }
         let level = section.isEmpty ? "at the top level" : "in `\(section)`"
-        return message + " Keys allowed \(level): \(allowed.joined(separator: ", ")) (the README's configuration reference lists every key)."
+        return message + " Keys allowed \(level): \(allowed.joined(separator: ", ")) (\(reference))."
     }
 
     /// An object name that is not in the catalog, with the closest one.
