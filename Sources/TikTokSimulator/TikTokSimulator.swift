@@ -56,15 +56,23 @@ public final class TikTokSimulator: Sendable {
     public func run(host: String = "127.0.0.1", port: Int, onStarted: @escaping @Sendable (Int) async -> Void = { _ in })
         async throws
     {
+        // The server library logs its own shutdown (a cancelled child channel) at error level: noise for anyone but
+        // someone debugging the server itself.
+        var serverLogger = logger
+        if serverLogger.logLevel > .debug { serverLogger.logLevel = .critical }
         let app = Application(
             responder: SimulatorResponder(core: core),
             configuration: .init(address: .hostname(host, port: port), serverName: nil),
             onServerRunning: { channel in
                 await onStarted(channel.localAddress?.port ?? port)
             },
-            logger: logger
+            logger: serverLogger
         )
-        try await app.run()
+        do {
+            try await app.run()
+        } catch where String(describing: error).contains("Address already in use") {
+            throw SimulatorError(message: "Port \(port) on \(host) is already in use (another simulator, or another server). Stop it, choose another port with --port N, or use --port 0 to let the system pick a free one (the simulator prints it).")
+        }
     }
 
     /// Starts on 127.0.0.1 with a free port, calls `body` with base URL "http://127.0.0.1:PORT/open_api/", stops afterwards.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SyncKit
+import TikTokAdsApp
 
 /// `tiktok-ads`: imports TikTok Ads data into SQLite (and more).
 @main
@@ -9,6 +10,7 @@ struct TikTokAdsCommand: AsyncParsableCommand {
         commandName: "tiktok-ads",
         abstract: "Import TikTok Ads (Business API v1.3) data into SQLite.",
         discussion: "Start with `tiktok-ads demo`: it syncs simulated accounts into a local SQLite file, no account needed.",
+        version: ToolVersion.current,
         subcommands: [DemoCommand.self, SyncCommand.self, CheckCommand.self, DiscoverCommand.self, StateCommand.self,
                       CleanupCommand.self, ScheduleCommand.self, SimulateCommand.self])
 
@@ -32,10 +34,15 @@ struct TikTokAdsCommand: AsyncParsableCommand {
             if code == .success {
                 self.exit(withError: error)
             }
-            reportError(fullMessage(for: error))
+            reportError(withoutErrorPrefix(fullMessage(for: error)))
             // Usage and validation errors are bad input.
             Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
         }
+    }
+
+    /// ArgumentParser's messages start with "Error: "; `reportError` says "error: " itself.
+    static func withoutErrorPrefix(_ message: String) -> String {
+        message.hasPrefix("Error: ") ? String(message.dropFirst("Error: ".count)) : message
     }
 
     /// Writes the final error to standard error, secrets masked: one JSON object when the command set up JSON logs, else text.

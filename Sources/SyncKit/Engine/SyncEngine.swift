@@ -3,7 +3,12 @@ import Logging
 
 /// What the engine tells a progress display.
 public enum SyncProgress: Sendable {
+    /// The run's work, before any stream starts: its streams and their slices (report windows, listings), and the
+    /// run's live counters (rows and requests so far).
+    case planned(streams: Int, slices: Int, statistics: RunStatistics)
     case started(StreamKey)
+    /// A slice's last page was loaded (its checkpoint committed, or staged with the run).
+    case sliceLoaded(StreamKey)
     case finished(StreamKey, rows: Int)
     case skipped(advertiserID: String, reason: String)
     case failed(StreamKey, SyncError)
@@ -33,6 +38,7 @@ public struct SyncEngine: Sendable {
                     alreadySkipped: [String: String] = [:]) async -> RunRecord {
         var record = initial
         let outcome = Protected(Outcome(skipped: alreadySkipped))
+        progress(.planned(streams: tasks.count, slices: tasks.reduce(0) { $0 + $1.slices.count }, statistics: statistics))
         try? await destination.recordRun(record)
         let session: LoadSession
         do {
@@ -100,6 +106,10 @@ public struct SyncEngine: Sendable {
             record.status = .partial
         } else if done.fatal != nil || done.failedStreams > 0 || !done.errors.isEmpty {
             record.status = .failed
+        } else if !done.skipped.isEmpty && done.finished.isEmpty {
+            // Nothing could be read from any advertiser: the run failed, whatever each advertiser's reason.
+            record.status = .failed
+            record.errors.append("No advertiser could be read: all \(done.skipped.count) were skipped (reasons above), so nothing was loaded. Fix what the reasons say (the token's access to these accounts, or the advertiser ids), then run the sync again.")
         } else if !done.skipped.isEmpty {
             record.status = .partial
         } else {
@@ -187,6 +197,7 @@ public struct SyncEngine: Sendable {
                 written += batch.count
                 read = page.next
             }
+            progress(.sliceLoaded(plan.key))
         }
         return written
     }

@@ -53,7 +53,11 @@ public struct Scheduler: Sendable {
         let recent = schedule.fires(after: lastRunStart ?? cursor.addingTimeInterval(-7 * 86_400), through: cursor)
         if lastRunStart == nil || !recent.isEmpty {
             let tick = Tick(scheduledAt: recent.last ?? cursor, missed: max(recent.count, 1))
-            logger.info("catch-up run at start", metadata: ["missed_ticks": "\(tick.missed)"])
+            if lastRunStart == nil {
+                logger.info("first run at start: the run history holds no earlier run")
+            } else {
+                logger.info("catch-up run at start", metadata: ["missed_ticks": "\(tick.missed)"])
+            }
             cursor = try await execute(tick, after: cursor, onEvent: onEvent, perform: perform)
         }
         while true {

@@ -224,7 +224,7 @@ public enum ResponseClassifier {
                 apiCode: code))
         case 40002:
             return .fail(SyncError(.badRequest,
-                "TikTok rejected the parameters of \(endpoint) (code 40002: \(message)). Check the fields selected for this object (`tiktok-ads discover` lists them) and the date range.",
+                "TikTok rejected the parameters of \(endpoint) (code 40002: \(message)). \(badRequestAdvice(message))",
                 apiCode: code, advertiserID: advertiserID))
         default:
             if lowered.contains("app_id is inconsistent") || code == 40110 {
@@ -234,6 +234,26 @@ public enum ResponseClassifier {
             }
             return .fail(SyncError(.invalidResponse, "TikTok answered \(endpoint) with code \(code): \(message)", apiCode: code, advertiserID: advertiserID))
         }
+    }
+
+    /// What to do about a 40002 answer, by the parameter its message names (TikTok's messages start with the
+    /// parameter, e.g. `app_id: Missing data for required field.`, or name the metrics it refuses).
+    static func badRequestAdvice(_ message: String) -> String {
+        let lowered = message.lowercased()
+        let named = lowered.split(separator: ":", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+        if named == "app_id" || named == "secret" || named == "app_secret" {
+            return "The app id or secret is missing or malformed: set TIKTOK_APP_ID and TIKTOK_APP_SECRET (or app_id / app_secret in the config) to the App ID and Secret of the app that issued the token (TikTok for Business Developers → My Apps → your app → Basic information), or set advertiser_ids so the advertisers need not be listed."
+        }
+        if named == "advertiser_id" || named == "advertiser_ids" {
+            return "An advertiser id is malformed: advertiser ids are the long numbers shown in TikTok Ads Manager (top right); check advertiser_ids (or --advertiser-ids)."
+        }
+        if named == "start_date" || named == "end_date" || lowered.contains("date range") || lowered.contains("time range") {
+            return "The date range was refused: check start_date / --start-date and --end-date (YYYY-MM-DD, not in the future, not before the account existed)."
+        }
+        if ["metrics", "dimensions", "fields"].contains(named) || lowered.contains("metric") || lowered.contains("field") {
+            return "Check the fields selected for this object (`tiktok-ads discover` lists them; --fields or objects[].fields in the config select them)."
+        }
+        return "Check the fields selected for this object (`tiktok-ads discover` lists them) and the date range; if they look right, this may be a change on TikTok's side: report it with this message."
     }
 
     /// A 40100-family answer: the daily quota (stop until 00:00 UTC), a restriction for a while (the per-minute

@@ -51,6 +51,11 @@ public struct SyncJob: Sendable {
         let statistics = RunStatistics()
         let schemas = try settings.objects.map { try $0.schema() }
         var record = RunRecord(startedAt: signpost)
+        logger.info("sync started", metadata: [
+            "run_id": "\(record.id)", "destination": "\(destination.displayName)",
+            "objects": "\(settings.objects.map(\.object.name).joined(separator: ","))",
+            "advertisers": "\(settings.advertiserIDs.map { "\($0.count)" } ?? "every advertiser the token may access")",
+        ])
         func fail(_ error: any Error, recording: Bool) async -> SyncError {
             let failure = SyncEngine.classify(error)
             guard recording else { return failure }
@@ -122,6 +127,11 @@ public struct SyncJob: Sendable {
         if record.status == .succeeded || record.status == .partial {
             try await applyRetention(today: LocalDate(signpost, in: TimeZone(identifier: "UTC")!), tablesChecked: true)  // UTC always exists
         }
+        logger.info("sync finished", metadata: [
+            "run_id": "\(record.id)", "status": "\(record.status.rawValue)", "rows": "\(record.totalRows)",
+            "requests": "\(record.totalRequests)", "skipped_advertisers": "\(record.skippedAdvertisers.count)", "errors": "\(record.errors.count)",
+            "seconds": "\(String(format: "%.1f", (record.endedAt ?? now()).timeIntervalSince(record.startedAt)))",
+        ])
         return record
     }
 
@@ -145,25 +155,15 @@ public struct SyncJob: Sendable {
         }
     }
 
-    /// Deletes rows older than each object's retention window; returns rows deleted per table. Tables that are not laid
-    /// out as tiktok-ads writes them are refused first (`cleanup` deletes from nobody else's table); `tablesChecked`:
-    /// the sync that calls it has compared them already.
+    /// Deletes rows older than each selected object's retention window; returns rows deleted per table. Tables that
+    /// are not laid out as tiktok-ads writes them are refused first (nobody else's table is deleted from);
+    /// `tablesChecked`: the sync that calls it has compared them already.
     @discardableResult
     public func applyRetention(today: LocalDate, tablesChecked: Bool = false) async throws -> [String: Int] {
-        if !tablesChecked {
-            let timeSeries = settings.objects.filter { $0.object.isTimeSeries && retentionDays[$0.object.name] ?? 0 > 0 }
-            _ = try await destination.checkSchemas(try timeSeries.map { try $0.schema() })
+        let windows = try settings.objects.compactMap { selection -> (schema: TableSchema, days: Int)? in
+            guard selection.object.isTimeSeries, let days = retentionDays[selection.object.name] else { return nil }
+            return (try selection.schema(), days)
         }
-        var deleted: [String: Int] = [:]
-        for selection in settings.objects where selection.object.isTimeSeries {
-            guard let days = retentionDays[selection.object.name], days > 0 else { continue }
-            let cutoff = today.adding(days: -days)
-            let count = try await destination.deleteRows(of: try selection.schema(), before: cutoff)
-            deleted[selection.object.table] = count
-            if count > 0 {
-                logger.info("retention cleanup", metadata: ["table": "\(selection.object.table)", "rows": "\(count)", "before": "\(cutoff)"])
-            }
-        }
-        return deleted
+        return try await RetentionCleanup.apply(windows, in: destination, today: today, logger: logger, tablesChecked: tablesChecked)
     }
 }

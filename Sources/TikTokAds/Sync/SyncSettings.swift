@@ -23,6 +23,10 @@ public struct SyncSettings: Sendable {
     public var includeDeleted: Bool
     /// Where the first run of a report stream starts.
     public var startDate: LocalDate
+    /// When set (no start date configured), only the last this-many days of each account, its own today included, are
+    /// read (never before `startDate`): a first run is one report window whatever the account's timezone, and a run
+    /// that resumes an interrupted one reads the same days.
+    public var historyDays: Int?
     /// Days re-read before the bookmark on each run, because TikTok restates conversions.
     public var lookbackDays: Int
     /// A backfill range that replaces the incremental window (`--start-date/--end-date`).
@@ -31,8 +35,9 @@ public struct SyncSettings: Sendable {
     public var audiencePageSize: Int
 
     public init(advertiserIDs: [String]? = nil, objects: [ObjectSelection], includeDeleted: Bool = false,
-                startDate: LocalDate, lookbackDays: Int = 7, backfill: DateWindow? = nil,
+                startDate: LocalDate, historyDays: Int? = nil, lookbackDays: Int = 7, backfill: DateWindow? = nil,
                 pageSize: Int = 1000, audiencePageSize: Int = 100) {
+        self.historyDays = historyDays
         self.advertiserIDs = advertiserIDs
         self.objects = objects
         self.includeDeleted = includeDeleted

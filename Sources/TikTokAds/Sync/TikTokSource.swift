@@ -16,6 +16,10 @@ public struct TikTokSource: Sendable {
 
     // MARK: Advertisers
 
+    /// The name the run statistics count the advertiser lookups under (`oauth2/advertiser/get`, `advertiser/info`):
+    /// requests the run makes whatever objects are selected, apart from the `advertiser` object's rows.
+    public static let advertiserLookup = "(advertiser lookup)"
+
     /// The configured advertisers, or every advertiser the token may access.
     public func advertiserIDs(statistics: RunStatistics) async throws -> [String] {
         if let ids = settings.advertiserIDs, !ids.isEmpty { return ids }
@@ -26,7 +30,7 @@ public struct TikTokSource: Sendable {
         let listing: ListingPage
         do {
             listing = try await client.get("oauth2/advertiser/get", query: [("app_id", appID), ("secret", secret)],
-                                           onAttempt: counter(statistics, object: "advertiser")) { ListingPage.decode($0, paged: false) }
+                                           onAttempt: counter(statistics, object: Self.advertiserLookup)) { ListingPage.decode($0, paged: false) }
         } catch let error as SyncError where error.kind == .advertiserUnavailable || error.kind == .authentication && error.apiCode != 40105 && error.apiCode != 40104 {
             // This call names no advertiser: a refusal here is about the app credentials, not an account.
             throw SyncError(.authentication,
@@ -50,7 +54,7 @@ public struct TikTokSource: Sendable {
             do {
                 let listing = try await client.get("advertiser/info", query: [("advertiser_ids", QueryEncoding.jsonArray(batch))],
                                                    advertiserID: batch.count == 1 ? batch[0] : nil,
-                                                   onAttempt: counter(statistics, object: "advertiser"), decode: ListingPage.decodeAdvertiserInfo)
+                                                   onAttempt: counter(statistics, object: Self.advertiserLookup), decode: ListingPage.decodeAdvertiserInfo)
                 let requested = Set(batch)
                 var found = Set<String>()
                 for record in listing.items {
@@ -153,7 +157,7 @@ public struct TikTokSource: Sendable {
     /// One slice per report window, each moving the bookmark to its end date.
     func reportSlices(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, decoder: RowDecoder,
                       bookmark: LocalDate?, now: Date, count: @escaping TikTokClient.AttemptObserver) -> [StreamSlice] {
-        let planner = ReportWindowPlanner(startDate: settings.startDate, lookbackDays: settings.lookbackDays, backfill: settings.backfill)
+        let planner = ReportWindowPlanner(startDate: settings.startDate, historyDays: settings.historyDays, lookbackDays: settings.lookbackDays, backfill: settings.backfill)
         let windows = planner.windows(bookmark: bookmark, today: account.today(at: now), granularity: spec.granularity)
         let dimensions = Set(spec.dimensions)
         let metrics = schema.fields.compactMap { object.field(named: $0.name) }

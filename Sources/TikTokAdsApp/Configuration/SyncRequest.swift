@@ -128,9 +128,12 @@ public struct SyncRequest: Sendable {
     }
 
     /// The config file named by `--config`, read and validated (any problem is bad input), or an empty one.
-    public func loadConfiguration() throws -> ToolConfiguration {
+    /// `needsAPI: false` (commands that never call TikTok): its credentials are not read, so a `${VARIABLE}` there
+    /// that is not set is no error.
+    public func loadConfiguration(needsAPI: Bool = true) throws -> ToolConfiguration {
         guard let configPath else { return ToolConfiguration() }
-        return try ToolConfiguration.load(path: configPath, now: try currentInstant())
+        return try ToolConfiguration.load(path: configPath, now: try currentInstant(),
+                                          ignoring: needsAPI ? [] : ToolConfiguration.credentialKeys)
     }
 
     /// The SQLite path: flag, config, or the default file in the working directory.
@@ -230,7 +233,10 @@ public struct SyncRequest: Sendable {
         let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
         let start = try startDate.map { try Self.parseDate($0, flag: "--start-date") }
         let end = try endDate.map { try Self.parseDate($0, flag: "--end-date") }
-        let firstRunStart = file.startDate ?? today.adding(days: -30)
+        // With no start date, the sync covers the last 30 days of each account (its own today included): a first run is
+        // the longest span one daily report request holds. The floor covers the accounts furthest behind UTC.
+        let defaultFirstRunDays = Granularity.day.maxDaysPerRequest
+        let firstRunStart = file.startDate ?? today.adding(days: -defaultFirstRunDays)
         var backfill: DateWindow?
         if start != nil || end != nil {
             let backfillStart = start ?? firstRunStart
@@ -245,6 +251,7 @@ public struct SyncRequest: Sendable {
             objects: selections,
             includeDeleted: (flags.includeDeleted ?? false) || (file.includeDeleted ?? false),
             startDate: firstRunStart,
+            historyDays: file.startDate == nil ? defaultFirstRunDays : nil,
             lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 7,
             backfill: backfill)
 

@@ -102,6 +102,9 @@ public struct ToolConfiguration: Decodable, Sendable {
         enum CodingKeys: String, CodingKey, CaseIterable { case qps, qpm }
     }
 
+    /// The keys holding TikTok credentials, not read by commands that never call the API.
+    public static let credentialKeys: Set<String> = ["access_token", "app_id", "app_secret"]
+
     /// A config file larger than this is refused before it is parsed (a real one is a few hundred bytes).
     public static let maximumFileBytes = 1 << 20
     /// A config file with more values than this, counted with aliases expanded, is refused (a real one has a few
@@ -110,8 +113,10 @@ public struct ToolConfiguration: Decodable, Sendable {
 
     /// Reads, parses and validates the config file at `path`; any problem is bad input naming the key, the value
     /// and the fix. `now` is the instant the run treats as now (for `start_date`).
+    /// `ignoring`: top-level keys the command does not use, dropped after the key check and before `${NAME}` is
+    /// substituted (a command that never calls TikTok needs no token variable).
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-                            now: Date = Date()) throws -> ToolConfiguration {
+                            now: Date = Date(), ignoring: Set<String> = []) throws -> ToolConfiguration {
         var isDirectory: ObjCBool = false
         guard !path.isEmpty, FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
               let data = FileManager.default.contents(atPath: path) else {
@@ -123,7 +128,7 @@ public struct ToolConfiguration: Decodable, Sendable {
         guard let text = String(data: data, encoding: .utf8) else {
             throw SyncError(.badInput, "The config file '\(path)' is not UTF-8 text. Save it as UTF-8 YAML.")
         }
-        var configuration = try parse(text, file: path, environment: environment)
+        var configuration = try parse(text, file: path, environment: environment, ignoring: ignoring)
         configuration.origin = .file(path)
         try configuration.validate(now: now)
         return configuration
@@ -132,7 +137,8 @@ public struct ToolConfiguration: Decodable, Sendable {
     /// Parses the text of a config file: YAML whose keys are all in `schema` (checked at every level before anything
     /// is decoded), `${NAME}` replaced in values after parsing (so a variable's value can never add keys), then
     /// decoded. Values are not range-checked here; `validate` does that.
-    public static func parse(_ text: String, file: String, environment: [String: String]) throws -> ToolConfiguration {
+    public static func parse(_ text: String, file: String, environment: [String: String],
+                             ignoring: Set<String> = []) throws -> ToolConfiguration {
         let parsed: Node?
         do {
             parsed = try Yams.compose(yaml: text)
@@ -146,8 +152,14 @@ public struct ToolConfiguration: Decodable, Sendable {
             throw SyncError(.badInput, "The config file '\(file)' must be a mapping of settings (`key: value` lines such as `concurrency: 4`); it is \(kind(of: root)).")
         }
         try checkKeys(root, schema: schema, path: "", file: file)
+        var used = root
+        if case .mapping(var mapping) = root, !ignoring.isEmpty {
+            let kept = mapping.filter { !ignoring.contains($0.key.string ?? "") }.map { ($0.key, $0.value) }
+            mapping = Node.Mapping(kept, mapping.tag, mapping.style, mapping.mark)
+            used = .mapping(mapping)
+        }
         var budget = maximumValues
-        let substituted = try substitute(root, environment: environment, file: file, path: "", budget: &budget)
+        let substituted = try substitute(used, environment: environment, file: file, path: "", budget: &budget)
         registerSecrets(in: substituted)
         do {
             return try YAMLDecoder().decode(ToolConfiguration.self, from: substituted)

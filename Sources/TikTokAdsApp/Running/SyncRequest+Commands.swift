@@ -18,33 +18,59 @@ extension SyncRequest {
         }
     }
 
-    /// `cleanup`: the retention window applied now, under the lock; rows deleted per table.
+    /// `cleanup`: the retention windows applied now, under the lock, to every report table the destination holds (or
+    /// only `--objects`); rows deleted per table. Makes no API call, so needs no credentials; a SQLite file that does
+    /// not exist is an error, never created.
     public func cleanup(logger: Logger) async throws -> [String: Int] {
-        let file = try loadConfiguration()
-        var environment = ProcessInfo.processInfo.environment
-        // Cleanup makes no API call: a token is not needed.
-        environment["TIKTOK_ACCESS_TOKEN"] = environment["TIKTOK_ACCESS_TOKEN"] ?? "unused-by-cleanup"
-        return try await withJob(file, access: .locked, logger: logger, environment: environment, needsAdvertisers: false) { job in
-            guard !job.retentionDays.isEmpty else {
-                throw SyncError(.badInput, "No retention window is set. Pass --retention-days N or set retention_days in the config.")
-            }
-            return try await job.applyRetention(today: LocalDate(job.now(), in: TimeZone(identifier: "UTC")!))  // UTC always exists
+        let file = try loadConfiguration(needsAPI: false)
+        try validateFlags()
+        let windows = try retentionWindows(file)
+        guard !windows.isEmpty else {
+            throw SyncError(.badInput, "No retention window is set. Pass --retention-days N, or set retention_days (or retention_days_by_object) in the config.")
+        }
+        let today = LocalDate(try currentInstant(), in: TimeZone(identifier: "UTC")!)  // UTC always exists
+        return try await withDestination(file, locked: true, logger: logger,
+                                         missingHint: "Pass --sqlite with the file your syncs write (or --destination bigquery).") { destination in
+            try await RetentionCleanup.apply(windows, in: destination, today: today, logger: logger)
+        }
+    }
+
+    /// Each report object's retention window for `cleanup`: `--objects` or every report object, with `--retention-days`
+    /// / `retention_days`, and `retention_days_by_object` over them.
+    func retentionWindows(_ file: ToolConfiguration) throws -> [(schema: TableSchema, days: Int)] {
+        let chosen = try Self.list(objects).map { try Catalog.resolve($0) }
+        for object in chosen ?? [] where !object.isTimeSeries {
+            throw SyncError(.badInput, "--objects names '\(object.name)', which has no report dates, so no retention applies to it; name report objects such as ad_insights.")
+        }
+        let byObject = (file.retentionDaysByObject ?? [:]).reduce(into: [String: Int]()) { result, entry in
+            if let object = Catalog.object(named: entry.key) { result[object.name] = entry.value }
+        }
+        let everyDays = retentionDays ?? file.retentionDays
+        return try (chosen ?? Catalog.objects.filter(\.isTimeSeries)).compactMap { object in
+            guard let days = byObject[object.name] ?? everyDays else { return nil }
+            return (try ObjectSelection(object: object).schema(), days)
         }
     }
 
     /// `state show`: every stream's state and the last runs (read without the lock).
     public func stateReport(logger: Logger) async throws -> (state: [StreamKey: StreamState], runs: [RunRecord]) {
-        try await withDestination(try loadConfiguration(), locked: false, logger: logger,
+        try await withDestination(try loadConfiguration(needsAPI: false), locked: false, logger: logger,
                                   missingHint: "Run `tiktok-ads sync` first, or pass --sqlite (or --destination bigquery).") { destination in
             (try await destination.loadState(), try await destination.recentRuns(limit: 5))
         }
     }
 
-    /// `state reset`: forgets the matching streams' state under the lock; how many were forgotten.
-    public func resetState(advertiserID: String?, object: String?, logger: Logger) async throws -> Int {
-        try await withDestination(try loadConfiguration(), locked: true, logger: logger,
+    /// `state reset`: forgets the state of the streams in `scope` under the lock; how many were forgotten.
+    public func resetState(_ scope: StateResetScope, logger: Logger) async throws -> Int {
+        try await withDestination(try loadConfiguration(needsAPI: false), locked: true, logger: logger,
                                   missingHint: "Pass --sqlite with the file your syncs write (or --destination bigquery).") { destination in
-            try await destination.resetState(advertiserID: advertiserID, object: object)
+            var count = 0
+            for advertiser in scope.advertiserIDs.map({ $0.map(Optional.some) }) ?? [nil] {
+                for object in scope.objects.map({ $0.map(Optional.some) }) ?? [nil] {
+                    count += try await destination.resetState(advertiserID: advertiser, object: object)
+                }
+            }
+            return count
         }
     }
 
@@ -112,5 +138,38 @@ extension AccessReport {
     /// Whether an advertiser is unavailable or an object not permitted (`check` exits 3 then).
     public var hasProblems: Bool {
         !unavailable.isEmpty || permissions.contains { $0.results.contains { $0.problem != nil } }
+    }
+}
+
+/// Which streams `state reset` forgets: nil is every advertiser, or every object. Object names are checked against
+/// the catalog (a typo is bad input naming the closest object), and stored under their catalog name.
+public struct StateResetScope: Sendable, CustomStringConvertible {
+    public var advertiserIDs: [String]?
+    public var objects: [String]?
+
+    public init(advertiserIDs: String?, objects: String?) throws {
+        if let advertiserIDs {
+            guard let ids = SyncRequest.list(advertiserIDs) else {
+                throw SyncError(.badInput, "--advertiser-ids is empty; name the advertisers to reset, comma-separated, or leave it out to reset every advertiser.")
+            }
+            self.advertiserIDs = ids
+        }
+        if let objects {
+            guard let names = SyncRequest.list(objects) else {
+                throw SyncError(.badInput, "--objects is empty; name the objects to reset, comma-separated, or leave it out to reset every object.")
+            }
+            self.objects = try names.map { name in
+                guard let object = Catalog.object(named: name) else {
+                    throw SyncError(.badInput, ToolConfiguration.unknownObjectMessage(name, setting: "--objects"))
+                }
+                return object.name
+            }
+        }
+    }
+
+    public var description: String {
+        let advertisers = advertiserIDs.map { "advertisers \($0.joined(separator: ", "))" } ?? "every advertiser"
+        let objects = objects.map { "objects \($0.joined(separator: ", "))" } ?? "every object"
+        return "\(advertisers); \(objects)"
     }
 }

@@ -7,10 +7,25 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check the token, the advertisers it reaches, and the objects each permits.")
 
-    @OptionGroup var options: SyncOptions
+    @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var api: APIOptions
+    @OptionGroup var destinationOptions: DestinationOptions
+    @OptionGroup var output: OutputOptions
+
+    var request: SyncRequest {
+        var request = SyncRequest()
+        configuration.apply(to: &request)
+        api.apply(to: &request)
+        destinationOptions.apply(to: &request)
+        return request
+    }
+
+    func validate() throws {
+        try BadInput.asValidation { try request.validateFlags() }
+    }
 
     func run() async throws {
-        let (report, destination) = try await options.request.check(logger: LoggingSetup.bootstrap(options.output))
+        let (report, destination) = try await request.check(logger: LoggingSetup.bootstrap(output))
         print(ConsoleReporter.accessReport(report, writableDestination: destination), terminator: "")
         if report.hasProblems { throw ExitCode(3) }
     }

@@ -29,11 +29,17 @@ struct DemoCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let reporter = output.reporter
-        let (record, tables) = try await DemoRun.run(sqlite: sqlite, advertisers: advertisers, days: days, seed: seed,
-                                                     logger: LoggingSetup.bootstrap(output), progress: { reporter.progress($0) })
-        print(ConsoleReporter.summary(record), terminator: "")
-        print(ConsoleReporter.demoNextSteps(sqlite: sqlite, tables: tables.count))
+        let logger = LoggingSetup.bootstrap(output)
+        let reporter = output.reporter(logger)
+        let (sqlite, advertisers, days, seed) = (sqlite, advertisers, days, seed)
+        let (record, tables) = try await reporter.whileRunning {
+            try await DemoRun.run(sqlite: sqlite, advertisers: advertisers, days: days, seed: seed,
+                                  logger: logger, progress: { reporter.progress($0) })
+        }
+        output.printSummary(record)
+        if output.reporterMode != .json && output.reporterMode != .quiet {
+            print(ConsoleReporter.demoNextSteps(sqlite: sqlite, tables: tables.count))
+        }
         if record.status.exitCode != 0 { throw ExitCode(record.status.exitCode) }
     }
 }

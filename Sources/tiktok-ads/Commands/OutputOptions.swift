@@ -1,4 +1,6 @@
 import ArgumentParser
+import Logging
+import SyncKit
 import TikTokAdsApp
 
 /// How the tool writes logs.
@@ -15,7 +17,7 @@ struct OutputOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
 
-    @Flag(help: "No progress lines; only the summary and errors.")
+    @Flag(help: "Nothing but errors: no progress, no summary (the exit code tells how the run ended).")
     var quiet = false
 
     func validate() throws {
@@ -26,6 +28,19 @@ struct OutputOptions: ParsableArguments {
 }
 
 extension OutputOptions {
-    /// Progress and notices on standard error, as these flags ask.
-    var reporter: ConsoleReporter { ConsoleReporter(quiet: quiet, plainText: logFormat == .text) }
+    /// How a run shows its progress, as these flags and the terminal ask.
+    var reporterMode: ConsoleReporter.Mode { ConsoleReporter.mode(quiet: quiet, json: logFormat == .json) }
+
+    /// Progress on standard error, as these flags ask.
+    func reporter(_ logger: Logger) -> ConsoleReporter { ConsoleReporter(mode: reporterMode, logger: logger) }
+
+    /// The end-of-run summary on standard output: a table for people, one JSON object with `--log-format json`,
+    /// nothing with `--quiet`.
+    func printSummary(_ record: RunRecord) {
+        switch reporterMode {
+        case .quiet: break
+        case .json: print(ConsoleReporter.jsonSummary(record))
+        case .live, .plain: print(ConsoleReporter.summary(record), terminator: "")
+        }
+    }
 }

@@ -12,7 +12,7 @@ struct StateCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print each stream's bookmark and last sync, and the last runs.")
 
-        @OptionGroup var options: SyncOptions
+        @OptionGroup var options: DestinationCommandOptions
 
         func run() async throws {
             let (state, runs) = try await options.request.stateReport(logger: LoggingSetup.bootstrap(options.output))
@@ -21,20 +21,27 @@ struct StateCommand: AsyncParsableCommand {
     }
 
     struct Reset: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Forget bookmarks so the next sync starts again from the start date.")
+        static let configuration = CommandConfiguration(
+            abstract: "Forget bookmarks so the next sync starts again from the start date.",
+            discussion: "With neither --advertiser-ids nor --objects, every stream is reset. Rows already loaded are kept.")
 
-        @OptionGroup var options: SyncOptions
+        @OptionGroup var options: DestinationCommandOptions
 
-        @Option(help: "Only this advertiser.")
-        var advertiserId: String?
+        @Option(name: [.customLong("advertiser-ids"), .customLong("advertiser-id")],
+                help: "Only these advertisers (comma-separated).")
+        var advertiserIds: String?
 
-        @Option(help: "Only this object.")
-        var object: String?
+        @Option(name: [.customLong("objects"), .customLong("object")], help: "Only these objects (comma-separated; see `tiktok-ads discover`).")
+        var objects: String?
+
+        func validate() throws {
+            try BadInput.asValidation { _ = try StateResetScope(advertiserIDs: advertiserIds, objects: objects) }
+        }
 
         func run() async throws {
-            let count = try await options.request.resetState(advertiserID: advertiserId, object: object,
-                                                             logger: LoggingSetup.bootstrap(options.output))
-            print("reset \(count) stream state(s); rows already loaded are kept and will be upserted again.")
+            let scope = try StateResetScope(advertiserIDs: advertiserIds, objects: objects)
+            let count = try await options.request.resetState(scope, logger: LoggingSetup.bootstrap(options.output))
+            print("reset \(count) stream state(s) (\(scope.description)); rows already loaded are kept and will be upserted again.")
         }
     }
 }

@@ -17,9 +17,12 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
-        let reporter = options.output.reporter
-        let record = try await options.request.sync(logger: logger, progress: { reporter.progress($0) })
-        print(ConsoleReporter.summary(record), terminator: "")
+        let reporter = options.output.reporter(logger)
+        let request = options.request
+        let record = try await reporter.whileRunning {
+            try await request.sync(logger: logger, progress: { reporter.progress($0) })
+        }
+        options.output.printSummary(record)
         if record.status.exitCode != 0 { throw ExitCode(record.status.exitCode) }
     }
 }

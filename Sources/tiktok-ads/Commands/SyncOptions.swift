@@ -1,30 +1,58 @@
 import ArgumentParser
 import SyncKit
+import TikTokAds
 import TikTokAdsApp
 
-/// Flags shared by `sync`, `check`, `cleanup` and `state`: each overrides the config file.
-struct SyncOptions: ParsableArguments {
+/// The config file (and the hidden `--now`), shared by every command that reads the config.
+struct ConfigOptions: ParsableArguments {
     @Option(help: "YAML config file; ${NAME} in it is read from the environment.")
     var config: String?
 
+    @Option(help: .hidden)
+    var now: String?
+
+    func apply(to request: inout SyncRequest) {
+        request.configPath = config
+        request.now = now
+    }
+}
+
+/// How to reach TikTok: `sync`, `schedule` and `check`.
+struct APIOptions: ParsableArguments {
     @Option(help: "API base up to open_api/ (production https://business-api.tiktok.com/open_api/, sandbox https://sandbox-ads.tiktok.com/open_api/, or a simulator).")
     var apiBaseURL: String?
 
     @Option(help: "Access token. Prefer TIKTOK_ACCESS_TOKEN: flags are visible to other users of the machine.")
     var accessToken: String?
 
-    @Option(help: "Comma-separated advertiser ids (default: every advertiser the token may access).")
+    @Option(help: "Comma-separated advertiser ids (default: every advertiser the token may access, listed with TIKTOK_APP_ID and TIKTOK_APP_SECRET).")
     var advertiserIds: String?
 
-    @Option(help: "Comma-separated objects to import (see `tiktok-ads discover`).")
+    @Option(help: "Comma-separated objects to import (see `tiktok-ads discover`). Default: \(Catalog.defaultObjectNames.joined(separator: ", ")).")
     var objects: String?
 
     @Option(help: "Fields of one object, as OBJECT=field1,field2 (repeatable; key fields are always added).")
     var fields: [String] = []
 
-    @Option(help: "SQLite database file.")
-    var sqlite: String?
+    @Option(help: "Seconds to wait for one response. Default 120.")
+    var requestTimeout: Double?
 
+    @Option(help: "Attempts per request before giving up. Default 8.")
+    var maxAttempts: Int?
+
+    func apply(to request: inout SyncRequest) {
+        request.apiBaseURL = apiBaseURL
+        request.accessToken = accessToken
+        request.advertiserIDs = advertiserIds
+        request.objects = objects
+        request.fields = fields
+        request.requestTimeout = requestTimeout
+        request.maxAttempts = maxAttempts
+    }
+}
+
+/// What a sync reads and how fast: `sync` and `schedule`.
+struct LoadOptions: ParsableArguments {
     @Option(help: "Backfill from this date (YYYY-MM-DD, account-local), ignoring the bookmark.")
     var startDate: String?
 
@@ -37,41 +65,19 @@ struct SyncOptions: ParsableArguments {
     @Flag(help: "Also import deleted campaigns, ad groups and ads, and their report rows.")
     var includeDeleted = false
 
-    @Option(help: "Streams read at once. Default 4.")
+    @Option(help: "Streams read at once. Default \(SyncRequest.defaultConcurrency).")
     var concurrency: Int?
 
-    @Option(help: "Requests per second allowed (TikTok's per-app budget).")
+    @Option(help: "Requests per second allowed, a ceiling over the learned pace (default: learned from TikTok's answers).")
     var qps: Int?
 
-    @Option(help: "Requests per minute allowed.")
+    @Option(help: "Requests per minute allowed, a ceiling over the learned pace.")
     var qpm: Int?
-
-    @Option(help: "Seconds to wait for one response. Default 120.")
-    var requestTimeout: Double?
-
-    @Option(help: "Attempts per request before giving up. Default 8.")
-    var maxAttempts: Int?
 
     @Option(help: "Delete report rows older than this many days after each successful sync.")
     var retentionDays: Int?
 
-    @Option(help: .hidden)
-    var now: String?
-
-    @OptionGroup var output: OutputOptions
-
-    @OptionGroup var destinationOptions: DestinationOptions
-
-    /// What these flags ask for, for the library to resolve against the config file and the environment.
-    var request: SyncRequest {
-        var request = SyncRequest()
-        request.configPath = config
-        request.apiBaseURL = apiBaseURL
-        request.accessToken = accessToken
-        request.advertiserIDs = advertiserIds
-        request.objects = objects
-        request.fields = fields
-        request.sqlite = sqlite
+    func apply(to request: inout SyncRequest) {
         request.startDate = startDate
         request.endDate = endDate
         request.lookbackDays = lookbackDays
@@ -79,11 +85,45 @@ struct SyncOptions: ParsableArguments {
         request.concurrency = concurrency
         request.qps = qps
         request.qpm = qpm
-        request.requestTimeout = requestTimeout
-        request.maxAttempts = maxAttempts
         request.retentionDays = retentionDays
-        request.now = now
-        request.destination = destinationOptions.choice
+    }
+}
+
+/// Every flag of `sync` and `schedule`: each overrides the config file.
+struct SyncOptions: ParsableArguments {
+    @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var api: APIOptions
+    @OptionGroup var load: LoadOptions
+    @OptionGroup var destinationOptions: DestinationOptions
+    @OptionGroup var output: OutputOptions
+
+    var config: String? { configuration.config }
+
+    /// What these flags ask for, for the library to resolve against the config file and the environment.
+    var request: SyncRequest {
+        var request = SyncRequest()
+        configuration.apply(to: &request)
+        api.apply(to: &request)
+        load.apply(to: &request)
+        destinationOptions.apply(to: &request)
+        return request
+    }
+
+    func validate() throws {
+        try BadInput.asValidation { try request.validateFlags() }
+    }
+}
+
+/// The flags of commands that only read or tidy the destination (`state`, `cleanup`): the config file and where.
+struct DestinationCommandOptions: ParsableArguments {
+    @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var destinationOptions: DestinationOptions
+    @OptionGroup var output: OutputOptions
+
+    var request: SyncRequest {
+        var request = SyncRequest()
+        configuration.apply(to: &request)
+        destinationOptions.apply(to: &request)
         return request
     }
 
@@ -96,6 +136,9 @@ struct SyncOptions: ParsableArguments {
 struct DestinationOptions: ParsableArguments {
     @Option(help: "Destination: sqlite (default), bigquery or sheets.")
     var destination: DestinationChoice.Kind?
+
+    @Option(help: "SQLite database file. Default ./tiktok-ads.sqlite.")
+    var sqlite: String?
 
     @Option(help: "BigQuery project id (default: the service-account key's project, or GOOGLE_CLOUD_PROJECT).")
     var bigqueryProject: String?
@@ -111,6 +154,11 @@ struct DestinationOptions: ParsableArguments {
 
     @Option(help: "Google credentials file: a service-account key or an authorized_user file (default: GOOGLE_APPLICATION_CREDENTIALS, gcloud's, the metadata server).")
     var googleCredentials: String?
+
+    func apply(to request: inout SyncRequest) {
+        request.sqlite = sqlite
+        request.destination = choice
+    }
 
     var choice: DestinationChoice {
         var choice = DestinationChoice()
