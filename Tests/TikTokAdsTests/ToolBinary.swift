@@ -48,10 +48,11 @@ enum ToolBinary {
     }
 
     /// Runs the tool and returns its exit code, standard output and standard error.
-    static func capture(_ arguments: [String], environment: [String: String] = [:]) async throws -> (code: Int32, out: String, err: String) {
+    static func capture(_ arguments: [String], environment: [String: String] = [:],
+                        currentDirectory: URL? = nil) async throws -> (code: Int32, out: String, err: String) {
         let out = Pipe(), err = Pipe()
         let child = try start(arguments, environment: environment, output: out.fileHandleForWriting, error: err.fileHandleForWriting,
-                              inheritEnvironment: false)
+                              inheritEnvironment: false, currentDirectory: currentDirectory)
         try out.fileHandleForWriting.close()
         try err.fileHandleForWriting.close()
         async let outText = readAll(out.fileHandleForReading)
@@ -63,6 +64,45 @@ enum ToolBinary {
         try await SyncHarness.expectNoLeaks(SecretSweep(environment: environment), database: database,
                                             captured: ["stdout of \(arguments.first ?? "")": outResult, "stderr of \(arguments.first ?? "")": errResult])
         return (code, outResult, errResult)
+    }
+
+    /// Runs the tool with its standard error on a pseudo-terminal (so it believes a person is watching) and returns
+    /// its exit code, standard output and everything it drew on the terminal.
+    static func underTerminal(_ arguments: [String], environment: [String: String]) async throws -> (code: Int32, out: String, terminal: String) {
+        // posix_openpt and friends are not visible to Swift on Linux; these are their ioctls (asm-generic values).
+        let unlockTerminal: UInt = 0x4004_5431  // TIOCSPTLCK
+        let terminalNumber: UInt = 0x8004_5430  // TIOCGPTN
+        let master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+        var unlocked: Int32 = 0
+        var number: UInt32 = 0
+        guard master >= 0, ioctl(master, unlockTerminal, &unlocked) == 0, ioctl(master, terminalNumber, &number) == 0 else {
+            throw POSIXError(.ENOTTY)
+        }
+        let follower = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+        guard follower >= 0 else { throw POSIXError(.ENOTTY) }
+        let terminal = FileHandle(fileDescriptor: follower, closeOnDealloc: true)
+        let out = Pipe()
+        let child = try start(arguments, environment: environment, output: out.fileHandleForWriting, error: terminal,
+                              inheritEnvironment: false)
+        try out.fileHandleForWriting.close()
+        try terminal.close()
+        async let outText = readAll(out.fileHandleForReading)
+        // Reading the terminal ends with an error (EIO) once the child has closed its side.
+        async let drawn = withCheckedContinuation { (continuation: CheckedContinuation<String, Never>) in
+            DispatchQueue.global().async {
+                var bytes: [UInt8] = []
+                var buffer = [UInt8](repeating: 0, count: 4096)
+                while true {
+                    let count = read(master, &buffer, buffer.count)
+                    if count <= 0 { break }
+                    bytes += buffer[0..<count]
+                }
+                close(master)
+                continuation.resume(returning: String(decoding: bytes, as: UTF8.self))
+            }
+        }
+        let code = await child.exit.value
+        return (code, await outText, await drawn)
     }
 
     /// Reads a pipe to its end on a Dispatch thread, not on the concurrency pool.
