@@ -52,9 +52,10 @@ public final class TikTokSimulator: Sendable {
         core.setNow(date)
     }
 
-    /// Serves until the task is cancelled; `onStarted` gets the bound port (port 0 = pick a free one).
-    public func run(host: String = "127.0.0.1", port: Int, onStarted: @escaping @Sendable (Int) async -> Void = { _ in })
-        async throws
+    /// Serves until the task is cancelled (or, with `stopOnSignals`, until SIGTERM or SIGINT, which end it without an
+    /// error); `onStarted` gets the bound port (port 0 = pick a free one).
+    public func run(host: String = "127.0.0.1", port: Int, stopOnSignals: Bool = false,
+                    onStarted: @escaping @Sendable (Int) async -> Void = { _ in }) async throws
     {
         // The server library logs its own shutdown (a cancelled child channel) at error level: noise for anyone but
         // someone debugging the server itself.
@@ -69,7 +70,7 @@ public final class TikTokSimulator: Sendable {
             logger: serverLogger
         )
         do {
-            try await app.run()
+            if stopOnSignals { try await app.runService() } else { try await app.run() }
         } catch where String(describing: error).contains("Address already in use") {
             throw SimulatorError(message: "Port \(port) on \(host) is already in use (another simulator, or another server). Stop it, choose another port with --port N, or use --port 0 to let the system pick a free one (the simulator prints it).")
         }

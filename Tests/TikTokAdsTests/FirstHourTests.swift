@@ -364,4 +364,22 @@ struct FirstHourTests {
         #expect(result.code == 1, "\(result.out) \(result.err)")
         #expect(result.out.contains("No advertiser could be read"), "\(result.out)")
     }
+
+    // MARK: 12. installing without rebuilding on every run
+
+    /// `scripts/install.sh` puts a built binary on a PATH directory (here the test's own build, so the test does not
+    /// pay for a release build), and the installed copy runs.
+    @Test func theInstallScriptPutsAWorkingBinaryInPlace() async throws {
+        let prefix = try Self.directory()
+        let script = READMECommandTests.root.appendingPathComponent("scripts/install.sh").path
+        let install = try await READMECommandTests.shell("\(script) --binary \(ToolBinary.url.path) --prefix \(prefix.path)",
+                                                         environment: ["PATH": "/usr/bin:/bin", "HOME": prefix.path], in: prefix, stopWhen: nil)
+        #expect(install.code == 0, "\(install.output)")
+        #expect(install.output.contains("installed \(prefix.path)/bin/tiktok-ads (version \(ToolVersion.current))"), "\(install.output)")
+        #expect(install.output.contains("is not on your PATH"), "\(install.output)")
+        let installed = try await READMECommandTests.shell("\(prefix.path)/bin/tiktok-ads --version", environment: [:], in: prefix, stopWhen: nil)
+        #expect(installed.code == 0 && installed.output.contains(ToolVersion.current))
+        let refused = try await READMECommandTests.shell("\(script) --prefixx /tmp", environment: ["PATH": "/usr/bin:/bin"], in: prefix, stopWhen: nil)
+        #expect(refused.code == 2 && refused.output.contains("unknown argument '--prefixx'"), "\(refused.output)")
+    }
 }

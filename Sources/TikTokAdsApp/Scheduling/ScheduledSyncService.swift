@@ -77,7 +77,6 @@ public enum ScheduledSyncService {
         if let metricsPort = settings.metricsPort {
             services.append(.init(service: MetricsServer.application(metrics: metrics, port: metricsPort, logger: logger, onStarted: onMetricsPort)))
         }
-        logger.info("schedule started", metadata: ["schedule": "\(schedule)", "destination": "\(destinationName)"])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.info("schedule stopped")
@@ -92,6 +91,12 @@ struct SchedulerService: Service {
     let metrics: SyncMetrics
 
     func run() async throws {
+        // Logged once the service group traps SIGTERM and SIGINT (it does before starting its services): from here on a
+        // stop signal ends the schedule gracefully.
+        scheduler.logger.info("schedule started", metadata: [
+            "schedule": "\(scheduler.schedule)",
+            "next_tick": "\(scheduler.schedule.next(after: scheduler.clock.now()).map { $0.formatted(.iso8601) } ?? "never")",
+        ])
         do {
             try await cancelWhenGracefulShutdown {
                 try await scheduler.run(lastRunStart: lastRunStart, onEvent: { event in

@@ -84,7 +84,7 @@ struct SimulateCommand: AsyncParsableCommand {
         let logger = LoggingSetup.bootstrap(output)
         let options = try options()
         let simulator = TikTokSimulator(options: options, logger: logger)
-        try await simulator.run(port: port) { bound in
+        try await simulator.run(port: port, stopOnSignals: true) { bound in
             let banner = """
                 TikTok API simulator listening on http://127.0.0.1:\(bound)/open_api/ (access token: \(options.accessToken), app_id: \(options.appId), secret: \(options.secret))
                 advertisers: \(simulator.world.grantedAdvertiserIDs.joined(separator: ", "))
