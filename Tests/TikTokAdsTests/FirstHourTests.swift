@@ -248,6 +248,11 @@ struct FirstHourTests {
         let unknown = try await ToolBinary.capture(["sync", "--no-such-flag"])
         #expect(unknown.code == 2)
         #expect(unknown.err.hasPrefix("error: ") && !unknown.err.contains("Error: "), "\(unknown.err)")
+        // Shell completion exists and the README says how to install it.
+        let completion = try await ToolBinary.capture(["--generate-completion-script", "bash"])
+        #expect(completion.code == 0 && completion.out.contains("tiktok-ads"))
+        let readme = try String(contentsOf: READMECommandTests.root.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(readme.contains("tiktok-ads --generate-completion-script bash"))
     }
 
     @Test func aBusyPortSaysHowToPickAnother() async throws {

@@ -155,6 +155,8 @@ package final class GoogleSheetsFake: Sendable {
     /// Serves on 127.0.0.1 with a free port until cancelled; `onStarted` gets the port.
     package func run(onStarted: @escaping @Sendable (Int) async -> Void) async throws {
         let limit = core.state.withLock { $0.options.limits.maxRequestBodyBytes }
+        var logger = logger
+        if logger.logLevel > .debug { logger.logLevel = .critical }  // the server's own shutdown is logged as an error
         let app = Application(
             responder: SheetsFakeResponder(core: core, maxBodyBytes: limit),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: nil),

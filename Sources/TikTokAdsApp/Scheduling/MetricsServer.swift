@@ -17,8 +17,9 @@ public enum MetricsServer {
             return Response(status: healthy ? .ok : .serviceUnavailable,
                             body: .init(byteBuffer: ByteBuffer(string: healthy ? "ok\n" : "stale: no successful run within twice the interval\n")))
         }
+        // The server library logs its own shutdown (a cancelled child channel) at error level: noise, unless debugging.
         var quiet = logger
-        quiet.logLevel = .warning
+        if quiet.logLevel > .debug { quiet.logLevel = .critical }
         return Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: port)),
                            onServerRunning: { channel in await onStarted(channel.localAddress?.port ?? port) }, logger: quiet)
     }
