@@ -37,6 +37,9 @@ struct SyncOptions: ParsableArguments {
     @Flag(help: "Also import deleted campaigns, ad groups and ads, and their report rows.")
     var includeDeleted = false
 
+    @Flag(help: "Fail a report stream when TikTok refuses one of its metrics, instead of dropping the metric (its column NULL in new rows) and going on.")
+    var strictMetrics = false
+
     @Option(help: "Streams read at once. Default 4.")
     var concurrency: Int?
 
@@ -76,6 +79,7 @@ struct SyncOptions: ParsableArguments {
         request.endDate = endDate
         request.lookbackDays = lookbackDays
         request.includeDeleted = includeDeleted
+        request.strictMetrics = strictMetrics
         request.concurrency = concurrency
         request.qps = qps
         request.qpm = qpm
