@@ -8,6 +8,43 @@ struct APIError: Error, Sendable, Equatable {
         APIError(code: 40002, message: "\(parameter): \(problem)")
     }
 
+    /// Report metrics TikTok does not accept in this request (unknown, retired, not offered at this level or in this
+    /// report type, or not allowed for this account), all named at once in request order. TikTok's own wording, quoted
+    /// verbatim (HTTP 200, trailing space included) in airbytehq/airbyte issue #11375 ("Source Tiktok: fix metrix for
+    /// LIFETIME granularity": `{'code': 40002, 'message': "Please correct the information in invalid metric fields and
+    /// try again. Invalid metric fields: ['voucher_spend', 'cash_spend']. ", ...}`); PostHog/posthog PR #42830 quotes
+    /// the same sentence with one name inside its own error text ("... Invalid metric fields:
+    /// ['total_complete_payment_value']. (code: 40002)"), and singer-io/tap-tiktok-ads issue #14 is titled
+    /// "Invalid metric fields: ['placement']." (see docs/retired-metrics.md).
+    static func invalidMetricFields(_ names: [String]) -> APIError {
+        APIError(code: 40002, message: "Please correct the information in invalid metric fields and try again. Invalid metric fields: \(pythonList(names)). ")
+    }
+
+    /// A list of names as Python prints one (`['a', 'b']`): TikTok's gateway formats the list that way.
+    static func pythonList(_ names: [String]) -> String {
+        "[" + names.map(pythonString).joined(separator: ", ") + "]"
+    }
+
+    /// A string as Python's `repr` writes it: single quotes unless the text holds a single quote and no double one.
+    static func pythonString(_ text: String) -> String {
+        let quote: Character = text.contains("'") && !text.contains("\"") ? "\"" : "'"
+        var out = String(quote)
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where Character(scalar) == quote: out += "\\" + String(quote)
+            case _ where scalar.value < 0x20 || scalar.value == 0x7F:
+                out += "\\x" + (scalar.value < 16 ? "0" : "") + String(scalar.value, radix: 16)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        out.append(quote)
+        return out
+    }
+
     static func missing(_ parameter: String) -> APIError {
         invalid(parameter, "Missing data for required field.")
     }

@@ -30,7 +30,9 @@ struct ReportQuery {
         "comment_id", "search_terms", "tt_app_id",
     ]
 
-    static func parse(_ p: QueryParameters) throws(APIError) -> ReportQuery {
+    /// - Parameter rejecting: metrics this simulated account refuses though the catalog knows them
+    ///   (`SimulatorOptions.rejectMetrics`), as TikTok refuses retired metrics.
+    static func parse(_ p: QueryParameters, rejecting: Set<String> = []) throws(APIError) -> ReportQuery {
         if p["advertiser_ids"] != nil {
             throw .invalid("advertiser_ids", "Multi-advertiser reports are not supported by the simulator; use advertiser_id.")
         }
@@ -143,26 +145,22 @@ struct ReportQuery {
             }
         }
 
-        // Metrics.
+        // Metrics. TikTok names every metric it refuses at once, whatever the reason (unknown, retired, not at this
+        // level, not in this report type), so a client can drop them all and ask again: collect, then throw once.
         let metricNames = try p.stringArray("metrics") ?? ["spend", "impressions"]
         guard !metricNames.isEmpty else { throw .invalid("metrics", "Length must be at least 1.") }
         var metrics: [MetricDefinition] = []
         var seenMetrics = Set<String>()
+        var refused: [String] = []
         for name in metricNames {
-            guard let m = MetricCatalog.byName[name] else { throw .invalid("metrics", "Unknown metric \(name).") }
             guard seenMetrics.insert(name).inserted else { continue }
-            if reportType == "AUDIENCE" && !m.audience {
-                throw .invalid("metrics", "\(name) is not supported in AUDIENCE reports.")
-            }
-            switch m.formula {
-            case .attribute(let a) where a.minimumLevel > level:
-                throw .invalid("metrics", "\(name) is not supported at data_level \(level.rawValue).")
-            case .cashSpend where level != .advertiser, .voucherSpend where level != .advertiser:
-                throw .invalid("metrics", "\(name) is only supported at data_level AUCTION_ADVERTISER.")
-            default: break
+            guard let m = MetricCatalog.byName[name], accepts(m, level: level, reportType: reportType), !rejecting.contains(name) else {
+                refused.append(name)
+                continue
             }
             metrics.append(m)
         }
+        if !refused.isEmpty { throw .invalidMetricFields(refused) }
 
         // Dates.
         var startDay: Int64?
@@ -195,6 +193,16 @@ struct ReportQuery {
             pageSize: try p.int("page_size", default: 10, range: 1...1000), totalMetrics: totalMetrics)
         try q.parseFiltering(p)
         return q
+    }
+
+    /// Whether a known metric is offered in this report type at this level.
+    static func accepts(_ m: MetricDefinition, level: DataLevel, reportType: String) -> Bool {
+        if reportType == "AUDIENCE" && !m.audience { return false }
+        switch m.formula {
+        case .attribute(let a): return a.minimumLevel <= level
+        case .cashSpend, .voucherSpend: return level == .advertiser
+        default: return true
+        }
     }
 
     mutating func parseFiltering(_ p: QueryParameters) throws(APIError) {

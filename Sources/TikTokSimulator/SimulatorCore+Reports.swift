@@ -13,7 +13,7 @@ extension SimulatorCore {
 
     func report(_ request: APIRequest) -> Outcome {
         success(request, capacity: 256 * 1024) { w throws(APIError) in
-            let query = try ReportQuery.parse(request.query)
+            let query = try ReportQuery.parse(request.query, rejecting: rejectedMetrics)
             let adv = try grantedAdvertiser(request)
             try writeReport(query, advertiser: adv, request: request, to: &w)
         }

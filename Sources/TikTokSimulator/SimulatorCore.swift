@@ -31,6 +31,8 @@ final class SimulatorCore: Sendable {
     let requestLog = RequestLog()
     let rateLimiter: SimulatorRateLimiter
     let faults: FaultInjector
+    /// Report metrics this simulated account refuses as TikTok refuses retired ones (`SimulatorOptions.rejectMetrics`).
+    let rejectedMetrics: Set<String>
     private let nowOverride: Mutex<Int64?>
     private let authCodeUsed = Mutex(false)
     private let insertedRows = Mutex<[String: Int]>([:])
@@ -47,6 +49,7 @@ final class SimulatorCore: Sendable {
         model = WorldModel(options: options, anchor: anchor)
         rateLimiter = SimulatorRateLimiter(limits: options.rateLimit, clock: clock)
         faults = FaultInjector(rules: options.faults, seed: options.seed)
+        rejectedMetrics = Set(options.rejectMetrics)
         nowOverride = Mutex(options.now.map { Int64($0.timeIntervalSince1970.rounded(.down)) })
     }
 

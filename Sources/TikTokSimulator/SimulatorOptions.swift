@@ -114,6 +114,9 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
     public var rateLimit = RateLimit()
     public var faults: [FaultRule] = []
     public var slowResponseSeconds: Double = 30
+    /// Report metrics refused with TikTok's 40002 "Invalid metric fields" answer although the simulator knows them,
+    /// as TikTok refuses a metric it retired or one an account may not use (e.g. `["conversion"]`).
+    public var rejectMetrics: [String] = []
 
     /// All defaults.
     public init() {}
@@ -133,6 +136,7 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
         case authCode = "auth_code"
         case rateLimit = "rate_limit"
         case slowResponseSeconds = "slow_response_seconds"
+        case rejectMetrics = "reject_metrics"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -168,6 +172,7 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
         rateLimit = try c.decodeIfPresent(RateLimit.self, forKey: .rateLimit) ?? d.rateLimit
         faults = try c.decodeIfPresent([FaultRule].self, forKey: .faults) ?? d.faults
         slowResponseSeconds = try c.decodeIfPresent(Double.self, forKey: .slowResponseSeconds) ?? d.slowResponseSeconds
+        rejectMetrics = try c.decodeIfPresent([String].self, forKey: .rejectMetrics) ?? d.rejectMetrics
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -193,5 +198,6 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
         try c.encode(rateLimit, forKey: .rateLimit)
         try c.encode(faults, forKey: .faults)
         try c.encode(slowResponseSeconds, forKey: .slowResponseSeconds)
+        try c.encode(rejectMetrics, forKey: .rejectMetrics)
     }
 }

@@ -25,6 +25,20 @@ struct SimulatorSettingsTests {
         #expect(limits.budget(for: "campaign/get") == .init(qps: 10, qpm: 600, qpd: 2000, qpmPenaltySeconds: 300))
     }
 
+    /// `reject_metrics` is a key of the simulator's config; `--reject-metrics a,b` replaces the file's list.
+    @Test func rejectMetricsComesFromTheFileOrTheFlag() throws {
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("simulator-\(UUID().uuidString).yml").path
+        try "reject_metrics: [conversion]\n".write(toFile: config, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        var settings = SimulatorSettings()
+        settings.config = config
+        #expect(try settings.options().rejectMetrics == ["conversion"])
+        settings.rejectMetrics = "reach, cost_per_conversion"
+        #expect(try settings.options().rejectMetrics == ["reach", "cost_per_conversion"])
+        settings.rejectMetrics = " , "
+        #expect(throws: SyncError.self) { try settings.options() }
+    }
+
     /// The simulator's config is checked like the tool's: an unknown key at any level is refused, naming its
     /// path and the key that was probably meant.
     @Test(arguments: [

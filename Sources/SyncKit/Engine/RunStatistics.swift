@@ -15,5 +15,18 @@ public final class RunStatistics: Sendable {
         }
     }
 
+    /// Notes report metrics the API refused for one advertiser's stream of `object`, which the run stopped asking for.
+    public func dropped(object: String, advertiserID: String, metrics: [String]) {
+        counters.withLock { all in
+            var entry = all[object, default: ObjectStatistics()]
+            var dropped = entry.droppedMetrics ?? [:]
+            for metric in metrics where !(dropped[advertiserID] ?? []).contains(metric) {
+                dropped[advertiserID, default: []].append(metric)
+            }
+            entry.droppedMetrics = dropped
+            all[object] = entry
+        }
+    }
+
     public var snapshot: [String: ObjectStatistics] { counters.value }
 }

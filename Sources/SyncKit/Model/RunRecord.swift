@@ -29,12 +29,21 @@ public struct ObjectStatistics: Sendable, Codable, Equatable {
     public var requests = 0
     public var retries = 0
     public var errors = 0
+    /// Advertiser id -> the report metrics the API refused and the run stopped asking for (their columns stay, NULL in
+    /// the rows loaded after); absent when none was. Kept in the run history's `objects` column.
+    public var droppedMetrics: [String: [String]]?
 
-    public init(rows: Int = 0, requests: Int = 0, retries: Int = 0, errors: Int = 0) {
+    public init(rows: Int = 0, requests: Int = 0, retries: Int = 0, errors: Int = 0, droppedMetrics: [String: [String]]? = nil) {
         self.rows = rows
         self.requests = requests
         self.retries = retries
         self.errors = errors
+        self.droppedMetrics = droppedMetrics
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rows, requests, retries, errors
+        case droppedMetrics = "dropped_metrics"
     }
 }
 
@@ -64,4 +73,11 @@ public struct RunRecord: Sendable, Codable {
 
     public var totalRows: Int { objects.values.reduce(0) { $0 + $1.rows } }
     public var totalRequests: Int { objects.values.reduce(0) { $0 + $1.requests } }
+
+    /// Every metric dropped in this run, by object then advertiser, sorted.
+    public var droppedMetrics: [(object: String, advertiserID: String, metrics: [String])] {
+        objects.sorted { $0.key < $1.key }.flatMap { object, statistics in
+            (statistics.droppedMetrics ?? [:]).sorted { $0.key < $1.key }.map { (object, $0.key, $0.value) }
+        }
+    }
 }

@@ -19,6 +19,9 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
         case unreachable
         /// The destination could not be written or read.
         case destination
+        /// The API refuses report metrics a stream asks for and the stream may not go on without them
+        /// (`strict_metrics`, or nothing but keys would be left): that stream fails, the others go on.
+        case rejectedMetrics
         /// The API's daily request quota is spent: nothing more can be read before it resets (00:00 UTC for TikTok).
         case quotaExhausted
         /// The run was cancelled.
@@ -30,6 +33,9 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     /// The TikTok body code, when the API gave one.
     public var apiCode: Int?
     public var advertiserID: String?
+    /// The report metrics the API named as invalid (TikTok's 40002 "Invalid metric fields: [...]"), in its order;
+    /// empty for every other failure. Whoever knows the request decides whether to drop them and ask again.
+    public var rejectedMetrics: [String] = []
     /// The failure underneath (a SQLite or HTTP client error), kept as a value for callers that inspect it.
     public var cause: (any Error)?
 
@@ -60,7 +66,7 @@ public struct SyncError: Error, Sendable, CustomStringConvertible {
     public var stopsRun: Bool {
         switch kind {
         case .badInput, .authentication, .badRequest, .destination, .quotaExhausted, .cancelled, .unreachable: true
-        case .advertiserUnavailable, .transient, .invalidResponse: false
+        case .advertiserUnavailable, .transient, .invalidResponse, .rejectedMetrics: false
         }
     }
 }

@@ -223,9 +223,12 @@ public enum ResponseClassifier {
                 "TikTok rejected the access token (code \(code): \(message)). Re-authorise the app for your advertiser accounts and set TIKTOK_ACCESS_TOKEN (or access_token in the config) to the new long-term token, without a 'Bearer' prefix.",
                 apiCode: code))
         case 40002:
-            return .fail(SyncError(.badRequest,
+            var error = SyncError(.badRequest,
                 "TikTok rejected the parameters of \(endpoint) (code 40002: \(message)). \(badRequestAdvice(message))",
-                apiCode: code, advertiserID: advertiserID))
+                apiCode: code, advertiserID: advertiserID)
+            // Still a bad request to every caller; a report stream that knows its request may drop these and ask again.
+            error.rejectedMetrics = invalidMetricFields(in: message) ?? []
+            return .fail(error)
         default:
             if lowered.contains("app_id is inconsistent") || code == 40110 {
                 return .fail(SyncError(.authentication,
@@ -254,6 +257,51 @@ public enum ResponseClassifier {
             return "Check the fields selected for this object (`tiktok-ads discover` lists them; --fields or objects[].fields in the config select them)."
         }
         return "Check the fields selected for this object (`tiktok-ads discover` lists them) and the date range; if they look right, this may be a change on TikTok's side: report it with this message."
+    }
+
+    /// The metric names of TikTok's answer to report metrics it does not accept (code 40002, HTTP 200):
+    /// `Please correct the information in invalid metric fields and try again. Invalid metric fields: ['voucher_spend', 'cash_spend']. `
+    /// (wording and sources in docs/retired-metrics.md). The list is written as Python prints one: single- or
+    /// double-quoted names, with backslash escapes, separated by commas with or without spaces. Nil when the message is
+    /// not that answer, or its list cannot be read whole or names nothing: then nothing is dropped.
+    public static func invalidMetricFields(in message: String) -> [String]? {
+        guard let marker = message.range(of: "invalid metric fields:", options: .caseInsensitive) else { return nil }
+        var rest = message[marker.upperBound...].drop { $0 == " " }
+        guard rest.first == "[" else { return nil }
+        rest = rest.dropFirst()
+        var names: [String] = []
+        while true {
+            rest = rest.drop { $0 == " " }
+            guard let quote = rest.first, quote == "'" || quote == "\"" else { return nil }
+            rest = rest.dropFirst()
+            var name = ""
+            var closed = false
+            while let character = rest.popFirst() {
+                if character == quote {
+                    closed = true
+                    break
+                }
+                guard character == "\\" else {
+                    name.append(character)
+                    continue
+                }
+                guard let escaped = rest.popFirst() else { return nil }
+                switch escaped {
+                case "n": name.append("\n")
+                case "t": name.append("\t")
+                case "r": name.append("\r")
+                default: name.append(escaped)  // \\, \', \" stand for themselves; TikTok's names never need more
+                }
+            }
+            guard closed, !name.isEmpty else { return nil }
+            names.append(name)
+            rest = rest.drop { $0 == " " }
+            switch rest.popFirst() {
+            case ",": continue
+            case "]": return names
+            default: return nil
+            }
+        }
     }
 
     /// A 40100-family answer: the daily quota (stop until 00:00 UTC), a restriction for a while (the per-minute

@@ -7,6 +7,11 @@ public struct AccessReport: Sendable {
     /// Advertiser id -> (object kind -> nil when permitted, else why not).
     public var permissions: [(advertiserID: String, name: String?, results: [(object: String, problem: String?)])]
     public var unavailable: [String: String]
+    /// Advertiser id -> (report object -> the selected metrics TikTok refuses for it); only advertisers and objects
+    /// with refused metrics appear. A sync drops them (NULL in new rows), or fails the stream with `strict_metrics`.
+    public var rejectedMetrics: [String: [String: [String]]] = [:]
+    /// Whether the sync would fail a stream over a refused metric (`strict_metrics`) rather than drop it.
+    public var strictMetrics = false
 }
 
 /// Probes the API with the cheapest request per object kind.
@@ -21,6 +26,7 @@ public struct AccessCheck: Sendable {
         let ids = try await source.advertiserIDs(statistics: statistics)
         let (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)
         var permissions: [(String, String?, [(String, String?)])] = []
+        var rejected: [String: [String: [String]]] = [:]
         for account in accounts {
             let today = account.today(at: now).description
             let probes: [(String, String, [(String, String)])] = [
@@ -43,10 +49,40 @@ public struct AccessCheck: Sendable {
                     results.append((object, error.message))
                 }
             }
+            // Reports permitted: which of the selected metrics does this advertiser refuse?
+            if results.last?.0 == "reports", results.last?.1 == nil {
+                let (refused, problems) = await probeMetrics(of: account, today: today)
+                if !refused.isEmpty { rejected[account.id] = refused }
+                results += problems
+            }
             permissions.append((account.id, account.name, results))
         }
         let owner = user["display_name"]?.stringValue ?? user["email"]?.stringValue
         return AccessReport(tokenOwner: owner, permissions: permissions.map { ($0.0, $0.1, $0.2.map { ($0.0, $0.1) }) },
-                            unavailable: unavailable)
+                            unavailable: unavailable, rejectedMetrics: rejected, strictMetrics: source.settings.strictMetrics)
+    }
+
+    /// Asks for one row of each selected report object, with its selected metrics, for today: the metrics TikTok
+    /// refuses (by object), and the objects whose request failed otherwise (a problem, as an object not permitted).
+    func probeMetrics(of account: AdvertiserAccount, today: String) async -> (refused: [String: [String]], problems: [(String, String?)]) {
+        var refused: [String: [String]] = [:]
+        var problems: [(String, String?)] = []
+        for selection in source.settings.objects {
+            guard let spec = selection.object.report, let schema = try? selection.schema() else { continue }
+            let metrics = source.reportMetricSelection(spec: spec, account: account, object: selection.object, schema: schema)
+            var query = source.reportQuery(spec: spec, account: account, metrics: metrics.requested)
+                .map { $0.0 == "page_size" ? ("page_size", "1") : $0 }
+            query += [("start_date", today), ("end_date", today)]
+            do {
+                _ = try await source.client.get("report/integrated/get", query: query, advertiserID: account.id)
+            } catch let error as SyncError where !error.rejectedMetrics.isEmpty {
+                refused[selection.object.name] = error.rejectedMetrics
+            } catch let error as SyncError where error.kind != .authentication {
+                problems.append((selection.object.name, error.message))
+            } catch {
+                problems.append((selection.object.name, "\(error)"))
+            }
+        }
+        return (refused, problems)
     }
 }

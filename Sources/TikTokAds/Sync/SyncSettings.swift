@@ -33,10 +33,13 @@ public struct SyncSettings: Sendable {
     public var backfill: DateWindow?
     public var pageSize: Int
     public var audiencePageSize: Int
+    /// A report metric TikTok refuses fails its stream, instead of being dropped (its column NULL in new rows) while
+    /// the stream goes on (`strict_metrics`).
+    public var strictMetrics: Bool
 
     public init(advertiserIDs: [String]? = nil, objects: [ObjectSelection], includeDeleted: Bool = false,
                 startDate: LocalDate, historyDays: Int? = nil, lookbackDays: Int = 7, backfill: DateWindow? = nil,
-                pageSize: Int = 1000, audiencePageSize: Int = 100) {
+                pageSize: Int = 1000, audiencePageSize: Int = 100, strictMetrics: Bool = false) {
         self.historyDays = historyDays
         self.advertiserIDs = advertiserIDs
         self.objects = objects
@@ -46,5 +49,6 @@ public struct SyncSettings: Sendable {
         self.backfill = backfill
         self.pageSize = pageSize
         self.audiencePageSize = audiencePageSize
+        self.strictMetrics = strictMetrics
     }
 }

@@ -127,7 +127,7 @@ public struct TikTokSource: Sendable {
                     }]
                 case .report(let spec):
                     slices = reportSlices(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
-                                          bookmark: state[key]?.bookmark, now: now, count: count)
+                                          bookmark: state[key]?.bookmark, now: now, statistics: statistics, count: count)
                 }
                 plans.append(StreamPlan(key: key, schema: schema, slices: slices))
             }
@@ -154,15 +154,40 @@ public struct TikTokSource: Sendable {
         return query
     }
 
-    /// One slice per report window, each moving the bookmark to its end date.
+    /// One slice per report window, each moving the bookmark to its end date. The windows share one
+    /// `ReportMetricSelection`: a metric TikTok refuses in one window is not asked for in the later ones.
     func reportSlices(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, decoder: RowDecoder,
-                      bookmark: LocalDate?, now: Date, count: @escaping TikTokClient.AttemptObserver) -> [StreamSlice] {
+                      bookmark: LocalDate?, now: Date, statistics: RunStatistics,
+                      count: @escaping TikTokClient.AttemptObserver) -> [StreamSlice] {
         let planner = ReportWindowPlanner(startDate: settings.startDate, historyDays: settings.historyDays, lookbackDays: settings.lookbackDays, backfill: settings.backfill)
         let windows = planner.windows(bookmark: bookmark, today: account.today(at: now), granularity: spec.granularity)
+        let metrics = reportMetricSelection(spec: spec, account: account, object: object, schema: schema)
+        let base = reportQuery(spec: spec, account: account, metrics: metrics.requested)
+        return windows.map { window in
+            let query = base + [("start_date", window.start.description), ("end_date", window.end.description)]
+            let checkpoint = StreamState(bookmark: max(bookmark ?? window.end, window.end), syncedAt: now)
+            return StreamSlice(checkpoint: checkpoint) {
+                try await self.page(1, endpoint: "report/integrated/get", query: query, account: account, decoder: decoder,
+                                    window: window, seen: Protected([]), count: count,
+                                    metrics: MetricsInUse(selection: metrics, statistics: statistics))
+            }
+        }
+    }
+
+    /// The metrics a report stream asks for: its selected fields that are neither injected nor dimensions.
+    func reportMetricSelection(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject,
+                               schema: TableSchema) -> ReportMetricSelection {
         let dimensions = Set(spec.dimensions)
         let metrics = schema.fields.compactMap { object.field(named: $0.name) }
             .filter { !$0.isInjected && !dimensions.contains($0.apiName) }.map(\.apiName)
-        var base: [(String, String)] = [
+        let keys = object.key.map { object.field(named: $0)?.apiName ?? $0 }
+        return ReportMetricSelection(advertiserID: account.id, object: object.name, requested: metrics,
+                                     undroppable: dimensions.union(keys), strict: settings.strictMetrics)
+    }
+
+    /// A report request without its dates and page.
+    func reportQuery(spec: ReportSpec, account: AdvertiserAccount, metrics: [String]) -> [(String, String)] {
+        var query: [(String, String)] = [
             ("advertiser_id", account.id),
             ("service_type", "AUCTION"),
             ("report_type", spec.reportType),
@@ -176,16 +201,15 @@ public struct TikTokSource: Sendable {
                 ("field_name", .string(statusField)), ("filter_type", .string("IN")),
                 ("filter_value", .string(QueryEncoding.jsonArray(["STATUS_ALL"]))),
             ])])
-            base.append(("filtering", filter.jsonText))
+            query.append(("filtering", filter.jsonText))
         }
-        return windows.map { window in
-            let query = base + [("start_date", window.start.description), ("end_date", window.end.description)]
-            let checkpoint = StreamState(bookmark: max(bookmark ?? window.end, window.end), syncedAt: now)
-            return StreamSlice(checkpoint: checkpoint) {
-                try await self.page(1, endpoint: "report/integrated/get", query: query, account: account, decoder: decoder,
-                                    window: window, seen: Protected([]), count: count)
-            }
-        }
+        return query
+    }
+
+    /// A report stream's metrics and where its dropped ones are counted.
+    struct MetricsInUse: Sendable {
+        var selection: ReportMetricSelection
+        var statistics: RunStatistics
     }
 
     /// How many pages in a row may bring no row the listing has not already returned before it is ended: a
@@ -198,8 +222,8 @@ public struct TikTokSource: Sendable {
     /// earlier page (offset paging shifts) are dropped, and report rows outside the window are ignored.
     func page(_ number: Int, endpoint: String, query: [(String, String)], account: AdvertiserAccount, decoder: RowDecoder,
               window: DateWindow?, seen: Protected<Set<[Value]>>, count: @escaping TikTokClient.AttemptObserver,
-              pagesWithoutNewRows: Int = 0) async throws -> SourcePage {
-        let listing = try await client.getPage(endpoint, query: query + [("page", String(number))], advertiserID: account.id, onAttempt: count)
+              metrics: MetricsInUse? = nil, pagesWithoutNewRows: Int = 0) async throws -> SourcePage {
+        let listing = try await fetchPage(number, endpoint: endpoint, query: query, account: account, count: count, metrics: metrics)
         var rows: [[Value]] = []
         rows.reserveCapacity(listing.items.count)
         var broughtNewKey = false
@@ -224,7 +248,31 @@ public struct TikTokSource: Sendable {
         }
         return SourcePage(rows: rows) {
             try await self.page(number + 1, endpoint: endpoint, query: query, account: account, decoder: decoder,
-                                window: window, seen: seen, count: count, pagesWithoutNewRows: repeated)
+                                window: window, seen: seen, count: count, metrics: metrics, pagesWithoutNewRows: repeated)
+        }
+    }
+
+    /// One page of a listing. A report page asks for the stream's metrics as they stand; refused with TikTok's list of
+    /// invalid metrics, it drops them (`ReportMetricSelection.decide`) and asks once more: a second refusal fails.
+    func fetchPage(_ number: Int, endpoint: String, query: [(String, String)], account: AdvertiserAccount,
+                   count: @escaping TikTokClient.AttemptObserver, metrics: MetricsInUse?) async throws -> ListingPage {
+        let page = [("page", String(number))]
+        guard let metrics else {
+            return try await client.getPage(endpoint, query: query + page, advertiserID: account.id, onAttempt: count)
+        }
+        do {
+            return try await client.getPage(endpoint, query: metrics.selection.query(query) + page, advertiserID: account.id, onAttempt: count)
+        } catch let error as SyncError where !error.rejectedMetrics.isEmpty {
+            switch metrics.selection.decide(error) {
+            case .fail(let failure):
+                throw failure
+            case .retry(let dropped):
+                metrics.statistics.dropped(object: metrics.selection.object, advertiserID: account.id, metrics: dropped)
+                logger.warning("TikTok refused report metrics; the stream goes on without them (their columns stay, NULL in new rows)", metadata: [
+                    "advertiser_id": "\(account.id)", "object": "\(metrics.selection.object)", "metrics": "\(dropped.joined(separator: ","))",
+                ])
+                return try await client.getPage(endpoint, query: metrics.selection.query(query) + page, advertiserID: account.id, onAttempt: count)
+            }
         }
     }
 }

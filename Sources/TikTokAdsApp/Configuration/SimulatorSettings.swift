@@ -20,6 +20,8 @@ public struct SimulatorSettings: Sendable {
     public var qpd: Int?
     /// `KIND:RATE[:ENDPOINT]` entries.
     public var fault: [String] = []
+    /// Comma-separated report metrics to refuse (`--reject-metrics conversion,reach`); replaces the file's list.
+    public var rejectMetrics: String?
 
     public init() {}
 
@@ -58,6 +60,12 @@ public struct SimulatorSettings: Sendable {
         if let qps { options.rateLimit.qps = qps }
         if let qpm { options.rateLimit.qpm = qpm }
         if let qpd { options.rateLimit.qpd = qpd }
+        if let rejectMetrics {
+            options.rejectMetrics = rejectMetrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            guard !options.rejectMetrics.isEmpty else {
+                throw SyncError(.badInput, "--reject-metrics names no metric; list them separated by commas, e.g. --reject-metrics conversion,reach.")
+            }
+        }
         for spec in fault {
             let parts = spec.split(separator: ":").map(String.init)
             guard parts.count >= 2, let kind = FaultKind(rawValue: parts[0]), let rate = Double(parts[1]), (0...1).contains(rate) else {

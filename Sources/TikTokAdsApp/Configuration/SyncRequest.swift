@@ -24,6 +24,8 @@ public struct SyncRequest: Sendable {
     public var endDate: String?
     public var lookbackDays: Int?
     public var includeDeleted = false
+    /// `--strict-metrics`: a report metric TikTok refuses fails its stream instead of being dropped.
+    public var strictMetrics = false
     public var concurrency: Int?
     public var qps: Int?
     public var qpm: Int?
@@ -55,6 +57,7 @@ public struct SyncRequest: Sendable {
         settings.advertiserIDs = advertiserIDs.map { Self.list($0) ?? [] }
         settings.objects = objects.map { (Self.list($0) ?? []).map { ToolConfiguration.ObjectEntry(name: $0) } }
         settings.includeDeleted = includeDeleted ? true : nil
+        settings.strictMetrics = strictMetrics ? true : nil
         settings.lookbackDays = lookbackDays
         settings.concurrency = concurrency
         if qps != nil || qpm != nil { settings.rateLimit = .init(qps: qps, qpm: qpm) }
@@ -253,7 +256,8 @@ public struct SyncRequest: Sendable {
             startDate: firstRunStart,
             historyDays: file.startDate == nil ? defaultFirstRunDays : nil,
             lookbackDays: flags.lookbackDays ?? file.lookbackDays ?? 7,
-            backfill: backfill)
+            backfill: backfill,
+            strictMetrics: (flags.strictMetrics ?? false) || (file.strictMetrics ?? false))
 
         var retention: [String: Int] = [:]
         if let days = flags.retentionDays ?? file.retentionDays {

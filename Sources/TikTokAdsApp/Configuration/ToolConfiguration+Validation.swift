@@ -20,7 +20,7 @@ extension ToolConfiguration {
         "destination.bigquery.credentials": "--google-credentials", "destination.sheets.spreadsheet": "--spreadsheet",
         "destination.sheets.credentials": "--google-credentials", "schedule.daily": "--daily", "schedule.hourly": "--hourly",
         "schedule.cron": "--cron", "schedule.timezone": "--timezone", "schedule.jitter_seconds": "--jitter-seconds",
-        "schedule.metrics_port": "--metrics-port",
+        "schedule.metrics_port": "--metrics-port", "strict_metrics": "--strict-metrics",
     ]
 
     /// Checks every setting present; `now` is the instant the run treats as now.

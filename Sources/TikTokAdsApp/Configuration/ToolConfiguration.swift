@@ -14,6 +14,8 @@ public struct ToolConfiguration: Decodable, Sendable {
     public var advertiserIDs: [String]?
     public var objects: [ObjectEntry]?
     public var includeDeleted: Bool?
+    /// A report metric TikTok refuses fails its stream instead of being dropped (docs/retired-metrics.md).
+    public var strictMetrics: Bool?
     public var startDate: LocalDate?
     public var lookbackDays: Int?
     public var concurrency: Int?
@@ -39,7 +41,7 @@ public struct ToolConfiguration: Decodable, Sendable {
         case advertiserIDs = "advertiser_ids", objects, includeDeleted = "include_deleted", startDate = "start_date"
         case lookbackDays = "lookback_days", concurrency, rateLimit = "rate_limit", requestTimeoutSeconds = "request_timeout_seconds"
         case maxAttempts = "max_attempts", retentionDays = "retention_days", retentionDaysByObject = "retention_days_by_object"
-        case sqlite, destination, schedule
+        case sqlite, destination, schedule, strictMetrics = "strict_metrics"
     }
 
     /// An object by name, or `{name, fields}`.
@@ -389,7 +391,7 @@ public struct ToolConfiguration: Decodable, Sendable {
             if name.contains("Scalar") {  // a list or mapping where one value belongs
                 if section == "request_timeout_seconds" { return "a number\(range)" }
                 if !range.isEmpty { return "a whole number\(range)" }
-                if section == "include_deleted" { return "true or false" }
+                if section == "include_deleted" || section == "strict_metrics" { return "true or false" }
                 if section == "start_date" { return "a date YYYY-MM-DD" }
                 return "a single text value"
             }

@@ -100,6 +100,7 @@ public final class ConsoleReporter: Sendable {
         let seconds = run.endedAt.map { $0.timeIntervalSince(run.startedAt) } ?? 0
         text += "status: \(run.status.rawValue), run \(run.id), \(String(format: "%.1f", seconds)) s\n"
         text += pacingLines(run.pacing)
+        text += droppedMetricLines(run)
         for (advertiser, reason) in run.skippedAdvertisers.sorted(by: { $0.key < $1.key }) {
             text += "skipped advertiser \(advertiser): \(reason)\n"
         }
@@ -155,6 +156,13 @@ public final class ConsoleReporter: Sendable {
         return text
     }
 
+    /// One line per (object, advertiser) whose report metrics TikTok refused and the run dropped.
+    static func droppedMetricLines(_ run: RunRecord) -> String {
+        run.droppedMetrics.map { object, advertiser, metrics in
+            "dropped metrics \(object) for advertiser \(advertiser): \(metrics.joined(separator: ", ")) (TikTok refuses them; their columns stay, NULL in new rows; docs/retired-metrics.md)\n"
+        }.joined()
+    }
+
     /// `state show`: one line per stream, then the last runs.
     public static func stateTable(state: [StreamKey: StreamState], runs: [RunRecord]) -> String {
         func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: width, withPad: " ", startingAt: 0) }
@@ -178,6 +186,10 @@ public final class ConsoleReporter: Sendable {
             text += "advertiser \(advertiser.advertiserID)\(advertiser.name.map { " \"\($0)\"" } ?? ""):\n"
             for (object, problem) in advertiser.results {
                 text += "  \(object.padding(toLength: 10, withPad: " ", startingAt: 0)) \(problem.map { "NO: \($0)" } ?? "ok")\n"
+            }
+            for (object, metrics) in (report.rejectedMetrics[advertiser.advertiserID] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                let outcome = report.strictMetrics ? "strict_metrics: a sync fails this stream" : "a sync drops them, NULL in new rows"
+                text += "  \(object): TikTok refuses the metrics \(metrics.joined(separator: ", ")) (\(outcome); docs/retired-metrics.md)\n"
             }
         }
         for (id, reason) in report.unavailable.sorted(by: { $0.key < $1.key }) { text += "advertiser \(id): unavailable: \(reason)\n" }

@@ -135,9 +135,12 @@ public enum DemoRun {
 }
 
 extension AccessReport {
-    /// Whether an advertiser is unavailable or an object not permitted (`check` exits 3 then).
+    /// Whether an advertiser is unavailable, an object not permitted, or a selected metric refused where
+    /// `strict_metrics` would fail its stream (`check` exits 3 then). Without strict_metrics a refused metric is only
+    /// reported: the sync drops it and succeeds.
     public var hasProblems: Bool {
         !unavailable.isEmpty || permissions.contains { $0.results.contains { $0.problem != nil } }
+            || strictMetrics && !rejectedMetrics.isEmpty
     }
 }
 

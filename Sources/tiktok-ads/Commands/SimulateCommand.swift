@@ -61,6 +61,9 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Inject a fault: KIND:RATE[:ENDPOINT] (repeatable).")
     var fault: [String] = []
 
+    @Option(help: "Report metrics to refuse as TikTok refuses retired ones (code 40002 \"Invalid metric fields\"), comma-separated, e.g. conversion,reach.")
+    var rejectMetrics: String?
+
     @OptionGroup var output: OutputOptions
 
     func options() throws -> SimulatorOptions {
@@ -70,6 +73,7 @@ struct SimulateCommand: AsyncParsableCommand {
         (settings.historyDays, settings.now, settings.latencyMs, settings.jitterMs, settings.qps, settings.qpm, settings.fault) =
             (historyDays, now, latencyMs, jitterMs, qps, qpm, fault)
         settings.qpd = qpd
+        settings.rejectMetrics = rejectMetrics
         var options = SimulatorOptions()
         try BadInput.asValidation { options = try settings.options() }
         return options

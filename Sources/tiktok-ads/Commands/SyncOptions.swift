@@ -65,6 +65,9 @@ struct LoadOptions: ParsableArguments {
     @Flag(help: "Also import deleted campaigns, ad groups and ads, and their report rows.")
     var includeDeleted = false
 
+    @Flag(help: "Fail a report stream when TikTok refuses one of its metrics, instead of dropping the metric (its column NULL in new rows) and going on.")
+    var strictMetrics = false
+
     @Option(help: "Streams read at once. Default \(SyncRequest.defaultConcurrency).")
     var concurrency: Int?
 
@@ -82,6 +85,7 @@ struct LoadOptions: ParsableArguments {
         request.endDate = endDate
         request.lookbackDays = lookbackDays
         request.includeDeleted = includeDeleted
+        request.strictMetrics = strictMetrics
         request.concurrency = concurrency
         request.qps = qps
         request.qpm = qpm
