@@ -6,7 +6,7 @@
 #   scripts/install.sh --binary PATH        install an already-built binary (skips the build)
 #
 # The release build links the Swift runtime statically, so the installed binary runs without the toolchain
-# (it needs glibc and libsqlite3). The first build compiles every dependency: about 10 minutes on 2 cores.
+# (it needs glibc, libstdc++, zlib and libsqlite3). The first build compiles every dependency: about 10 minutes on 2 cores.
 set -eu
 
 prefix="${PREFIX:-}"

@@ -24,13 +24,16 @@ public struct SyncEngine: Sendable {
     public var concurrency: Int
     public var logger: Logger
     public var progress: @Sendable (SyncProgress) -> Void
+    /// The time a run ends, on the same clock as its start (a run told another "now" ends relative to it).
+    public var now: @Sendable () -> Date
 
     public init(destination: any Destination, concurrency: Int, logger: Logger,
-                progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }) {
+                progress: @escaping @Sendable (SyncProgress) -> Void = { _ in }, now: @escaping @Sendable () -> Date = { Date() }) {
         self.destination = destination
         self.concurrency = max(1, concurrency)
         self.logger = logger
         self.progress = progress
+        self.now = now
     }
 
     /// Runs every plan and returns the finished run record (also written to the run history).
@@ -95,7 +98,7 @@ public struct SyncEngine: Sendable {
     private func finish(_ initial: RunRecord, outcome: Protected<Outcome>, statistics: RunStatistics) async -> RunRecord {
         var record = initial
         let done = outcome.withLock { $0 }
-        record.endedAt = Date()
+        record.endedAt = now()
         record.objects = statistics.snapshot
         record.skippedAdvertisers = done.skipped.mapValues(SecretRedactor.redact)
         record.errors = done.errors.map(SecretRedactor.redact)

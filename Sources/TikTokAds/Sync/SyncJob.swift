@@ -48,6 +48,9 @@ public struct SyncJob: Sendable {
     /// write are refused (`.badInput`, exit 2) with nothing written, not even the run history.
     public func run(transport: HTTPTransport = .shared) async throws -> RunRecord {
         let signpost = now()
+        // The run's end on the clock of its start: `now` plus the time elapsed (a run told another "now" keeps durations true).
+        let began = ContinuousClock.now
+        let runClock: @Sendable () -> Date = { signpost.addingTimeInterval(began.duration(to: .now).seconds) }
         let statistics = RunStatistics()
         let schemas = try settings.objects.map { try $0.schema() }
         var record = RunRecord(startedAt: signpost)
@@ -59,7 +62,7 @@ public struct SyncJob: Sendable {
         func fail(_ error: any Error, recording: Bool) async -> SyncError {
             let failure = SyncEngine.classify(error)
             guard recording else { return failure }
-            record.endedAt = Date()
+            record.endedAt = runClock()
             record.status = failure.kind == .cancelled ? .cancelled : .failed
             record.objects = statistics.snapshot
             record.errors.append(failure.description)
@@ -116,7 +119,7 @@ public struct SyncJob: Sendable {
                 progress(.skipped(advertiserID: id, reason: reason))
             }
             let plans = try source.plans(accounts: accounts, state: state, now: signpost, statistics: statistics)
-            let engine = SyncEngine(destination: destination, concurrency: concurrency, logger: logger, progress: progress)
+            let engine = SyncEngine(destination: destination, concurrency: concurrency, logger: logger, progress: progress, now: runClock)
             record = await engine.run(plans, run: record, statistics: statistics, alreadySkipped: unavailable)
             await keepPacing(of: pacer, in: &record)
         } catch {
@@ -130,7 +133,7 @@ public struct SyncJob: Sendable {
         logger.info("sync finished", metadata: [
             "run_id": "\(record.id)", "status": "\(record.status.rawValue)", "rows": "\(record.totalRows)",
             "requests": "\(record.totalRequests)", "skipped_advertisers": "\(record.skippedAdvertisers.count)", "errors": "\(record.errors.count)",
-            "seconds": "\(String(format: "%.1f", (record.endedAt ?? now()).timeIntervalSince(record.startedAt)))",
+            "seconds": "\(String(format: "%.1f", (record.endedAt ?? runClock()).timeIntervalSince(record.startedAt)))",
         ])
         return record
     }
