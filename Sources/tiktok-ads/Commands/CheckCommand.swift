@@ -7,16 +7,12 @@ struct CheckCommand: AsyncParsableCommand {
         commandName: "check",
         abstract: "Check the token, the advertisers it reaches, and the objects each permits.")
 
-    @OptionGroup var configuration: ConfigOptions
+    @OptionGroup var options: DestinationCommandOptions
     @OptionGroup var api: APIOptions
-    @OptionGroup var destinationOptions: DestinationOptions
-    @OptionGroup var output: OutputOptions
 
     var request: SyncRequest {
-        var request = SyncRequest()
-        configuration.apply(to: &request)
+        var request = options.request
         api.apply(to: &request)
-        destinationOptions.apply(to: &request)
         return request
     }
 
@@ -25,7 +21,7 @@ struct CheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (report, destination) = try await request.check(logger: LoggingSetup.bootstrap(output))
+        let (report, destination) = try await request.check(logger: LoggingSetup.bootstrap(options.output))
         print(ConsoleReporter.accessReport(report, writableDestination: destination), terminator: "")
         if report.hasProblems { throw ExitCode(3) }
     }
