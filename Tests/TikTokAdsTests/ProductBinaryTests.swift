@@ -18,6 +18,17 @@ struct ProductBinaryTests {
         }
     }
 
+    /// The executable stays a thin layer over the libraries: flags, commands and output setup, under 700 lines.
+    @Test func theExecutableStaysThin() throws {
+        let directory = READMECommandTests.root.appendingPathComponent("Sources/tiktok-ads")
+        let files = try #require(FileManager.default.enumerator(atPath: directory.path)).compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") }
+        let lines = try files.reduce(0) { total, file in
+            total + (try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)).split(separator: "\n", omittingEmptySubsequences: false).count - 1
+        }
+        #expect(!files.isEmpty)
+        #expect(lines < 700, "Sources/tiktok-ads has \(lines) lines: move logic into TikTokAdsApp")
+    }
+
     /// Whether `needle`'s UTF-8 bytes occur anywhere in `data`.
     static func contains(_ needle: String, in data: Data) -> Bool {
         data.range(of: Data(needle.utf8)) != nil

@@ -78,6 +78,15 @@ public final class ConsoleReporter: Sendable {
     /// The status line as it would be drawn now (for tests).
     public func statusText() -> String { state.withLock { $0.status(at: .now) } }
 
+    /// The end-of-run summary on standard output: a table for people, one JSON object in JSON mode, nothing when quiet.
+    public static func printSummary(_ record: RunRecord, mode: Mode) {
+        switch mode {
+        case .quiet: break
+        case .json: print(jsonSummary(record))
+        case .live, .plain: print(summary(record), terminator: "")
+        }
+    }
+
     /// The end-of-run table: rows, requests, retries and errors per object.
     public static func summary(_ run: RunRecord) -> String {
         var lines: [[String]] = [["object", "rows", "requests", "retries", "errors"]]

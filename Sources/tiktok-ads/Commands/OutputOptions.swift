@@ -34,13 +34,6 @@ extension OutputOptions {
     /// Progress on standard error, as these flags ask.
     func reporter(_ logger: Logger) -> ConsoleReporter { ConsoleReporter(mode: reporterMode, logger: logger) }
 
-    /// The end-of-run summary on standard output: a table for people, one JSON object with `--log-format json`,
-    /// nothing with `--quiet`.
-    func printSummary(_ record: RunRecord) {
-        switch reporterMode {
-        case .quiet: break
-        case .json: print(ConsoleReporter.jsonSummary(record))
-        case .live, .plain: print(ConsoleReporter.summary(record), terminator: "")
-        }
-    }
+    /// The end-of-run summary on standard output, as these flags ask.
+    func printSummary(_ record: RunRecord) { ConsoleReporter.printSummary(record, mode: reporterMode) }
 }
