@@ -19,7 +19,9 @@ public final class SyncMetrics: Sendable {
         self.started = started
     }
 
-    public func record(_ run: RunRecord) {
+    /// Adds a finished run. `endedAt`: when it ended on the wall clock, for health and the last-success timestamp (a run
+    /// told another "now" keeps its own times in the record); nil uses the record's end.
+    public func record(_ run: RunRecord, endedAt wallClockEnd: Date? = nil) {
         state.withLock { s in
             for (object, stats) in run.objects {
                 var total = s.objects[object, default: ObjectStatistics()]
@@ -31,7 +33,7 @@ public final class SyncMetrics: Sendable {
             }
             s.runs[run.status, default: 0] += 1
             if let ended = run.endedAt { s.lastDuration = ended.timeIntervalSince(run.startedAt) }
-            if run.status == .succeeded || run.status == .partial { s.lastSuccess = run.endedAt ?? Date() }
+            if run.status == .succeeded || run.status == .partial { s.lastSuccess = wallClockEnd ?? run.endedAt ?? Date() }
         }
     }
 

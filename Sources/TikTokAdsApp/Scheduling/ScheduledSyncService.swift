@@ -160,7 +160,7 @@ struct ScheduledSync: Sendable {
                 if lookback.isFull, record.status == .succeeded || record.status == .partial { lastFullLookback.withLock { $0 = now } }
                 return record
             }
-            metrics.record(record)
+            metrics.record(record, endedAt: Date())
             logger.info("scheduled run finished", metadata: ["status": "\(record.status.rawValue)", "rows": "\(record.totalRows)"])
         } catch {
             metrics.recordFailure()
