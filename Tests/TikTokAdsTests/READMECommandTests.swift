@@ -154,28 +154,18 @@ struct READMECommandTests {
     /// the command ends), then sends SIGTERM. Returns the exit code and the combined output.
     static func shell(_ line: String, environment: [String: String], in directory: URL, stopWhen ready: String?) async throws
         -> (code: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
         // `exec` after the leading NAME=value assignments, so the signal reaches the tool, not the shell.
         let words = line.split(separator: " ", omittingEmptySubsequences: false)
         let assignments = words.prefix { $0.contains("=") && !$0.hasPrefix("-") }
-        process.arguments = ["-c", (assignments + ["exec"] + words.dropFirst(assignments.count)).joined(separator: " ")]
-        process.environment = environment
-        process.currentDirectoryURL = directory
         let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        let (statuses, continuation) = AsyncStream.makeStream(of: Int32.self)
-        process.terminationHandler = { finished in
-            continuation.yield(finished.terminationStatus)
-            continuation.finish()
-        }
-        try process.run()
+        let child = try ToolBinary.start(["-c", (assignments + ["exec"] + words.dropFirst(assignments.count)).joined(separator: " ")],
+                                         environment: environment, output: pipe.fileHandleForWriting, error: pipe.fileHandleForWriting,
+                                         inheritEnvironment: false, currentDirectory: directory, executable: URL(fileURLWithPath: "/bin/sh"))
         try pipe.fileHandleForWriting.close()
         var output = ""
         if let ready {
             // A watchdog for a command that never gets ready: stopped after five minutes, and the test fails on its output.
-            let pid = process.processIdentifier
+            let pid = child.pid
             let watchdog = Task {
                 try await Task.sleep(for: .seconds(300))
                 kill(pid, SIGKILL)
@@ -183,10 +173,9 @@ struct READMECommandTests {
             output = await ToolBinary.readUntil(pipe.fileHandleForReading) { $0.contains(ready) }
             watchdog.cancel()
             #expect(output.contains(ready), "`\(line)` never printed '\(ready)': \(output.suffix(2000))")
-            kill(process.processIdentifier, SIGTERM)
+            kill(child.pid, SIGTERM)
         }
         output += await ToolBinary.readAll(pipe.fileHandleForReading)
-        let code = await statuses.first { _ in true } ?? -1
-        return (code, output)
+        return (await child.exit.value, output)
     }
 }

@@ -21,9 +21,9 @@ enum ToolBinary {
     }
 
     static func start(_ arguments: [String], environment: [String: String], output: FileHandle? = nil, error: FileHandle? = nil,
-                      inheritEnvironment: Bool = true, currentDirectory: URL? = nil) throws -> Child {
+                      inheritEnvironment: Bool = true, currentDirectory: URL? = nil, executable: URL = url) throws -> Child {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.environment = inheritEnvironment
