@@ -16,12 +16,16 @@ extension SimulatorCore {
         guard object["app_id"] as? String == options.appId, object["secret"] as? String == options.secret else {
             return errorOutcome(APIError(code: 40001, message: "The app_id or secret is invalid."), request)
         }
-        guard object["auth_code"] as? String == options.authCode, consumeAuthCode() else {
+        let code = object["auth_code"] as? String ?? ""
+        guard oauth.redeem(code, now: request.now) == .redeemed else {
+            // TikTok gives one answer whether the code is unknown, used or expired.
             return errorOutcome(APIError(code: 40110, message: "The auth_code is invalid or has expired."), request)
         }
+        // The configured code yields the configured token (scripts rely on it); a code from the portal, a new token.
+        let token = code == options.authCode ? options.accessToken : oauth.issueToken()
         return success(request) { w in
             w.raw("{\"access_token\":")
-            w.string(options.accessToken)
+            w.string(token)
             w.raw(",\"advertiser_ids\":[")
             for i in 0..<model.grantedCount {
                 if i > 0 { w.byte(44) }
@@ -31,8 +35,26 @@ extension SimulatorCore {
         }
     }
 
+    /// `oauth2/revoke_token/`: the token stops working on every endpoint.
+    func revokeToken(_ request: APIRequest) -> Outcome {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any] else {
+            return errorOutcome(.invalid("body", "Request body must be a JSON object."), request)
+        }
+        for name in ["app_id", "secret", "access_token"] {
+            guard let v = object[name] as? String, !v.isEmpty else { return errorOutcome(.missing(name), request) }
+        }
+        guard object["app_id"] as? String == options.appId, object["secret"] as? String == options.secret else {
+            return errorOutcome(APIError(code: 40001, message: "The app_id or secret is invalid."), request)
+        }
+        guard oauth.revoke(object["access_token"] as? String ?? "") else { return errorOutcome(.badToken, request) }
+        return success(request) { w in w.raw("{}") }
+    }
+
     func oauthAdvertisers(_ request: APIRequest) -> Outcome {
         success(request) { w throws(APIError) in
+            if options.sandbox {
+                throw APIError(code: 40001, message: "oauth2/advertiser/get is not available for sandbox tokens; use the sandbox advertiser id from the developer portal.")
+            }
             let appId = try request.query.required("app_id")
             let secret = try request.query.required("secret")
             guard appId == options.appId, secret == options.secret else {

@@ -34,7 +34,8 @@ final class SimulatorCore: Sendable {
     /// Report metrics this simulated account refuses as TikTok refuses retired ones (`SimulatorOptions.rejectMetrics`).
     let rejectedMetrics: Set<String>
     private let nowOverride: Mutex<Int64?>
-    private let authCodeUsed = Mutex(false)
+    /// Authorisation codes and access tokens (portal, exchange, revocation).
+    let oauth: OAuthRegistry
     private let insertedRows = Mutex<[String: Int]>([:])
     private let sequence = Atomic<Int>(0)
 
@@ -50,6 +51,8 @@ final class SimulatorCore: Sendable {
         rateLimiter = SimulatorRateLimiter(limits: options.rateLimit, clock: clock)
         faults = FaultInjector(rules: options.faults, seed: options.seed)
         rejectedMetrics = Set(options.rejectMetrics)
+        oauth = OAuthRegistry(configuredToken: options.accessToken, configuredCode: options.authCode,
+                              codeLifetimeSeconds: Int64(options.authCodeLifetimeSeconds))
         nowOverride = Mutex(options.now.map { Int64($0.timeIntervalSince1970.rounded(.down)) })
     }
 
@@ -219,6 +222,7 @@ final class SimulatorCore: Sendable {
         let routes: [String: (method: String, authenticated: Bool)] = [
             "oauth2/access_token": ("POST", false),
             "oauth2/advertiser/get": ("GET", true),
+            "oauth2/revoke_token": ("POST", false),
             "advertiser/info": ("GET", true),
             "campaign/get": ("GET", true),
             "adgroup/get": ("GET", true),
@@ -236,13 +240,14 @@ final class SimulatorCore: Sendable {
                 request)
         }
         if route.authenticated {
-            guard let token = request.accessToken, token == options.accessToken else {
+            guard let token = request.accessToken, oauth.isValid(token) else {
                 return errorOutcome(.badToken, request)
             }
         }
         switch request.endpoint {
         case "oauth2/access_token": return accessToken(request)
         case "oauth2/advertiser/get": return oauthAdvertisers(request)
+        case "oauth2/revoke_token": return revokeToken(request)
         case "advertiser/info": return advertiserInfo(request)
         case "campaign/get": return entityListing(request, kind: .campaign)
         case "adgroup/get": return entityListing(request, kind: .adGroup)
@@ -267,14 +272,5 @@ final class SimulatorCore: Sendable {
             throw .noPermission(advertiser: text)
         }
         return index
-    }
-
-    /// Consumes the authorization code: valid once per simulator.
-    func consumeAuthCode() -> Bool {
-        authCodeUsed.withLock { used in
-            if used { return false }
-            used = true
-            return true
-        }
     }
 }

@@ -110,6 +110,12 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
     public var appId: String = "sim-app-id"
     public var secret: String = "sim-app-secret"
     public var authCode: String = "sim-auth-code"
+    /// How long a code from the authorisation portal (`/portal/auth`) can be exchanged, in simulated seconds.
+    public var authCodeLifetimeSeconds: Int = 600
+    /// The redirect URI registered for the app; the portal refuses another. Nil accepts any.
+    public var redirectURI: String?
+    /// Plays TikTok's sandbox (`sandbox-ads.tiktok.com`): `oauth2/advertiser/get` is not available.
+    public var sandbox = false
     public var latency = Latency()
     public var rateLimit = RateLimit()
     public var faults: [FaultRule] = []
@@ -137,6 +143,7 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
         case rateLimit = "rate_limit"
         case slowResponseSeconds = "slow_response_seconds"
         case rejectMetrics = "reject_metrics"
+        case authCodeLifetimeSeconds = "auth_code_lifetime_seconds", redirectURI = "redirect_uri", sandbox
     }
 
     public init(from decoder: any Decoder) throws {
@@ -173,6 +180,9 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
         faults = try c.decodeIfPresent([FaultRule].self, forKey: .faults) ?? d.faults
         slowResponseSeconds = try c.decodeIfPresent(Double.self, forKey: .slowResponseSeconds) ?? d.slowResponseSeconds
         rejectMetrics = try c.decodeIfPresent([String].self, forKey: .rejectMetrics) ?? d.rejectMetrics
+        authCodeLifetimeSeconds = try c.decodeIfPresent(Int.self, forKey: .authCodeLifetimeSeconds) ?? d.authCodeLifetimeSeconds
+        redirectURI = try c.decodeIfPresent(String.self, forKey: .redirectURI)
+        sandbox = try c.decodeIfPresent(Bool.self, forKey: .sandbox) ?? d.sandbox
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -199,5 +209,8 @@ public struct SimulatorOptions: Sendable, Codable, Equatable {
         try c.encode(faults, forKey: .faults)
         try c.encode(slowResponseSeconds, forKey: .slowResponseSeconds)
         try c.encode(rejectMetrics, forKey: .rejectMetrics)
+        try c.encode(authCodeLifetimeSeconds, forKey: .authCodeLifetimeSeconds)
+        try c.encodeIfPresent(redirectURI, forKey: .redirectURI)
+        try c.encode(sandbox, forKey: .sandbox)
     }
 }

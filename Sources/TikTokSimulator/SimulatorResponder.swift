@@ -16,6 +16,16 @@ struct SimulatorResponder: HTTPResponder {
         if path.hasPrefix("/_simulator/") || path == "/_simulator" {
             return try await control(request)
         }
+        if path == "/portal/auth" || path == "/portal/auth/" {
+            switch core.authorize(query: request.uri.query) {
+            case .redirect(let location):
+                return Response(status: .found, headers: [.location: location, .contentLength: "0"])
+            case .refused(let status, let message):
+                let page = "<!doctype html><html><head><title>TikTok For Business</title></head><body><p>\(Self.escapeHTML(message))</p></body></html>"
+                return Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "text/html; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
+            }
+        }
         var body: [UInt8] = []
         if request.method == .post || request.headers[.contentLength].map({ $0 != "0" }) == true {
             var r = request
@@ -39,6 +49,11 @@ struct SimulatorResponder: HTTPResponder {
                     throw ConnectionReset()
                 })
         }
+    }
+
+    static func escapeHTML(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     private func json(_ status: HTTPResponse.Status, _ text: String) -> Response {

@@ -11,7 +11,7 @@ struct TikTokAdsCommand: AsyncParsableCommand {
         abstract: "Import TikTok Ads (Business API v1.3) data into SQLite.",
         discussion: "Start with `tiktok-ads demo`: it syncs simulated accounts into a local SQLite file, no account needed.",
         version: ToolVersion.current,
-        subcommands: [DemoCommand.self, SyncCommand.self, CheckCommand.self, DiscoverCommand.self, StateCommand.self,
+        subcommands: [DemoCommand.self, AuthCommand.self, SyncCommand.self, CheckCommand.self, DiscoverCommand.self, StateCommand.self,
                       CleanupCommand.self, ScheduleCommand.self, SimulateCommand.self])
 
     /// Parses and runs a command, mapping failures to the documented exit codes:

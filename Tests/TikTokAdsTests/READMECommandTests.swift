@@ -65,14 +65,92 @@ struct READMECommandTests {
                     .replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:\(port)")
                     .replacingOccurrences(of: "--port 8080", with: "--port 0")
                     .replacingOccurrences(of: Self.exampleAdvertiser, with: advertiser)
-                let ready = Self.runsUntilStopped.first { " \(line) ".contains($0.rule) }?.ready
-                let result = try await Self.shell(line, environment: environment, in: directory, stopWhen: ready)
+                    .replacingOccurrences(of: "localhost:8910", with: "localhost:\(AuthCommandTests.freePort())")
+                let isLogin = line.contains(" auth login")
+                let ready = isLogin ? "Waiting up to" : Self.runsUntilStopped.first { " \(line) ".contains($0.rule) }?.ready
+                let result = try await Self.shell(line, environment: environment, in: directory, stopWhen: ready,
+                                                  interact: isLogin ? Self.playTheBrowser : nil)
                 #expect(result.code == 0, "README command `\(command)` exited \(result.code):\n\(result.output.suffix(2000))")
                 ran += 1
             }
             return ran
         }
         #expect(ran >= 10)
+    }
+
+    /// The guides in docs/ a newcomer follows: every `tiktok-ads` command in them runs against the simulator and exits 0.
+    static let guides = ["docs/getting-started.md", "docs/credentials.md"]
+
+    /// Every command of the getting-started and credentials guides, in order, in one fresh home per guide (so the token
+    /// `auth login` saves is the one the next commands use): `auth login` is answered by a client playing the browser,
+    /// a pasted code (`YOUR_AUTH_CODE`) comes from the simulated portal, and `--sandbox` lines go to a second simulator
+    /// playing TikTok's sandbox with its own token and advertiser.
+    @Test(arguments: guides)
+    func everyCommandInTheGuidesRunsAsDocumented(guide: String) async throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent(guide), encoding: .utf8)
+        let commands = Self.shellCommands(in: text).filter(Self.invokesTheTool)
+        #expect(commands.count >= 6, "the commands of \(guide) were not found: \(commands)")
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-guide-\(UUID().uuidString)")
+        let bin = directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("tiktok-ads"), withDestinationURL: ToolBinary.url)
+
+        var options = SimulatorOptions()
+        options.advertisers = 2
+        options.unauthorizedAdvertisers = 0
+        let production = TikTokSimulator(options: options)
+        var sandboxOptions = options
+        sandboxOptions.sandbox = true
+        sandboxOptions.advertisers = 1
+        sandboxOptions.accessToken = "sim-sandbox-token"
+        let sandbox = TikTokSimulator(options: sandboxOptions)
+        let (app, secret, sandboxToken) = (options.appId, options.secret, sandboxOptions.accessToken)
+
+        let ran = try await production.withRunningServer { url in
+            try await sandbox.withRunningServer { sandboxURL in
+                var ran = 0
+                let environment = [
+                    "PATH": "\(bin.path):/usr/bin:/bin", "HOME": directory.path,
+                    "TIKTOK_APP_ID": app, "TIKTOK_APP_SECRET": secret, "TIKTOK_API_BASE_URL": url.absoluteString,
+                ]
+                for command in commands {
+                    if let rule = Self.notRun.first(where: { command.contains($0.rule) }) {
+                        print("\(guide) command not run (\(rule.reason)): \(command)")
+                        continue
+                    }
+                    var line = command.replacingOccurrences(of: "localhost:8910", with: "localhost:\(AuthCommandTests.freePort())")
+                    var lineEnvironment = environment
+                    if line.contains("--sandbox") {
+                        lineEnvironment["TIKTOK_API_BASE_URL"] = sandboxURL.absoluteString
+                        line = line.replacingOccurrences(of: "YOUR_SANDBOX_TOKEN", with: sandboxToken)
+                            .replacingOccurrences(of: "YOUR_SANDBOX_ADVERTISER_ID", with: sandbox.world.grantedAdvertiserIDs[0])
+                    }
+                    if line.contains("YOUR_AUTH_CODE") {
+                        // The code the portal puts on the redirect address after an authorisation made in some browser.
+                        let portal = url.absoluteString.replacingOccurrences(of: "/open_api/", with: "/portal/auth")
+                        let answer = try await AuthCommandTests.get(portal + "?app_id=\(app)&state=s&redirect_uri=https%3A%2F%2Fexample.com%2Fcb")
+                        let code = try #require(answer.location.flatMap { AuthCommandTests.query($0)["auth_code"] })
+                        line = line.replacingOccurrences(of: "YOUR_AUTH_CODE", with: code)
+                    }
+                    let isLogin = line.contains(" auth login")
+                    let ready = isLogin ? "Waiting up to" : Self.runsUntilStopped.first { " \(line) ".contains($0.rule) }?.ready
+                    let result = try await Self.shell(line, environment: lineEnvironment, in: directory, stopWhen: ready,
+                                                      interact: isLogin ? Self.playTheBrowser : nil)
+                    #expect(result.code == 0, "\(guide) command `\(command)` exited \(result.code):\n\(result.output.suffix(2000))")
+                    ran += 1
+                }
+                return ran
+            }
+        }
+        #expect(ran >= 6)
+    }
+
+    /// The user's browser for `auth login`: opens the printed link and follows TikTok's redirect back to the tool.
+    @Sendable static func playTheBrowser(_ output: String) async throws {
+        let link = try #require(output.split(separator: "\n").first { $0.contains("/portal/auth?") })
+        let redirect = try #require(AuthCommandTests.query(link.trimmingCharacters(in: .whitespaces))["redirect_uri"])
+        _ = try await AuthCommandTests.followLink(link.trimmingCharacters(in: .whitespaces), redirect)
     }
 
     @Test func commandsAreExtractedWithContinuationsJoinedAndCommentsDropped() {
@@ -152,7 +230,10 @@ struct READMECommandTests {
 
     /// Runs `line` with `/bin/sh -c` in `directory`; with `stopWhen`, waits until the output contains that text (or
     /// the command ends), then sends SIGTERM. Returns the exit code and the combined output.
-    static func shell(_ line: String, environment: [String: String], in directory: URL, stopWhen ready: String?) async throws
+    /// With `interact`, the command is not stopped once ready: `interact` gets the output so far (and plays the user,
+    /// e.g. a browser), then the command runs to its end.
+    static func shell(_ line: String, environment: [String: String], in directory: URL, stopWhen ready: String?,
+                      interact: (@Sendable (String) async throws -> Void)? = nil) async throws
         -> (code: Int32, output: String) {
         // `exec` after the leading NAME=value assignments, so the signal reaches the tool, not the shell.
         let words = line.split(separator: " ", omittingEmptySubsequences: false)
@@ -173,7 +254,11 @@ struct READMECommandTests {
             output = await ToolBinary.readUntil(pipe.fileHandleForReading) { $0.contains(ready) }
             watchdog.cancel()
             #expect(output.contains(ready), "`\(line)` never printed '\(ready)': \(output.suffix(2000))")
-            kill(child.pid, SIGTERM)
+            if let interact, output.contains(ready) {
+                try await interact(output)
+            } else {
+                kill(child.pid, SIGTERM)
+            }
         }
         output += await ToolBinary.readAll(pipe.fileHandleForReading)
         return (await child.exit.value, output)

@@ -10,6 +10,13 @@ enum ToolBinary {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("tiktok-ads")
     }
 
+    /// The environment of a child that inherits nothing: a config directory that does not exist, so no credentials
+    /// file of the machine's user is ever read.
+    static let isolated = [
+        "PATH": "/usr/bin:/bin",
+        "XDG_CONFIG_HOME": FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-tests-no-config-\(getpid())").path,
+    ]
+
     /// A started child process and its exit status.
     struct Child: Sendable {
         let pid: Int32
@@ -27,7 +34,7 @@ enum ToolBinary {
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = currentDirectory }
         process.environment = inheritEnvironment
-            ? ProcessInfo.processInfo.environment.merging(environment) { $1 } : ["PATH": "/usr/bin:/bin"].merging(environment) { $1 }
+            ? ProcessInfo.processInfo.environment.merging(environment) { $1 } : isolated.merging(environment) { $1 }
         process.standardOutput = output ?? FileHandle.nullDevice
         process.standardError = error ?? FileHandle.nullDevice
         let (statuses, continuation) = AsyncStream.makeStream(of: Int32.self)

@@ -59,6 +59,8 @@ public struct RunRecord: Sendable, Codable {
     public var errors: [String]
     /// What the pacer did per endpoint family (this run only; not kept in the run history).
     public var pacing: [EndpointPacing] = []
+    /// Which API the data came from when it is not TikTok's production API, e.g. "TikTok's sandbox API" (this run only).
+    public var source: String?
 
     public init(id: String = UUID().uuidString, startedAt: Date, endedAt: Date? = nil, status: RunStatus = .running,
                 objects: [String: ObjectStatistics] = [:], skippedAdvertisers: [String: String] = [:], errors: [String] = []) {

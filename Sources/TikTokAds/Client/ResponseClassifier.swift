@@ -220,7 +220,7 @@ public enum ResponseClassifier {
         switch code {
         case 40104, 40105:
             return .fail(SyncError(.authentication,
-                "TikTok rejected the access token (code \(code): \(message)). Re-authorise the app for your advertiser accounts and set TIKTOK_ACCESS_TOKEN (or access_token in the config) to the new long-term token, without a 'Bearer' prefix.",
+                "TikTok rejected the access token (code \(code): \(message)). Authorise again with `tiktok-ads auth login` (docs/credentials.md), or set TIKTOK_ACCESS_TOKEN (or access_token in the config) to a new long-term token, without a 'Bearer' prefix.",
                 apiCode: code))
         case 40002:
             var error = SyncError(.badRequest,

@@ -11,6 +11,11 @@ public struct TikTokAPIConfiguration: Sendable {
     /// The longest wait for one response.
     public var requestTimeout: Duration
     public var retryPolicy: RetryPolicy
+    /// Production or TikTok's sandbox (`--sandbox`): said in the summary and in `check`, and in the advice of a
+    /// refused token.
+    public var environment: APIEnvironment = .production
+    /// Added to a refused token's message: where the token came from and how to get a new one.
+    public var authenticationAdvice: String?
 
     public static let productionBaseURL = URL(string: "https://business-api.tiktok.com/open_api/")!  // a literal that parses
     public static let sandboxBaseURL = URL(string: "https://sandbox-ads.tiktok.com/open_api/")!  // a literal that parses
@@ -27,6 +32,23 @@ public struct TikTokAPIConfiguration: Sendable {
         SecretRedactor.register(appSecret)
     }
 
+    /// The advertiser authorisation page on the API's host (`https://business-api.tiktok.com/portal/auth`).
+    public var portalURL: URL {
+        var components = URLComponents(url: baseURL, resolvingAgainstBaseURL: false) ?? URLComponents()
+        components.path = "/portal/auth"
+        components.query = nil
+        return components.url ?? URL(string: "https://business-api.tiktok.com/portal/auth")!  // a literal that parses
+    }
+
+    /// `error` with `authenticationAdvice` added when it is a refused token.
+    func advised(_ error: SyncError) -> SyncError {
+        guard error.kind == .authentication, let authenticationAdvice else { return error }
+        var advised = SyncError(.authentication, error.message + " " + authenticationAdvice, apiCode: error.apiCode,
+                                advertiserID: error.advertiserID, cause: error.cause)
+        advised.rejectedMetrics = error.rejectedMetrics
+        return advised
+    }
+
     /// The full URL of an endpoint such as `campaign/get`.
     func url(for endpoint: String, query: [(String, String)]) -> String {
         var base = baseURL.absoluteString
@@ -37,6 +59,14 @@ public struct TikTokAPIConfiguration: Sendable {
         }
         return url
     }
+}
+
+/// Which TikTok API a run reads.
+public enum APIEnvironment: String, Sendable, Codable {
+    case production, sandbox
+
+    /// "TikTok's sandbox" / "TikTok" for messages.
+    public var displayName: String { self == .sandbox ? "TikTok's sandbox API" : "TikTok's production API" }
 }
 
 /// Percent-encoding for query values that carry JSON text.

@@ -92,7 +92,7 @@ public struct TikTokClient: Sendable {
                     return .retry(reason: "answer without the documented shape: \(malformed.reason)", rateLimited: false)
                 }
             case .fail(let error):
-                return .fail(error)
+                return .fail(configuration.advised(error))
             case .retry(let reason, let rateLimited):
                 lastMalformed = nil
                 return .retry(reason: reason, rateLimited: rateLimited)
@@ -113,7 +113,9 @@ public struct TikTokClient: Sendable {
     }
 
     private func send(url: String, method: HTTPMethod, body: String?) async -> HTTPOutcome {
-        var headers = [("Access-Token", configuration.accessToken), ("Accept", "application/json")]
+        // The token exchange is made before there is a token: no empty header then.
+        var headers = configuration.accessToken.isEmpty ? [] : [("Access-Token", configuration.accessToken)]
+        headers.append(("Accept", "application/json"))
         if body != nil { headers.append(("Content-Type", "application/json")) }
         let request = HTTPTransport.Request(method: method, url: url, headers: headers, body: body.map { Array($0.utf8) },
                                             timeout: configuration.requestTimeout, maxBodyBytes: Self.maxBodyBytes)

@@ -12,6 +12,8 @@ public struct AccessReport: Sendable {
     public var rejectedMetrics: [String: [String: [String]]] = [:]
     /// Whether the sync would fail a stream over a refused metric (`strict_metrics`) rather than drop it.
     public var strictMetrics = false
+    /// Which API was checked when it is not TikTok's production API (the sandbox).
+    public var source: String?
 }
 
 /// Probes the API with the cheapest request per object kind.
@@ -58,8 +60,10 @@ public struct AccessCheck: Sendable {
             permissions.append((account.id, account.name, results))
         }
         let owner = user["display_name"]?.stringValue ?? user["email"]?.stringValue
+        let api = source.client.configuration
         return AccessReport(tokenOwner: owner, permissions: permissions.map { ($0.0, $0.1, $0.2.map { ($0.0, $0.1) }) },
-                            unavailable: unavailable, rejectedMetrics: rejected, strictMetrics: source.settings.strictMetrics)
+                            unavailable: unavailable, rejectedMetrics: rejected, strictMetrics: source.settings.strictMetrics,
+                            source: api.environment == .sandbox ? "\(api.environment.displayName) (\(api.baseURL.absoluteString))" : nil)
     }
 
     /// Asks for one row of each selected report object, with its selected metrics, for today: the metrics TikTok

@@ -54,8 +54,9 @@ public struct SyncJob: Sendable {
         let statistics = RunStatistics()
         let schemas = try settings.objects.map { try $0.schema() }
         var record = RunRecord(startedAt: signpost)
+        record.source = api.environment == .sandbox ? "\(api.environment.displayName) (\(api.baseURL.absoluteString))" : nil
         logger.info("sync started", metadata: [
-            "run_id": "\(record.id)", "destination": "\(destination.displayName)",
+            "run_id": "\(record.id)", "destination": "\(destination.displayName)", "api": "\(api.environment.rawValue)",
             "objects": "\(settings.objects.map(\.object.name).joined(separator: ","))",
             "advertisers": "\(settings.advertiserIDs.map { "\($0.count)" } ?? "every advertiser the token may access")",
         ])

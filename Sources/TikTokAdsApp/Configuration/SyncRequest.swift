@@ -14,6 +14,13 @@ public struct SyncRequest: Sendable {
     public var configPath: String?
     public var apiBaseURL: String?
     public var accessToken: String?
+    /// `--app-id` / `--app-secret` (prefer TIKTOK_APP_ID / TIKTOK_APP_SECRET).
+    public var appID: String?
+    public var appSecret: String?
+    /// `--sandbox`: TikTok's sandbox API instead of production.
+    public var sandbox = false
+    /// `--credentials-file`: where `auth login` saves the token and where it is read when no other source gives one.
+    public var credentialsFile: String?
     /// Comma-separated, as typed.
     public var advertiserIDs: String?
     public var objects: String?
@@ -53,7 +60,11 @@ public struct SyncRequest: Sendable {
         var settings = ToolConfiguration()
         settings.origin = .flags
         settings.accessToken = accessToken
+        settings.appID = appID
+        settings.appSecret = appSecret
         settings.apiBaseURL = apiBaseURL
+        settings.sandbox = sandbox ? true : nil
+        settings.credentialsFile = credentialsFile
         settings.advertiserIDs = advertiserIDs.map { Self.list($0) ?? [] }
         settings.objects = objects.map { (Self.list($0) ?? []).map { ToolConfiguration.ObjectEntry(name: $0) } }
         settings.includeDeleted = includeDeleted ? true : nil
@@ -190,27 +201,22 @@ public struct SyncRequest: Sendable {
         try file.validate(now: now)
         let flags = flagSettings()
 
-        let token = try Self.credential("access_token", flag: flags.accessToken, file: file, \.accessToken,
-                                        variable: "TIKTOK_ACCESS_TOKEN", environment: environment, logger: logger)
+        let token = try resolveToken(file: file, environment: environment, logger: logger)
         guard let token else {
-            throw SyncError(.badInput, "No access token. Set TIKTOK_ACCESS_TOKEN (or access_token in the config file) to your TikTok Business API long-term access token.")
+            throw SyncError(.badInput, "No access token. Run `tiktok-ads auth login` (docs/credentials.md), or set TIKTOK_ACCESS_TOKEN (or access_token in the config file) to your TikTok Business API long-term access token.")
         }
-        let appID = try Self.credential("app_id", flag: nil, file: file, \.appID, variable: "TIKTOK_APP_ID", environment: environment, logger: logger)
-        let appSecret = try Self.credential("app_secret", flag: nil, file: file, \.appSecret, variable: "TIKTOK_APP_SECRET",
+        let appID = try Self.credential("app_id", flag: flags.appID, file: file, \.appID, variable: "TIKTOK_APP_ID", environment: environment, logger: logger)
+        let appSecret = try Self.credential("app_secret", flag: flags.appSecret, file: file, \.appSecret, variable: "TIKTOK_APP_SECRET",
                                             environment: environment, logger: logger)
-        var baseURL = TikTokAPIConfiguration.productionBaseURL
-        if let text = flags.apiBaseURL ?? file.apiBaseURL {
-            baseURL = URL(string: text)!  // validated as an http(s) URL
-        } else if let text = environment["TIKTOK_API_BASE_URL"] {
-            try ToolConfiguration.checkURL(text, SettingName("api_base_url", environmentVariable: "TIKTOK_API_BASE_URL"),
-                                           example: "https://business-api.tiktok.com/open_api/")
-            baseURL = URL(string: text)!  // checked just above
-        }
+        let apiEnvironment = self.apiEnvironment(file)
+        let baseURL = try resolveBaseURL(file: file, environment: environment)
         var policy = RetryPolicy()
         if let attempts = flags.maxAttempts ?? file.maxAttempts { policy.maxAttempts = attempts }
         let timeoutSeconds = flags.requestTimeoutSeconds ?? file.requestTimeoutSeconds ?? 120
-        let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: token, appID: appID, appSecret: appSecret,
+        var api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: token.token, appID: appID, appSecret: appSecret,
                                          requestTimeout: .milliseconds(Int64(timeoutSeconds * 1000)), retryPolicy: policy)
+        api.environment = apiEnvironment
+        api.authenticationAdvice = token.advice(environment: apiEnvironment)
 
         let objectEntries: [ToolConfiguration.ObjectEntry]
         if let chosen = flags.objects {
@@ -249,8 +255,13 @@ public struct SyncRequest: Sendable {
             }
             backfill = DateWindow(start: backfillStart, end: backfillEnd)
         }
+        // Listing the advertisers needs the app's id and secret; without them, those saved with the token serve.
+        var advertiserIDs = flags.advertiserIDs ?? file.advertiserIDs
+        if advertiserIDs == nil, appID == nil || appSecret == nil, let saved = token.saved?.advertiserIDs, !saved.isEmpty {
+            advertiserIDs = saved
+        }
         let settings = SyncSettings(
-            advertiserIDs: flags.advertiserIDs ?? file.advertiserIDs,
+            advertiserIDs: advertiserIDs,
             objects: selections,
             includeDeleted: (flags.includeDeleted ?? false) || (file.includeDeleted ?? false),
             startDate: firstRunStart,
@@ -268,7 +279,7 @@ public struct SyncRequest: Sendable {
         }
         if needsAdvertisers, settings.advertiserIDs == nil, appID == nil || appSecret == nil {
             throw SyncError(.badInput,
-                "No advertiser ids given. Set advertiser_ids in the config (or --advertiser-ids), or set TIKTOK_APP_ID and TIKTOK_APP_SECRET so the tool can list the advertisers your token may access.")
+                "No advertiser ids given. Set advertiser_ids in the config (or --advertiser-ids), or set TIKTOK_APP_ID and TIKTOK_APP_SECRET so the tool can list the advertisers your token may access (`tiktok-ads auth login` saves them with the token).")
         }
         let budget = RateBudget(perSecond: flags.rateLimit?.qps ?? file.rateLimit?.qps,
                                 perMinute: flags.rateLimit?.qpm ?? file.rateLimit?.qpm)

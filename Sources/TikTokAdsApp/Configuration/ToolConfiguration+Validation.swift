@@ -21,6 +21,7 @@ extension ToolConfiguration {
         "destination.sheets.credentials": "--google-credentials", "schedule.daily": "--daily", "schedule.hourly": "--hourly",
         "schedule.cron": "--cron", "schedule.timezone": "--timezone", "schedule.jitter_seconds": "--jitter-seconds",
         "schedule.metrics_port": "--metrics-port", "strict_metrics": "--strict-metrics",
+        "sandbox": "--sandbox", "redirect_uri": "--redirect-uri", "credentials_file": "--credentials-file",
     ]
 
     /// Checks every setting present; `now` is the instant the run treats as now.
@@ -30,6 +31,10 @@ extension ToolConfiguration {
         try Credential.check(appID, name("app_id"))
         try Credential.check(appSecret, name("app_secret"))
         try Self.checkURL(apiBaseURL, name("api_base_url"), example: "https://business-api.tiktok.com/open_api/")
+        try Self.checkURL(redirectURI, name("redirect_uri"), example: "http://localhost:8910/callback")
+        if let credentialsFile, credentialsFile.isEmpty || credentialsFile.contains("\0") {
+            throw SyncError(.badInput, "\(name("credentials_file").text) is empty; name a file, e.g. ~/.config/tiktok-ads/credentials.json, or remove it.")
+        }
         if let advertiserIDs {
             guard !advertiserIDs.isEmpty else {
                 throw SyncError(.badInput, "\(name("advertiser_ids").text) is an empty list. Give advertiser ids, or leave it out to sync every advertiser the token may access.")
@@ -220,7 +225,7 @@ enum Credential {
     /// The value with surrounding whitespace removed, after checking what is left.
     static func cleaned(_ value: String, _ setting: SettingName, logger: Logger?) throws -> String {
         let trimmed = try check(value, setting)
-        if trimmed != value {
+        if trimmed != value, setting.key != "app_id" {
             SecretRedactor.register(value)
             logger?.notice("\(setting.text) had whitespace around it (a trailing newline from copy-paste?); it was removed. The value itself is not shown.")
         }
@@ -232,7 +237,8 @@ enum Credential {
     static func check(_ value: String?, _ setting: SettingName) throws -> String {
         guard let value else { return "" }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
-        SecretRedactor.register(trimmed)
+        // The app id is no secret (it is in every authorisation link); the token and the app secret are.
+        if setting.key != "app_id" { SecretRedactor.register(trimmed) }
         for (offset, scalar) in trimmed.unicodeScalars.enumerated() where !(0x21...0x7E).contains(scalar.value) {
             let what = scalar.properties.generalCategory == .control ? "a control character (such as a line break)"
                 : scalar == " " ? "a space" : "a character that is not printable ASCII"

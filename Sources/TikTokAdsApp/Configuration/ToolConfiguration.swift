@@ -11,6 +11,12 @@ public struct ToolConfiguration: Decodable, Sendable {
     public var appID: String?
     public var appSecret: String?
     public var apiBaseURL: String?
+    /// Read TikTok's sandbox API (`https://sandbox-ads.tiktok.com/open_api/`) instead of production.
+    public var sandbox: Bool?
+    /// The redirect URI registered for the app, for `auth login`.
+    public var redirectURI: String?
+    /// Where `auth login` saves the token and `sync` finds it (default: the XDG config directory).
+    public var credentialsFile: String?
     public var advertiserIDs: [String]?
     public var objects: [ObjectEntry]?
     public var includeDeleted: Bool?
@@ -42,6 +48,7 @@ public struct ToolConfiguration: Decodable, Sendable {
         case lookbackDays = "lookback_days", concurrency, rateLimit = "rate_limit", requestTimeoutSeconds = "request_timeout_seconds"
         case maxAttempts = "max_attempts", retentionDays = "retention_days", retentionDaysByObject = "retention_days_by_object"
         case sqlite, destination, schedule, strictMetrics = "strict_metrics"
+        case sandbox, redirectURI = "redirect_uri", credentialsFile = "credentials_file"
     }
 
     /// An object by name, or `{name, fields}`.

@@ -108,6 +108,7 @@ public final class ConsoleReporter: Sendable {
         }
         let seconds = run.endedAt.map { $0.timeIntervalSince(run.startedAt) } ?? 0
         text += "status: \(run.status.rawValue), run \(run.id), \(String(format: "%.1f", seconds)) s\n"
+        if let source = run.source { text += "source: \(source): sandbox data, not your live accounts\n" }
         text += pacingLines(run.pacing)
         text += droppedMetricLines(run)
         for (advertiser, reason) in run.skippedAdvertisers.sorted(by: { $0.key < $1.key }) {
@@ -125,7 +126,7 @@ public final class ConsoleReporter: Sendable {
             startedAt: run.startedAt, endedAt: run.endedAt,
             durationSeconds: run.endedAt.map { ($0.timeIntervalSince(run.startedAt) * 10).rounded() / 10 },
             rows: run.totalRows, requests: run.totalRequests, objects: run.objects,
-            skippedAdvertisers: run.skippedAdvertisers, errors: run.errors, pacing: run.pacing)
+            skippedAdvertisers: run.skippedAdvertisers, errors: run.errors, pacing: run.pacing, source: run.source)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -148,6 +149,7 @@ public final class ConsoleReporter: Sendable {
         var skippedAdvertisers: [String: String]
         var errors: [String]
         var pacing: [EndpointPacing]
+        var source: String?
     }
 
     /// One line per endpoint the API rate limited (or that started from a learned pace): the pace it settled on
@@ -190,7 +192,8 @@ public final class ConsoleReporter: Sendable {
 
     /// `check`: the token, each advertiser's objects, the unavailable advertisers.
     public static func accessReport(_ report: AccessReport, writableDestination: String?) -> String {
-        var text = "token: valid\(report.tokenOwner.map { " (owner \($0))" } ?? "")\n"
+        var text = report.source.map { "api: \($0): sandbox data, not your live accounts\n" } ?? ""
+        text += "token: valid\(report.tokenOwner.map { " (owner \($0))" } ?? "")\n"
         for advertiser in report.permissions {
             text += "advertiser \(advertiser.advertiserID)\(advertiser.name.map { " \"\($0)\"" } ?? ""):\n"
             for (object, problem) in advertiser.results {

@@ -22,8 +22,14 @@ struct APIOptions: ParsableArguments {
     @Option(help: "API base up to open_api/ (production https://business-api.tiktok.com/open_api/, sandbox https://sandbox-ads.tiktok.com/open_api/, or a simulator).")
     var apiBaseURL: String?
 
-    @Option(help: "Access token. Prefer TIKTOK_ACCESS_TOKEN: flags are visible to other users of the machine.")
+    @Option(help: "Access token. Prefer `tiktok-ads auth login` or TIKTOK_ACCESS_TOKEN: flags are visible to other users of the machine.")
     var accessToken: String?
+
+    @Flag(help: "Read TikTok's sandbox API (https://sandbox-ads.tiktok.com/open_api/) with a sandbox token.")
+    var sandbox = false
+
+    @Option(help: "Credentials file `auth login` wrote (default $XDG_CONFIG_HOME/tiktok-ads/credentials.json), read when no other token is given.")
+    var credentialsFile: String?
 
     @Option(help: "Comma-separated advertiser ids (default: every advertiser the token may access, listed with TIKTOK_APP_ID and TIKTOK_APP_SECRET).")
     var advertiserIds: String?
@@ -43,6 +49,8 @@ struct APIOptions: ParsableArguments {
     func apply(to request: inout SyncRequest) {
         request.apiBaseURL = apiBaseURL
         request.accessToken = accessToken
+        request.sandbox = sandbox
+        request.credentialsFile = credentialsFile
         request.advertiserIDs = advertiserIds
         request.objects = objects
         request.fields = fields
