@@ -3,11 +3,9 @@ import SyncKit
 #if canImport(Glibc)
 import Glibc
 private let posixWrite = Glibc.write
-private let posixRead = Glibc.read
 #elseif canImport(Darwin)
 import Darwin
 private let posixWrite = Darwin.write
-private let posixRead = Darwin.read
 #endif
 
 /// Whole-file writes a reader never sees half of: the text goes to a temporary name in the same directory, is
@@ -76,47 +74,38 @@ enum AtomicFiles {
         try syncDirectory(of: path)
     }
 
-    /// Creates a directory (and its parents) if it is missing, flushing the parent of each one created.
+    /// Creates a directory (and its parents) if it is missing, and flushes its parent.
     static func makeDirectory(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return }
-        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        if parent != path { try makeDirectory(parent) }
-        guard mkdir(path, 0o755) == 0 || errno == EEXIST else { throw failure("create the directory", path) }
+        guard !FileManager.default.fileExists(atPath: path) else { return }
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw SyncError(.destination, "Cannot create the directory \(path). Check its parent is writable.", cause: error)
+        }
         try syncDirectory(of: path)
     }
 
     /// The file's text, or nil when there is no file.
     static func read(_ path: String) throws -> String? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            if errno == ENOENT { return nil }
-            throw failure("read", path)
+        do {
+            return String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
+        } catch CocoaError.fileReadNoSuchFile {
+            return nil
+        } catch {
+            throw SyncError(.destination, "Cannot read \(path). Check it is readable.", cause: error)
         }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = posixRead(descriptor, &chunk, chunk.count)
-            if count < 0, errno == EINTR { continue }
-            guard count >= 0 else { throw failure("read", path) }
-            if count == 0 { break }
-            bytes += chunk[0..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// The file's first line (without its line end), or nil when the file is empty.
+    /// The file's first line (a header, or one object), or nil when the file is empty.
     static func firstLine(_ path: String) throws -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw failure("read", path) }
         defer { try? handle.close() }
-        var bytes: [UInt8] = []
-        while let chunk = try handle.read(upToCount: 4096), !chunk.isEmpty {
-            if let end = chunk.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
-                return String(decoding: bytes + chunk[chunk.startIndex..<end], as: UTF8.self)
-            }
-            bytes += chunk
+        var line = Data()
+        while let chunk = try handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            let part = chunk.prefix { $0 != 0x0A && $0 != 0x0D }
+            line += part
+            if part.count < chunk.count { break }
         }
-        return bytes.isEmpty ? nil : String(decoding: bytes, as: UTF8.self)
+        return line.isEmpty ? nil : String(decoding: line, as: UTF8.self)
     }
 }

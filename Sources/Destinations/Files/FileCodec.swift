@@ -51,10 +51,7 @@ enum FileCodec: Sendable, Equatable {
     func value(_ cell: String?, as type: FieldType) -> Value {
         guard let cell else { return .null }
         guard self != .csv else { return Value(text: cell, as: type) }
-        if cell.hasPrefix("\"") {
-            var scanner = JSONScanner(cell)
-            if let text = try? scanner.string() { return Value(text: text, as: type) }
-        }
+        if cell.hasPrefix("\""), let text = JSONScanner.unquote(Array(cell.utf8)) { return Value(text: text, as: type) }
         return type == .json ? .json(cell) : Value(text: cell, as: type)
     }
 
@@ -166,8 +163,7 @@ enum FileCodec: Sendable, Equatable {
     }
 }
 
-/// Reads the JSON this destination writes: objects (alone on their lines, or in an array), keeping each value's
-/// token as written.
+/// Reads the JSON this destination writes: objects (one per line, or in an array), each value kept as its token.
 struct JSONScanner {
     private let bytes: [UInt8]
     private(set) var index = 0
@@ -176,118 +172,75 @@ struct JSONScanner {
 
     init(_ text: String) { bytes = Array(text.utf8) }
 
-    private mutating func skipSpace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+    private var current: UInt8? { index < bytes.count ? bytes[index] : nil }
+
+    private mutating func skip(_ set: [UInt8] = [0x20, 0x09, 0x0A, 0x0D]) {
+        while let byte = current, set.contains(byte) { index += 1 }
     }
 
-    private mutating func expect(_ byte: UInt8) throws {
-        skipSpace()
-        guard index < bytes.count, bytes[index] == byte else { throw Malformed() }
-        index += 1
+    /// A JSON string token as text (nil when it is not one).
+    static func unquote(_ token: some Collection<UInt8>) -> String? {
+        guard token.contains(0x5C) else { return token.count >= 2 ? String(decoding: token.dropFirst().dropLast(), as: UTF8.self) : nil }
+        return try? JSONDecoder().decode(String.self, from: Data(token))
     }
 
-    /// Every object, in order: its keys and value tokens (nil for `null`).
+    /// Every object in order: its keys and value tokens (nil for `null`).
     mutating func objects() throws -> [[(String, String?)]] {
         var objects: [[(String, String?)]] = []
-        skipSpace()
-        let isArray = index < bytes.count && bytes[index] == 0x5B
-        if isArray { index += 1 }
         while true {
-            skipSpace()
-            guard index < bytes.count else { break }
-            if isArray, bytes[index] == 0x5D || bytes[index] == 0x2C {
+            skip([0x20, 0x09, 0x0A, 0x0D, 0x5B, 0x5D, 0x2C])  // also an array's brackets and commas
+            guard let first = current else { return objects }
+            guard first == 0x7B else { throw Malformed() }
+            index += 1
+            var pairs: [(String, String?)] = []
+            skip()
+            if current == 0x7D { index += 1 }
+            while bytes[index - 1] != 0x7D {
+                skip()
+                let keyStart = index
+                guard current == 0x22 else { throw Malformed() }
+                try skipValue()
+                guard let key = Self.unquote(bytes[keyStart..<index]) else { throw Malformed() }
+                skip()
+                guard current == 0x3A else { throw Malformed() }
                 index += 1
-                continue
+                skip()
+                let start = index
+                try skipValue()
+                let token = String(decoding: bytes[start..<index], as: UTF8.self)
+                pairs.append((key, token == "null" ? nil : token))
+                skip()
+                guard let next = current, next == 0x2C || next == 0x7D else { throw Malformed() }
+                index += 1
             }
-            objects.append(try object())
-        }
-        return objects
-    }
-
-    private mutating func object() throws -> [(String, String?)] {
-        try expect(0x7B)
-        var pairs: [(String, String?)] = []
-        skipSpace()
-        if index < bytes.count, bytes[index] == 0x7D {
-            index += 1
-            return pairs
-        }
-        while true {
-            skipSpace()
-            let key = try string()
-            try expect(0x3A)
-            skipSpace()
-            let start = index
-            try skipValue()
-            let token = String(decoding: bytes[start..<index], as: UTF8.self)
-            pairs.append((key, token == "null" ? nil : token))
-            skipSpace()
-            guard index < bytes.count else { throw Malformed() }
-            index += 1
-            if bytes[index - 1] == 0x7D { return pairs }
-            guard bytes[index - 1] == 0x2C else { throw Malformed() }
+            objects.append(pairs)
         }
     }
 
+    /// Moves past one value: a string, an object or array (brackets matched outside strings), or a literal.
     private mutating func skipValue() throws {
-        guard index < bytes.count else { throw Malformed() }
-        switch bytes[index] {
-        case 0x22:
-            _ = try string()
-        case 0x7B, 0x5B:
-            var depth = 0
-            repeat {
-                guard index < bytes.count else { throw Malformed() }
-                switch bytes[index] {
-                case 0x22: _ = try string(); continue
-                case 0x7B, 0x5B: depth += 1
-                case 0x7D, 0x5D: depth -= 1
-                default: break
-                }
+        let start = index
+        var depth = 0
+        while let byte = current {
+            if byte == 0x22 {
                 index += 1
-            } while depth > 0
-        default:
-            let start = index
-            while index < bytes.count, ![0x2C, 0x7D, 0x5D, 0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
-            guard index > start else { throw Malformed() }
-        }
-    }
-
-    /// A string literal at the current position, unescaped.
-    mutating func string() throws -> String {
-        try expect(0x22)
-        var out: [UInt8] = []
-        var pendingHigh: UInt32?
-        while index < bytes.count {
-            let byte = bytes[index]
-            index += 1
-            if byte == 0x22 { return String(decoding: out, as: UTF8.self) }
-            guard byte == 0x5C else {
-                out.append(byte)
-                continue
+                while let inside = current, inside != 0x22 { index += inside == 0x5C ? 2 : 1 }
+                guard current != nil else { throw Malformed() }
+                index += 1
+            } else if byte == 0x7B || byte == 0x5B {
+                depth += 1
+                index += 1
+            } else if byte == 0x7D || byte == 0x5D {
+                guard depth > 0 else { break }
+                depth -= 1
+                index += 1
+            } else if depth == 0, [0x2C, 0x3A, 0x20, 0x09, 0x0A, 0x0D].contains(byte) {
+                break
+            } else {
+                index += 1
             }
-            guard index < bytes.count else { break }
-            let escape = bytes[index]
-            index += 1
-            switch escape {
-            case 0x6E: out.append(0x0A)
-            case 0x72: out.append(0x0D)
-            case 0x74: out.append(0x09)
-            case 0x62: out.append(0x08)
-            case 0x66: out.append(0x0C)
-            case 0x75:
-                guard index + 4 <= bytes.count, let unit = UInt32(String(decoding: bytes[index..<index + 4], as: UTF8.self), radix: 16) else { throw Malformed() }
-                index += 4
-                if (0xD800..<0xDC00).contains(unit) {
-                    pendingHigh = unit
-                    continue
-                }
-                let scalarValue = pendingHigh.map { 0x10000 + (($0 - 0xD800) << 10) + (unit - 0xDC00) } ?? unit
-                pendingHigh = nil
-                out.append(contentsOf: Array(String(Unicode.Scalar(scalarValue).map(Character.init) ?? "\u{FFFD}").utf8))
-            default: out.append(escape)  // \" \\ \/
-            }
+            if depth == 0, bytes[start] == 0x22 || bytes[start] == 0x7B || bytes[start] == 0x5B { break }
         }
-        throw Malformed()
+        guard index > start, depth == 0 else { throw Malformed() }
     }
 }

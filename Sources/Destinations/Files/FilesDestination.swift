@@ -198,12 +198,12 @@ public final class FilesDestination: Destination {
     public func begin() -> any LoadTransaction { FilesLoad(destination: self) }
 
     /// Writes one load: data first (report pages merged into partitions, entity pages staged, and published when the
-    /// page carries its listing's checkpoint), then the checkpoints.
+    /// page carries its listing's checkpoint), then the checkpoints (bookkeeping rows, upserted into their files).
     func commit(_ batches: [RowBatch], checkpoints: [RowBatch]) async throws {
         try await access { [self] in
             try claimOnce()
             let finished = Set(checkpoints.filter { $0.schema.name == StateStore.schema.name }.flatMap { $0.rows.compactMap { $0.first?.text } })
-            for batch in batches {
+            for batch in batches + checkpoints {
                 let schema = batch.schema
                 if Self.isBookkeeping(schema.name) {
                     try upsert(batch.rows.map { $0.map(codec(schema.name).cell) }, into: path(of: schema.name), schema: schema)
@@ -239,10 +239,6 @@ public final class FilesDestination: Destination {
                     let listed = Set(groups.values.map(\.advertiser)).union(batch.stream.map { [$0.advertiserID] } ?? finished)
                     for advertiser in listed.sorted() { try publish(schema, advertiser: advertiser) }
                 }
-            }
-            for checkpoint in checkpoints {
-                try upsert(checkpoint.rows.map { $0.map(codec(checkpoint.schema.name).cell) }, into: path(of: checkpoint.schema.name),
-                           schema: checkpoint.schema)
             }
         }
     }
@@ -304,18 +300,12 @@ public final class FilesDestination: Destination {
 /// One page's load: rows are kept until `commit` writes them with the checkpoints.
 struct FilesLoad: LoadTransaction {
     let destination: FilesDestination
-    private let batches = Protected<[RowBatch]>([])
-
-    init(destination: FilesDestination) { self.destination = destination }
+    let batches = Protected<[RowBatch]>([])
 
     func write(_ batch: RowBatch) { batches.withLock { $0.append(batch) } }
 
     func commit(checkpoints: [RowBatch]) async throws {
-        let all = batches.withLock { pending in
-            defer { pending = [] }
-            return pending
-        }
-        try await destination.commit(all, checkpoints: checkpoints)
+        try await destination.commit(batches.withLock { pending in defer { pending = [] }; return pending }, checkpoints: checkpoints)
     }
 
     func rollback() { batches.withLock { $0 = [] } }
