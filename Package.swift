@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(
             name: "tiktok-ads",
             dependencies: [
-                "SyncKit", "TikTokAds", "TikTokSimulator", "TikTokAdsApp",
+                "SyncKit", "TikTokAds", "TikTokSimulator", "TikTokAdsApp", "Destinations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -45,11 +45,12 @@ final class LoadSession: Sendable {
 
 extension Destination {
     /// One page in its own transaction, with its slice's checkpoint when given (`.page` scope): begin, write,
-    /// commit; rolled back on failure.
+    /// commit; rolled back on failure. A slice's last page is written even when empty, so the transaction knows
+    /// which table the checkpoint completes (the files destination publishes an entity listing then).
     public func loadPage(_ batch: RowBatch, checkpoint: StreamCheckpoint? = nil) async throws {
         let transaction = try await begin()
         do {
-            if !batch.isEmpty { try await transaction.write(batch) }
+            if !batch.isEmpty || checkpoint != nil { try await transaction.write(batch) }
             try await transaction.commit(checkpoints: checkpoint.map { [StateStore.batch([$0])] } ?? [])
         } catch {
             await transaction.rollback()

@@ -188,7 +188,7 @@ public struct SyncEngine: Sendable {
                 try Task.checkCancellation()
                 let page = try await current()
                 let checkpoint = page.next == nil ? StreamCheckpoint(key: plan.key, state: slice.checkpoint) : nil
-                let batch = RowBatch(schema: plan.schema, rows: page.rows)
+                let batch = RowBatch(schema: plan.schema, rows: page.rows, stream: plan.key)
                 do {
                     try await session.load(batch, completing: checkpoint)
                 } catch let error as SyncError {

@@ -40,10 +40,14 @@ public struct TableSchema: Sendable, Hashable {
 public struct RowBatch: Sendable {
     public var schema: TableSchema
     public var rows: [[Value]]
+    /// The stream whose page this is, set by the engine (a destination that keeps each advertiser apart needs it when
+    /// the rows have no advertiser_id column); nil for bookkeeping rows and batches built by hand.
+    public var stream: StreamKey?
 
-    public init(schema: TableSchema, rows: [[Value]] = []) {
+    public init(schema: TableSchema, rows: [[Value]] = [], stream: StreamKey? = nil) {
         self.schema = schema
         self.rows = rows
+        self.stream = stream
     }
 
     public var isEmpty: Bool { rows.isEmpty }

@@ -3,10 +3,12 @@ import Foundation
 import Logging
 import SyncKit
 
-/// Where a sync writes: SQLite (the default), BigQuery or Google Sheets, from flags over the config file's `destination:` section.
+/// Where a sync writes: SQLite (the default), BigQuery, Google Sheets or files (CSV, JSON Lines), from flags over the config
+/// file's `destination:` section.
 public struct DestinationChoice: Sendable {
     public enum Kind: String, CaseIterable, Decodable, Sendable {
         case sqlite, bigquery, sheets
+        case files
 
         public init(from decoder: any Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -26,6 +28,9 @@ public struct DestinationChoice: Sendable {
     public var bigqueryLocation: String?
     public var spreadsheet: String?
     public var googleCredentials: String?
+    /// `--directory` and `--format` (files).
+    public var directory: String?
+    public var fileFormat: FileFormat?
 
     public init() {}
 
@@ -34,14 +39,29 @@ public struct DestinationChoice: Sendable {
         public var type: Kind?
         public var bigquery: BigQueryEntry?
         public var sheets: SheetsEntry?
+        public var files: FilesEntry?
 
-        public init(type: Kind? = nil, bigquery: BigQueryEntry? = nil, sheets: SheetsEntry? = nil) {
+        public init(type: Kind? = nil, bigquery: BigQueryEntry? = nil, sheets: SheetsEntry? = nil, files: FilesEntry? = nil) {
             self.type = type
             self.bigquery = bigquery
             self.sheets = sheets
+            self.files = files
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case type, bigquery, sheets }
+        enum CodingKeys: String, CodingKey, CaseIterable { case type, bigquery, sheets, files }
+    }
+
+    /// `destination.files` in the config file.
+    public struct FilesEntry: Decodable, Sendable {
+        public var directory: String?
+        public var format: FileFormat?
+
+        public init(directory: String? = nil, format: FileFormat? = nil) {
+            self.directory = directory
+            self.format = format
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case directory, format }
     }
 
     /// `destination.sheets` in the config file.
@@ -114,7 +134,17 @@ public struct DestinationChoice: Sendable {
             return try openBigQuery(file: file, logger: logger)
         case .sheets:
             return try openSheets(file: file, logger: logger)
+        case .files:
+            return try openFiles(file: file)
         }
+    }
+
+    /// The files destination: `--directory` (required) and `--format` (default csv) over `destination.files`.
+    public func openFiles(file: ToolConfiguration) throws -> FilesDestination {
+        guard let directory = directory ?? file.destination?.files?.directory else {
+            throw SyncError(.badInput, "No directory. Pass --directory DIR (or destination.files.directory in the config file) for --destination files.")
+        }
+        return try FilesDestination(directory: directory, format: fileFormat ?? file.destination?.files?.format ?? .csv)
     }
 
     public func openSheets(file: ToolConfiguration, logger: Logger) throws -> GoogleSheetsDestination {

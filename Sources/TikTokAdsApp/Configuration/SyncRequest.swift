@@ -83,6 +83,9 @@ public struct SyncRequest: Sendable {
                                    location: destination.bigqueryLocation, credentials: destination.googleCredentials)
         }
         if destination.spreadsheet != nil { entry.sheets = .init(spreadsheet: destination.spreadsheet) }
+        if destination.directory != nil || destination.fileFormat != nil {
+            entry.files = .init(directory: destination.directory, format: destination.fileFormat)
+        }
         settings.destination = entry
         return settings
     }
@@ -166,12 +169,22 @@ public struct SyncRequest: Sendable {
         return try SyncLock.database(at: path, displayName: SQLiteDestination.displayName(path: path))
     }
 
+    /// The lock of the files destination these flags choose, a file in its directory, taken once the directory is
+    /// claimed (created, or refused when it holds files tiktok-ads did not write: the lock file is never left in such
+    /// a directory); nil for other destinations.
+    public func filesLock(_ file: ToolConfiguration) throws -> SyncLock? {
+        guard destination.kind(file) == .files else { return nil }
+        let files = try destination.openFiles(file: file)
+        try files.claim()
+        return files.lock
+    }
+
     /// Opens the destination holding its `SyncLock`, shared by every command that writes it (`sync`, `schedule`,
     /// `cleanup`, `state reset`). A SQLite file is locked before it is opened, so a refused command writes nothing;
     /// other destinations write nothing on open. Throws, naming the holder, when another process has the lock.
     public func openLocked(_ file: ToolConfiguration, logger: Logger) async throws -> OpenedDestination {
-        if let sqlite = try sqliteLock(file) {
-            let lock = try sqlite.acquire()
+        if let local = try sqliteLock(file) ?? filesLock(file) {
+            let lock = try local.acquire()
             do {
                 return OpenedDestination(destination: try openDestination(file, logger: logger), lock: lock)
             } catch {
@@ -364,6 +377,12 @@ public struct SyncRequest: Sendable {
         if destination.kind(file) == .sqlite {
             let path = sqlitePath(file)
             guard FileManager.default.fileExists(atPath: path) else { throw SyncError(.badInput, "No database at \(path). \(missingHint)") }
+        }
+        if destination.kind(file) == .files {
+            let files = try destination.openFiles(file: file)
+            guard FileManager.default.fileExists(atPath: files.directory + "/.tiktok-ads") else {
+                throw SyncError(.badInput, "No files destination at \(files.directory) (no .tiktok-ads file there). Pass --directory with the directory your syncs write.")
+            }
         }
         let opened = locked ? try await openLocked(file, logger: logger)
             : OpenedDestination(destination: try openDestination(file, logger: logger), lock: nil)

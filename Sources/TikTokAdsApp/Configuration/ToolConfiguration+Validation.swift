@@ -22,6 +22,7 @@ extension ToolConfiguration {
         "schedule.cron": "--cron", "schedule.timezone": "--timezone", "schedule.jitter_seconds": "--jitter-seconds",
         "schedule.metrics_port": "--metrics-port", "strict_metrics": "--strict-metrics",
         "sandbox": "--sandbox", "redirect_uri": "--redirect-uri", "credentials_file": "--credentials-file",
+        "destination.files.directory": "--directory", "destination.files.format": "--format",
     ]
 
     /// Checks every setting present; `now` is the instant the run treats as now.
@@ -142,6 +143,9 @@ extension DestinationChoice.Entry {
     func validate(origin: SettingOrigin) throws {
         if let bigquery {
             try bigquery.validate(origin: origin)
+        }
+        if let directory = files?.directory, directory.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw SyncError(.badInput, "\(SettingName("destination.files.directory", origin: origin).text) is empty. Give the directory the files go to (created if missing).")
         }
         if let sheets {
             try ToolConfiguration.checkURL(sheets.apiBaseURL, SettingName("destination.sheets.api_base_url", origin: origin),

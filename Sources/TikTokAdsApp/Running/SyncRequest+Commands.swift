@@ -87,6 +87,7 @@ extension SyncRequest {
         case .sqlite: remote = nil
         case .bigquery: remote = try destination.openBigQuery(file: file, logger: logger)
         case .sheets: remote = try destination.openSheets(file: file, logger: logger)
+        case .files: remote = try destination.openFiles(file: file)
         }
         guard let remote else { return (report, nil) }
         do {

@@ -66,7 +66,7 @@ public enum ScheduledSyncService {
         let (destinationName, lastRunStart) = try await request.withJob(file, access: .unlocked, logger: logger) { probe in
             (probe.destination.displayName, try await probe.destination.recentRuns(limit: 1).first?.startedAt)
         }
-        let lock = sqliteLock ?? SyncLock.named(destinationName)
+        let lock = try sqliteLock ?? request.filesLock(file) ?? SyncLock.named(destinationName)
         let metrics = SyncMetrics(interval: schedule.nominalInterval)
         let runner = ScheduledSync(request: request, file: file, lock: lock, schedule: schedule, metrics: metrics, logger: logger)
         let scheduler = Scheduler(schedule: schedule, jitter: .seconds(settings.jitterSeconds), logger: logger)

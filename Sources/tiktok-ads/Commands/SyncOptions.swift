@@ -1,4 +1,5 @@
 import ArgumentParser
+import Destinations
 import SyncKit
 import TikTokAds
 import TikTokAdsApp
@@ -146,7 +147,7 @@ struct DestinationCommandOptions: ParsableArguments {
 
 /// Where a sync writes: `--destination` and the BigQuery / Sheets flags (the config file's `destination:` section underneath).
 struct DestinationOptions: ParsableArguments {
-    @Option(help: "Destination: sqlite (default), bigquery or sheets.")
+    @Option(help: "Destination: sqlite (default), bigquery, sheets or files.")
     var destination: DestinationChoice.Kind?
 
     @Option(help: "SQLite database file. Default ./tiktok-ads.sqlite.")
@@ -167,6 +168,12 @@ struct DestinationOptions: ParsableArguments {
     @Option(help: "Google credentials file: a service-account key or an authorized_user file (default: GOOGLE_APPLICATION_CREDENTIALS, gcloud's, the metadata server).")
     var googleCredentials: String?
 
+    @Option(help: "Directory for --destination files (created if missing; refused if it holds files tiktok-ads did not write).")
+    var directory: String?
+
+    @Option(help: "File format for --destination files: csv (default) or jsonl.")
+    var format: FileFormat?
+
     func apply(to request: inout SyncRequest) {
         request.sqlite = sqlite
         request.destination = choice
@@ -180,11 +187,14 @@ struct DestinationOptions: ParsableArguments {
         choice.bigqueryLocation = bigqueryLocation
         choice.spreadsheet = spreadsheet
         choice.googleCredentials = googleCredentials
+        choice.directory = directory
+        choice.fileFormat = format
         return choice
     }
 }
 
 extension DestinationChoice.Kind: ExpressibleByArgument {}
+extension FileFormat: ExpressibleByArgument {}
 
 /// Bad input found while validating flags, reported the way ArgumentParser reports its own (exit 2).
 enum BadInput {
