@@ -12,7 +12,7 @@ struct FilesCommandTests {
 
     static func sync(_ url: URL, _ directory: String, advertisers: [String], format: String = "csv",
                      objects: String = "campaigns,ads,ad_insights,ad_insights_hourly", extra: [String] = []) -> [String] {
-        ["sync", "--api-base-url", url.absoluteString, "--destination", "files", "--directory", directory, "--format", format,
+        ["sync", "--api-base-url", url.absoluteString, "--destination", "files", "--directory", directory, "--file-format", format,
          "--now", "2026-03-15T12:00:00Z", "--advertiser-ids", advertisers.joined(separator: ","), "--objects", objects, "--quiet"] + extra
     }
 
@@ -145,8 +145,8 @@ struct FilesCommandTests {
         #expect(cleanup.code == 0, "\(cleanup.err)")
         let days = try FilesHarness.snapshot(directory).keys.filter { $0.hasPrefix("tiktok_ads_ad_insights/") }.map { ($0 as NSString).lastPathComponent }
         #expect(days.min() == "2026-03-12.csv")
-        let wrongFormat = try await ToolBinary.capture(["state", "show", "--format", "jsonl"] + flags)
-        #expect(wrongFormat.code == 2 && wrongFormat.err.contains("pass --format csv"), "\(wrongFormat.err)")
+        let wrongFormat = try await ToolBinary.capture(["state", "show", "--file-format", "jsonl"] + flags)
+        #expect(wrongFormat.code == 2 && wrongFormat.err.contains("pass --file-format csv"), "\(wrongFormat.err)")
     }
 
     @Test func theConfigFileChoosesTheDirectoryAndFormatAndRefusesUnknownKeys() async throws {

@@ -17,7 +17,7 @@ extension FilesDestination {
         guard let text = try? String(contentsOfFile: markerPath, encoding: .utf8) else { return }
         let found = text.split(separator: "\n").first { $0.hasPrefix("format: ") }.map { String($0.dropFirst("format: ".count)) }
         guard let found, found != format.rawValue else { return }
-        throw SyncError(.badInput, "\(directory) holds \(found) files written by tiktok-ads; pass --format \(found), or another --directory for \(format.rawValue) files.")
+        throw SyncError(.badInput, "\(directory) holds \(found) files written by tiktok-ads; pass --file-format \(found), or another --directory for \(format.rawValue) files.")
     }
 
     /// Makes the directory tiktok-ads's before anything is written in it: creates it if missing; refuses a file, and a

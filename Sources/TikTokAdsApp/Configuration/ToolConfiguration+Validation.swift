@@ -22,7 +22,7 @@ extension ToolConfiguration {
         "schedule.cron": "--cron", "schedule.timezone": "--timezone", "schedule.jitter_seconds": "--jitter-seconds",
         "schedule.metrics_port": "--metrics-port", "strict_metrics": "--strict-metrics",
         "sandbox": "--sandbox", "redirect_uri": "--redirect-uri", "credentials_file": "--credentials-file",
-        "destination.files.directory": "--directory", "destination.files.format": "--format",
+        "destination.files.directory": "--directory", "destination.files.format": "--file-format",
     ]
 
     /// Checks every setting present; `now` is the instant the run treats as now.

@@ -172,7 +172,7 @@ struct DestinationOptions: ParsableArguments {
     var directory: String?
 
     @Option(help: "File format for --destination files: csv (default) or jsonl.")
-    var format: FileFormat?
+    var fileFormat: FileFormat?
 
     func apply(to request: inout SyncRequest) {
         request.sqlite = sqlite
@@ -188,7 +188,7 @@ struct DestinationOptions: ParsableArguments {
         choice.spreadsheet = spreadsheet
         choice.googleCredentials = googleCredentials
         choice.directory = directory
-        choice.fileFormat = format
+        choice.fileFormat = fileFormat
         return choice
     }
 }

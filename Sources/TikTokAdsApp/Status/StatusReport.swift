@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+import SyncKit
+import TikTokAds
+
+/// What `tiktok-ads status` reports, read from the destination only (no API call): per advertiser and object the
+/// bookmark, when it last committed, how far behind it is, its rows and its last error; the last runs; whether
+/// everything is fresh for the schedule.
+public struct StatusReport: Sendable, Encodable {
+    public struct Stream: Sendable, Encodable {
+        public var advertiserID: String
+        /// An object name; "-" for an advertiser the last run skipped before any of its streams committed.
+        public var object: String
+        public var bookmark: String?
+        public var syncedAt: Date?
+        /// Seconds since the stream last committed.
+        public var ageSeconds: Int?
+        /// Local days between the bookmark and today in the account's timezone (report streams whose account is known).
+        public var daysBehind: Int?
+        public var rows: Int?
+        public var fresh: Bool
+        /// The last run's error for this stream or advertiser, when that run came after the stream's last commit.
+        public var lastError: String?
+    }
+
+    public var checkedAt: Date
+    public var destination: String
+    /// A stream is fresh when it committed within this many seconds (twice the schedule's interval, as `/health`).
+    public var freshWithinSeconds: Int
+    public var schedule: String
+    public var fresh: Bool
+    public var streams: [Stream]
+    public var lastSuccessfulRun: Date?
+    public var runs: [RunSummary]
+
+    public struct RunSummary: Sendable, Encodable {
+        public var runID: String
+        public var startedAt: Date
+        public var endedAt: Date?
+        public var status: String
+        public var rows: Int
+        public var requests: Int
+        public var skippedAdvertisers: Int
+        public var errors: [String]
+    }
+}
+
+extension SyncRequest {
+    /// `status`: the destination's state and run history judged against the schedule (`schedule` in the config, else
+    /// daily). Reads only; a missing SQLite file is an error, never created.
+    public func status(schedule: ScheduleSettings, logger: Logger) async throws -> StatusReport {
+        let file = try loadConfiguration(needsAPI: false)
+        try validateFlags()
+        let scheduled = schedule.daily != nil || schedule.hourly != nil || schedule.cron != nil
+        let interval: Duration = scheduled ? try schedule.schedule().nominalInterval : .seconds(86_400)
+        let described = scheduled ? try schedule.schedule().description : "daily (no schedule given)"
+        let now = try currentInstant()
+        return try await withDestination(file, locked: false, logger: logger,
+                                         missingHint: "Pass --sqlite with the file your syncs write (or the destination flags your syncs use).") { destination in
+            let state = try await StateStore.load(from: destination)
+            let runs = try await RunHistory.recent(limit: 10, in: destination)
+            let zones = try await Self.accountTimeZones(in: destination)
+            var rows: [String: [String: Int]] = [:]  // object -> advertiser -> rows
+            for object in Set(state.keys.map(\.object)) {
+                rows[object] = try await Self.rowCounts(of: object, in: destination)
+            }
+            let freshWithin = interval * 2
+            let last = runs.first { $0.status != .running }
+            var streams: [StatusReport.Stream] = state.sorted { ($0.key.advertiserID, $0.key.object) < ($1.key.advertiserID, $1.key.object) }.map { key, stream in
+                let age = max(0, Int(now.timeIntervalSince(stream.syncedAt)))
+                var behind: Int?
+                if let bookmark = stream.bookmark, let zone = zones[key.advertiserID] {
+                    behind = bookmark.days(to: LocalDate(now, in: zone))
+                }
+                var error: String?
+                if let last, last.startedAt > stream.syncedAt, last.status != .succeeded {
+                    error = last.skippedAdvertisers[key.advertiserID] ?? last.errors.first { $0.contains(key.advertiserID) }
+                        ?? (last.status == .failed ? last.errors.first : nil)
+                }
+                return StatusReport.Stream(
+                    advertiserID: key.advertiserID, object: key.object, bookmark: stream.bookmark?.description, syncedAt: stream.syncedAt,
+                    ageSeconds: age, daysBehind: behind, rows: rows[key.object]?[key.advertiserID],
+                    fresh: Duration.seconds(age) <= freshWithin, lastError: error)
+            }
+            let known = Set(state.keys.map(\.advertiserID))
+            for (advertiser, reason) in (last?.skippedAdvertisers ?? [:]).sorted(by: { $0.key < $1.key }) where !known.contains(advertiser) {
+                streams.append(StatusReport.Stream(advertiserID: advertiser, object: "-", fresh: false, lastError: reason))
+            }
+            let summaries = runs.map {
+                StatusReport.RunSummary(runID: $0.id, startedAt: $0.startedAt, endedAt: $0.endedAt, status: $0.status.rawValue, rows: $0.totalRows,
+                                        requests: $0.totalRequests, skippedAdvertisers: $0.skippedAdvertisers.count, errors: $0.errors)
+            }
+            return StatusReport(
+                checkedAt: now, destination: destination.displayName, freshWithinSeconds: Int(freshWithin.components.seconds),
+                schedule: described, fresh: !streams.isEmpty && streams.allSatisfy(\.fresh), streams: streams,
+                lastSuccessfulRun: runs.first { $0.status == .succeeded }?.endedAt, runs: summaries)
+        }
+    }
+
+    /// Each advertiser's timezone, from the advertiser table when it was synced.
+    static func accountTimeZones(in destination: any Destination) async throws -> [String: TimeZone] {
+        guard let advertiser = Catalog.object(named: "advertiser") else { return [:] }
+        let schema = TableSchema(name: advertiser.table, fields: [Field("advertiser_id", .string, ""), Field("timezone", .string, "")], key: ["advertiser_id"])
+        guard let found = try await destination.inspectTables([schema.name])[schema.name],
+              Set(["advertiser_id", "timezone"]).isSubset(of: found.columns.map(\.name)) else { return [:] }
+        var zones: [String: TimeZone] = [:]
+        for row in try await destination.rows(of: schema) {
+            if let id = row[0].text, let name = row[1].text, let zone = TimeZone(identifier: name) { zones[id] = zone }
+        }
+        return zones
+    }
+
+    /// Rows per advertiser in an object's table (only its advertiser_id column is read).
+    static func rowCounts(of objectName: String, in destination: any Destination) async throws -> [String: Int] {
+        guard let object = Catalog.object(named: objectName) else { return [:] }
+        let schema = TableSchema(name: object.table, fields: [Field("advertiser_id", .string, "")], key: ["advertiser_id"])
+        guard let found = try await destination.inspectTables([schema.name])[schema.name],
+              found.columns.contains(where: { $0.name == "advertiser_id" }) else { return [:] }
+        var counts: [String: Int] = [:]
+        for row in try await destination.rows(of: schema) {
+            if let id = row.first?.text { counts[id, default: 0] += 1 }
+        }
+        return counts
+    }
+}
+
+extension StatusReport {
+    /// The report as JSON (snake_case keys, ISO 8601 times), secrets masked.
+    public var json: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.dateEncodingStrategy = .iso8601
+        let data = (try? encoder.encode(self)) ?? Data("{}".utf8)
+        return SecretRedactor.redact(String(decoding: data, as: UTF8.self)) + "\n"
+    }
+
+    /// The report as a table for people.
+    public var text: String {
+        var lines: [[String]] = [["advertiser", "object", "bookmark", "behind", "synced", "rows", "state"]]
+        for stream in streams {
+            lines.append([
+                stream.advertiserID, stream.object, stream.bookmark ?? "-",
+                stream.daysBehind.map { "\($0) d" } ?? "-",
+                stream.ageSeconds.map { Self.age($0) + " ago" } ?? "never",
+                stream.rows.map(String.init) ?? "-",
+                stream.fresh ? "fresh" : (stream.lastError == nil ? "LATE" : "FAILING"),
+            ])
+        }
+        let widths = lines[0].indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
+        var text = "destination: \(destination)\nschedule: \(schedule); fresh = committed within \(Self.age(freshWithinSeconds))\n\n"
+        for line in lines {
+            text += line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces) + "\n"
+        }
+        for stream in streams {
+            if let error = stream.lastError { text += "\(stream.advertiserID) \(stream.object): \(error)\n" }
+        }
+        text += "\nlast runs:\n"
+        for run in runs {
+            let took = run.endedAt.map { " in " + Self.age(Int($0.timeIntervalSince(run.startedAt).rounded())) } ?? ""
+            text += "  \(run.startedAt.formatted(.iso8601))  \(run.status)\(took), \(run.rows) rows, \(run.requests) requests"
+                + (run.skippedAdvertisers > 0 ? ", \(run.skippedAdvertisers) advertisers skipped" : "") + "\n"
+        }
+        if runs.isEmpty { text += "  none\n" }
+        text += fresh ? "\nEverything is fresh.\n"
+            : streams.isEmpty ? "\nNothing has been synced into this destination yet: run `tiktok-ads sync`.\n"
+            : "\nSome streams are not fresh (LATE: no commit within \(Self.age(freshWithinSeconds)); FAILING: the last run failed for them, with the reason above).\n"
+        return SecretRedactor.redact(text)
+    }
+
+    /// "45 s", "12 min", "5 h", "3 d".
+    static func age(_ seconds: Int) -> String {
+        switch seconds {
+        case ..<120: "\(seconds) s"
+        case ..<7200: "\(seconds / 60) min"
+        case ..<172_800: "\(seconds / 3600) h"
+        default: "\(seconds / 86_400) d"
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import ArgumentParser
+import TikTokAdsApp
+
+/// `tiktok-ads status`: how fresh the destination is, from the destination alone (no API call).
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Per advertiser and object: bookmark, last commit, freshness, rows, last error; the last runs.",
+        discussion: "Reads the destination only. Exit 0 when every stream committed within twice the schedule's interval (the config's schedule:, or the flags; daily when none), 1 otherwise.")
+
+    @OptionGroup var options: DestinationCommandOptions
+    @Option(help: "Output: text or json.")
+    var format: StatusFormat = .text
+    @Option(help: "The schedule to judge freshness by: daily at HH:MM (default: the config's schedule, else daily).")
+    var daily: String?
+    @Option(help: "Hourly at this minute.")
+    var hourly: Int?
+    @Option(help: "A five-field cron expression.")
+    var cron: String?
+
+    enum StatusFormat: String, ExpressibleByArgument { case text, json }
+
+    func validate() throws {
+        try BadInput.asValidation { try options.request.validateFlags() }
+    }
+
+    func run() async throws {
+        let logger = LoggingSetup.bootstrap(options.output)
+        let request = options.request
+        let file = try request.loadConfiguration(needsAPI: false)
+        let schedule = ScheduleSettings(daily: daily, hourly: hourly, cron: cron, timezone: nil, jitterSeconds: nil, metricsPort: nil, file: file.schedule)
+        let report = try await request.status(schedule: schedule, logger: logger)
+        print(format == .json ? report.json : report.text, terminator: "")
+        if !report.fresh { throw ExitCode(1) }
+    }
+}
