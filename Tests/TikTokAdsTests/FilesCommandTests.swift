@@ -44,20 +44,8 @@ struct FilesCommandTests {
             #expect(try await ToolBinary.run(arguments(reference), environment: Self.environment) == 0)
             let requestsPerRun = simulator.requestLog.totalCount - before
             #expect(requestsPerRun > 40)
-            var kills = 0
-            for fraction in [0.03, 0.15, 0.3, 0.5, 0.7, 0.9] {
-                let target = max(1, Int(Double(requestsPerRun) * fraction))
-                let base = simulator.requestLog.totalCount
-                let child = try ToolBinary.start(arguments(crashed), environment: Self.environment)
-                while child.isRunning, simulator.requestLog.totalCount - base < target {
-                    try await Task.sleep(for: .milliseconds(1))
-                }
-                if child.isRunning {
-                    kill(child.pid, SIGKILL)
-                    kills += 1
-                }
-                _ = await child.exit.value
-            }
+            let kills = try await ToolBinary.killMidRun(arguments(crashed), environment: Self.environment, requestsPerRun: requestsPerRun,
+                                                        fractions: [0.03, 0.15, 0.3, 0.5, 0.7, 0.9], requestLog: simulator.requestLog)
             #expect(kills == 6, "every run should have been killed before it finished")
             #expect(try await ToolBinary.run(arguments(crashed), environment: Self.environment) == 0)
         }

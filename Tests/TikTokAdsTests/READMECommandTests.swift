@@ -31,10 +31,7 @@ struct READMECommandTests {
         let commands = Self.shellCommands(in: readme).filter(Self.invokesTheTool)
         #expect(commands.count >= 10, "the README's commands were not found: \(commands)")
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-readme-\(UUID().uuidString)")
-        let bin = directory.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("tiktok-ads"), withDestinationURL: ToolBinary.url)
+        let (directory, bin) = try Self.workspace("readme")
 
         var options = SimulatorOptions()
         options.seed = 42
@@ -91,10 +88,7 @@ struct READMECommandTests {
         let commands = Self.shellCommands(in: text).filter(Self.invokesTheTool)
         #expect(commands.count >= 6, "the commands of \(guide) were not found: \(commands)")
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-guide-\(UUID().uuidString)")
-        let bin = directory.appendingPathComponent("bin")
-        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
-        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("tiktok-ads"), withDestinationURL: ToolBinary.url)
+        let (directory, bin) = try Self.workspace("guide")
 
         var options = SimulatorOptions()
         options.advertisers = 2
@@ -227,6 +221,15 @@ struct READMECommandTests {
     }
 
     // MARK: Running
+
+    /// A fresh directory to run commands in (also their HOME), with `bin/tiktok-ads` linked to the built tool.
+    static func workspace(_ name: String) throws -> (directory: URL, bin: URL) {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-\(name)-\(UUID().uuidString)")
+        let bin = directory.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(at: bin.appendingPathComponent("tiktok-ads"), withDestinationURL: ToolBinary.url)
+        return (directory, bin)
+    }
 
     /// Runs `line` with `/bin/sh -c` in `directory`; with `stopWhen`, waits until the output contains that text (or
     /// the command ends), then sends SIGTERM. Returns the exit code and the combined output.

@@ -2,6 +2,7 @@ import Foundation
 import SyncKit
 import Testing
 import TestSupport
+import TikTokSimulator
 
 /// The `tiktok-ads` binary, built next to the test bundle. Child processes are awaited without
 /// blocking a thread of the concurrency pool: the in-process simulator they talk to needs those threads.
@@ -47,6 +48,28 @@ enum ToolBinary {
         try process.run()
         let exit = Task { await statuses.first { _ in true } ?? -1 }
         return Child(pid: process.processIdentifier, exit: exit, exited: exited)
+    }
+
+    /// Starts the tool once per fraction and SIGKILLs it after that fraction of `requestsPerRun` API calls has reached
+    /// the simulator (`requestLog`): during the first fetches, mid-run, late. Returns how many runs were killed (a run
+    /// that finished first is not counted).
+    static func killMidRun(_ arguments: [String], environment: [String: String], requestsPerRun: Int, fractions: [Double],
+                           requestLog: RequestLog) async throws -> Int {
+        var kills = 0
+        for fraction in fractions {
+            let target = max(1, Int(Double(requestsPerRun) * fraction))
+            let base = requestLog.totalCount
+            let child = try start(arguments, environment: environment)
+            while child.isRunning, requestLog.totalCount - base < target {
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            if child.isRunning {
+                kill(child.pid, SIGKILL)
+                kills += 1
+            }
+            _ = await child.exit.value
+        }
+        return kills
     }
 
     /// Runs the tool to completion and returns its exit code.
