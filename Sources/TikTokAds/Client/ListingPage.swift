@@ -13,6 +13,8 @@ public struct ListingPage: Sendable {
     public var items: [JSONValue]
     /// `page_info.total_page`; nil for endpoints without paging (`advertiser/info`, `oauth2/advertiser/get`).
     public var totalPages: Int?
+    /// `page_info.total_number`, the rows of the whole listing, when the answer gives it.
+    public var totalNumber: Int?
 
     /// Checks `data` against the documented shape. An empty listing is well formed only as an empty `list`.
     public static func decode(_ data: JSONValue, paged: Bool) -> Result<ListingPage, MalformedAnswer> {
@@ -27,7 +29,7 @@ public struct ListingPage: Sendable {
             return .failure(MalformedAnswer("`data.page_info` is \(data["page_info"].map(kind(of:)) ?? "missing"), not an object"))
         }
         var numbers: [String: Int] = [:]
-        for name in ["page", "total_page"] {
+        for name in ["page", "total_page", "total_number"] {
             guard let member = info[name] else { continue }
             guard case .number = member, let value = member.intValue, value >= 0 else {
                 return .failure(MalformedAnswer("`data.page_info.\(name)` is \(kind(of: member)), not a whole number"))
@@ -35,7 +37,7 @@ public struct ListingPage: Sendable {
             numbers[name] = value
         }
         guard let totalPages = numbers["total_page"] else { return .failure(MalformedAnswer("`data.page_info.total_page` is missing")) }
-        return .success(ListingPage(items: items, totalPages: totalPages))
+        return .success(ListingPage(items: items, totalPages: totalPages, totalNumber: numbers["total_number"]))
     }
 
     /// `advertiser/info`'s listing: every record names its advertiser as a string id, and its timezone, when

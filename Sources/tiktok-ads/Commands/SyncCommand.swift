@@ -15,8 +15,21 @@ struct SyncCommand: AsyncParsableCommand {
 
     @OptionGroup var options: SyncOptions
 
+    @Flag(help: "Write nothing; print per advertiser and object the windows, requests and rows the sync would read (one page_size=1 request measures each), and the time at the rate budget.")
+    var plan = false
+
+    @Option(help: "With --plan: text or json.")
+    var format: PlanFormat = .text
+
+    enum PlanFormat: String, ExpressibleByArgument { case text, json }
+
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
+        if plan {
+            let plan = try await options.request.plan(logger: logger)
+            print(format == .json ? plan.json : plan.text, terminator: "")
+            return
+        }
         let reporter = options.output.reporter(logger)
         let request = options.request
         let record = try await reporter.whileRunning {
