@@ -83,6 +83,7 @@ extension ToolConfiguration {
         "destination": .section(ConfigurationSchema(DestinationChoice.Entry.CodingKeys.self, children: [
             "bigquery": .section(ConfigurationSchema(DestinationChoice.BigQueryEntry.CodingKeys.self)),
             "sheets": .section(ConfigurationSchema(DestinationChoice.SheetsEntry.CodingKeys.self)),
+            "postgres": .section(ConfigurationSchema(DestinationChoice.PostgresEntry.CodingKeys.self)),
         ])),
         "schedule": .section(ConfigurationSchema(ScheduleEntry.CodingKeys.self)),
     ])

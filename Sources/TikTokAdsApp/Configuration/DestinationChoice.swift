@@ -3,10 +3,11 @@ import Foundation
 import Logging
 import SyncKit
 
-/// Where a sync writes: SQLite (the default), BigQuery or Google Sheets, from flags over the config file's `destination:` section.
+/// Where a sync writes: SQLite (the default), BigQuery, Google Sheets or PostgreSQL, from flags over the config file's `destination:` section.
 public struct DestinationChoice: Sendable {
     public enum Kind: String, CaseIterable, Decodable, Sendable {
         case sqlite, bigquery, sheets
+        case postgres
 
         public init(from decoder: any Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -26,6 +27,8 @@ public struct DestinationChoice: Sendable {
     public var bigqueryLocation: String?
     public var spreadsheet: String?
     public var googleCredentials: String?
+    public var postgresURL: String?
+    public var postgresSchema: String?
 
     public init() {}
 
@@ -34,14 +37,36 @@ public struct DestinationChoice: Sendable {
         public var type: Kind?
         public var bigquery: BigQueryEntry?
         public var sheets: SheetsEntry?
+        public var postgres: PostgresEntry?
 
-        public init(type: Kind? = nil, bigquery: BigQueryEntry? = nil, sheets: SheetsEntry? = nil) {
+        public init(type: Kind? = nil, bigquery: BigQueryEntry? = nil, sheets: SheetsEntry? = nil, postgres: PostgresEntry? = nil) {
             self.type = type
             self.bigquery = bigquery
             self.sheets = sheets
+            self.postgres = postgres
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case type, bigquery, sheets }
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case type, bigquery, sheets
+            case postgres
+        }
+    }
+
+    /// `destination.postgres` in the config file.
+    public struct PostgresEntry: Decodable, Sendable {
+        public var url: String?
+        public var schema: String?
+        public var passwordFile: String?
+        public var sslmode: String?
+
+        public init(url: String? = nil, schema: String? = nil, passwordFile: String? = nil, sslmode: String? = nil) {
+            self.url = url
+            self.schema = schema
+            self.passwordFile = passwordFile
+            self.sslmode = sslmode
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case url, schema, passwordFile = "password_file", sslmode }
     }
 
     /// `destination.sheets` in the config file.
@@ -114,7 +139,24 @@ public struct DestinationChoice: Sendable {
             return try openBigQuery(file: file, logger: logger)
         case .sheets:
             return try openSheets(file: file, logger: logger)
+        case .postgres:
+            return try openPostgres(file: file, logger: logger)
         }
+    }
+
+    /// The PostgreSQL settings from flags over the config file (the password: URL, password_file, PGPASSWORD).
+    public func postgresConfiguration(_ file: ToolConfiguration,
+                                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresConfiguration {
+        let entry = file.destination?.postgres
+        guard let url = postgresURL ?? entry?.url else {
+            throw SyncError(.badInput, "No PostgreSQL server. Pass --postgres-url postgres://USER@HOST:5432/DATABASE (or destination.postgres.url in the config file).")
+        }
+        return try PostgresConfiguration.parse(url: url, schema: postgresSchema ?? entry?.schema, passwordFile: entry?.passwordFile,
+                                               sslMode: entry?.sslmode, environment: environment)
+    }
+
+    public func openPostgres(file: ToolConfiguration, logger: Logger) throws -> PostgresDestination {
+        PostgresDestination(configuration: try postgresConfiguration(file), logger: logger)
     }
 
     public func openSheets(file: ToolConfiguration, logger: Logger) throws -> GoogleSheetsDestination {

@@ -72,6 +72,9 @@ public struct SyncRequest: Sendable {
                                    location: destination.bigqueryLocation, credentials: destination.googleCredentials)
         }
         if destination.spreadsheet != nil { entry.sheets = .init(spreadsheet: destination.spreadsheet) }
+        if destination.postgresURL != nil || destination.postgresSchema != nil {
+            entry.postgres = .init(url: destination.postgresURL, schema: destination.postgresSchema)
+        }
         settings.destination = entry
         return settings
     }
@@ -169,6 +172,16 @@ public struct SyncRequest: Sendable {
             }
         }
         let opened = try openDestination(file, logger: logger)
+        // PostgreSQL: an advisory lock in the server (keyed on the schema), held until the destination closes.
+        if let postgres = opened as? PostgresDestination {
+            do {
+                try await postgres.lockSchema()
+            } catch {
+                await opened.close()
+                throw error
+            }
+            return OpenedDestination(destination: opened, lock: nil)
+        }
         do {
             return OpenedDestination(destination: opened, lock: try SyncLock.named(opened.displayName).acquire())
         } catch {

@@ -87,6 +87,7 @@ extension SyncRequest {
         case .sqlite: remote = nil
         case .bigquery: remote = try destination.openBigQuery(file: file, logger: logger)
         case .sheets: remote = try destination.openSheets(file: file, logger: logger)
+        case .postgres: remote = try destination.openPostgres(file: file, logger: logger)
         }
         guard let remote else { return (report, nil) }
         do {

@@ -138,7 +138,7 @@ struct DestinationCommandOptions: ParsableArguments {
 
 /// Where a sync writes: `--destination` and the BigQuery / Sheets flags (the config file's `destination:` section underneath).
 struct DestinationOptions: ParsableArguments {
-    @Option(help: "Destination: sqlite (default), bigquery or sheets.")
+    @Option(help: "Destination: sqlite (default), bigquery, sheets or postgres.")
     var destination: DestinationChoice.Kind?
 
     @Option(help: "SQLite database file. Default ./tiktok-ads.sqlite.")
@@ -159,6 +159,12 @@ struct DestinationOptions: ParsableArguments {
     @Option(help: "Google credentials file: a service-account key or an authorized_user file (default: GOOGLE_APPLICATION_CREDENTIALS, gcloud's, the metadata server).")
     var googleCredentials: String?
 
+    @Option(help: "PostgreSQL server for --destination postgres: postgres://USER@HOST:5432/DATABASE[?sslmode=require]. Prefer PGPASSWORD (or password_file in the config) to a password in the URL.")
+    var postgresUrl: String?
+
+    @Option(help: "PostgreSQL schema, created if missing. Default tiktok_ads.")
+    var postgresSchema: String?
+
     func apply(to request: inout SyncRequest) {
         request.sqlite = sqlite
         request.destination = choice
@@ -172,6 +178,8 @@ struct DestinationOptions: ParsableArguments {
         choice.bigqueryLocation = bigqueryLocation
         choice.spreadsheet = spreadsheet
         choice.googleCredentials = googleCredentials
+        choice.postgresURL = postgresUrl
+        choice.postgresSchema = postgresSchema
         return choice
     }
 }
