@@ -218,9 +218,11 @@ struct PostgresDestinationTests {
         let ddl = try await ToolBinary.capture(["discover", "--format", "postgres"])
         #expect(ddl.code == 0)
         #expect(ddl.out.contains("CREATE TABLE \"tiktok_ads\".\"tiktok_ads_ad_insights_hourly\""))
+        let session = try PostgresHarness.destination(schema: name)
         for statement in ddl.out.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-            try await PostgresHarness.query(statement.replacingOccurrences(of: "\"tiktok_ads\"", with: "\"\(name)\""))
+            _ = try await session.select(statement.replacingOccurrences(of: "\"tiktok_ads\"", with: "\"\(name)\""))
         }
+        await session.close()
         let created = try await PostgresHarness.columnTypes(name)
         try await withDestination { destination, other in
             try await destination.prepare(try Catalog.objects.map { try $0.schema() })
