@@ -1,6 +1,7 @@
 import Destinations
 import Foundation
 import SyncKit
+import TestSupport
 import Testing
 import TikTokSimulator
 
@@ -120,6 +121,30 @@ struct PostgresCommandTests {
         #expect(try await PostgresHarness.tables(schema, dataOnly: false).isEmpty, "the refused sync wrote nothing")
     }
 
+    @Test func scheduleRunsTheSyncIntoPostgresAndStopsOnSIGTERM() async throws {
+        let schema = PostgresHarness.uniqueSchema()
+        let server = try PostgresHarness.serverURL()
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let (log, exit) = try await simulator.withRunningServer { url in
+            let err = Pipe()
+            let child = try ToolBinary.start(["schedule", "--hourly", "0", "--api-base-url", url.absoluteString, "--destination", "postgres",
+                                              "--postgres-url", server, "--postgres-schema", schema, "--now", "2026-03-15T12:00:00Z",
+                                              "--advertiser-ids", simulator.world.grantedAdvertiserIDs.joined(separator: ","),
+                                              "--objects", "campaigns,ad_insights"],
+                                             environment: ["TIKTOK_ACCESS_TOKEN": simulator.options.accessToken], error: err.fileHandleForWriting)
+            try err.fileHandleForWriting.close()
+            // The catch-up run at start; then SIGTERM ends the schedule.
+            let log = await ToolBinary.readUntil(err.fileHandleForReading) { $0.contains("scheduled run finished") }
+            kill(child.pid, SIGTERM)
+            return (log, await child.exit.value)
+        }
+        #expect(exit == 0)
+        #expect(log.contains("scheduled run finished") && log.contains("status=succeeded"), "\(log)")
+        for leak in PostgresHarness.sweep(simulator).leaks(in: ["stderr of schedule": log]) { Issue.record("secret leak: \(leak)") }
+        #expect(try await PostgresHarness.query("SELECT status FROM \(schema)._tiktok_ads_runs") == [["succeeded"]])
+        try await PostgresHarness.dropSchema(schema)
+    }
+
     @Test func stateCleanupAndCheckWorkOnPostgres() async throws {
         let schema = PostgresHarness.uniqueSchema()
         let server = try PostgresHarness.serverURL()
@@ -149,7 +174,7 @@ struct PostgresCommandTests {
 
             let shown = try await ToolBinary.capture(["state", "show", "--config", config], environment: [:])
             #expect(shown.code == 0, "\(shown.err)")
-            #expect(shown.out.contains("ad_insights") && shown.out.contains("2026-03-15"), "\(shown.out)")
+            #expect(shown.out.contains("ad_insights") && shown.out.contains("2026-03-15T12:00:00Z") && shown.out.contains("succeeded"), "\(shown.out)")
 
             let before = try await PostgresHarness.query("SELECT count(*)::text FROM \(schema).tiktok_ads_ad_insights WHERE stat_time_day < '2026-03-10'")
             let cleanup = try await ToolBinary.capture(["cleanup", "--config", config, "--retention-days", "5", "--now", "2026-03-15T12:00:00Z"], environment: [:])
