@@ -201,6 +201,8 @@ public struct SyncRequest: Sendable {
         let now = try currentInstant()
         try validateFlags()
         try file.validate(now: now)
+        // PostgreSQL: the server and password are settings too, checked before anything runs (the server is reached last).
+        if destination.kind(file) == .postgres { _ = try destination.postgresConfiguration(file, environment: environment) }
         let flags = flagSettings()
 
         let token = try Self.credential("access_token", flag: flags.accessToken, file: file, \.accessToken,
