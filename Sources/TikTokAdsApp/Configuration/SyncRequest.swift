@@ -202,7 +202,7 @@ public struct SyncRequest: Sendable {
         try validateFlags()
         try file.validate(now: now)
         // PostgreSQL: the server and password are settings too, checked before anything runs (the server is reached last).
-        if destination.kind(file) == .postgres { _ = try destination.postgresConfiguration(file, environment: environment) }
+        if self.destination.kind(file) == .postgres { _ = try self.destination.postgresConfiguration(file, environment: environment) }
         let flags = flagSettings()
 
         let token = try Self.credential("access_token", flag: flags.accessToken, file: file, \.accessToken,
