@@ -21,6 +21,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     private var lanes: [(connection: PostgresConnection?, staging: [TableSchema: String])]
     private var free: [Int]
     private var lockConnection: PostgresConnection?
+    private var locking: Task<Void, any Error>?
     private var connections = 0
     private var waiting: [CheckedContinuation<Int, Never>] = []
     /// Tables created or widened by this destination (or found up to date).
@@ -80,7 +81,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
         if waiting.isEmpty { free.append(lane) } else { waiting.removeFirst().resume(returning: lane) }
     }
 
-    /// Runs `body` on the data connection, alone, connecting first if needed; a writer takes the lock first.
+    /// Runs `body` on a free data connection, connecting it first if needed; a writer takes the lock first.
     private func session<T>(_ action: String, writing: Bool, _ body: (PostgresConnection, Int) async throws -> T) async throws -> T {
         let lane = await acquire()
         defer { release(lane) }
@@ -104,6 +105,15 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     /// closed connection. `sync`, `cleanup` and `state reset` take it as they open; any write takes it first.
     public func lockSchema() async throws {
         if let lockConnection, !lockConnection.isClosed { return }
+        // Writers on several connections wait for one attempt, rather than competing with each other for the lock.
+        if let locking { return try await locking.value }
+        let attempt = Task { try await takeLock() }
+        locking = attempt
+        defer { locking = nil }
+        try await attempt.value
+    }
+
+    private func takeLock() async throws {
         let candidate = try await connect("connect to take the sync lock")
         let schema = PostgresSQL.literal(configuration.schema)
         do {
@@ -129,7 +139,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
         }
     }
 
-    /// Releases the lock and closes both connections, after the work in progress.
+    /// Releases the lock and closes every connection, after the work in progress.
     public func close() async {
         var held: [Int] = []
         for _ in lanes { held.append(await acquire()) }

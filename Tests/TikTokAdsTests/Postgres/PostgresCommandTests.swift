@@ -151,6 +151,7 @@ struct PostgresCommandTests {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-pg-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }  // it holds the password
         // The password from a password_file named in the config; the URL (and its user) from the config too.
         let passwordFile = directory.appendingPathComponent("password").path
         try ((PostgresHarness.password(in: server) ?? "") + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)

@@ -51,6 +51,27 @@ struct PostgresDestinationTests {
         }
     }
 
+    /// Pages of concurrent streams commit on several connections, each with its checkpoint; the first writes take the
+    /// lock once between them (this destination never took it explicitly).
+    @Test func concurrentPagesCommitOnSeveralConnectionsWithTheirCheckpoints() async throws {
+        try await withDestination { destination, _ in
+            try await destination.prepareWithBookkeeping([schema])
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for stream in 0..<12 {
+                    group.addTask {
+                        let rows = (0..<50).map { row("\(stream)-\($0)", "2024-01-0\(1 + stream % 9)", spend: "\(stream).\($0)", impressions: Int64($0)) }
+                        let key = StreamKey(advertiserID: "7000000000000000001", object: "stream\(stream)")
+                        let checkpoint = StreamCheckpoint(key: key, state: StreamState(bookmark: LocalDate("2024-01-09"), syncedAt: Date()))
+                        try await destination.loadPage(RowBatch(schema: schema, rows: rows), checkpoint: checkpoint)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(try await destination.rows(of: schema).count == 600)
+            #expect(try await destination.loadState().count == 12)
+        }
+    }
+
     @Test func rowsSharingAKeyInOnePageKeepTheLastAndTextKeepsEveryCharacter() async throws {
         let names = TableSchema(name: "tiktok_ads_campaigns", fields: [
             Field("campaign_id", .string, ""), Field("campaign_name", .string, ""), Field("extra", .json, ""), Field("active", .boolean, ""),
