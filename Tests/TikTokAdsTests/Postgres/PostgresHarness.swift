@@ -14,7 +14,7 @@ enum PostgresHarness {
 
     /// The trait of every test that needs the server: skipped, saying why, when none is given.
     static let enabled = Testing.ConditionTrait.enabled(if: url != nil,
-        "skipped: no PostgreSQL server given (export POSTGRES_TEST_URL=\"$(scripts/postgres.sh start)\"; .ci/run always gives one)")
+        "no PostgreSQL server given (export POSTGRES_TEST_URL=\"$(scripts/postgres.sh start)\"; .ci/run always gives one)")
 
     static func serverURL() throws -> String { try #require(url, "POSTGRES_TEST_URL is not set") }
 
