@@ -26,9 +26,14 @@ struct BenchCommand: AsyncParsableCommand {
                          rows/s loaded, and jobs per run by kind
               sheets     the sync workload into the in-process Google Sheets API fake, twice (the re-run upserts in
                          place): rows/s and Sheets requests per run
+              postgres   the sync workload into a PostgreSQL server (--postgres-url or POSTGRES_TEST_URL, see
+                         scripts/postgres.sh), in a schema of its own dropped afterwards: rows/s end to end, peak RSS
             """)
 
-    enum Workload: String, ExpressibleByArgument, CaseIterable { case sync, budget, adaptive, simulator, bigquery, sheets }
+    enum Workload: String, ExpressibleByArgument, CaseIterable {
+        case sync, budget, adaptive, simulator, bigquery, sheets
+        case postgres
+    }
 
     @Option(help: "Adaptive workload: the QPS budgets the simulator enforces (comma-separated; 0 = no limit).")
     var qpsLevels = "5,10,20,50"
@@ -39,7 +44,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Adaptive workload: also enforce this per-minute budget (below 60 x QPS to test QPM).")
     var qpm: Int?
 
-    @Option(help: "sync, budget, adaptive, simulator, bigquery or sheets.")
+    @Option(help: "sync, budget, adaptive, simulator, bigquery, sheets or postgres.")
     var workload: Workload = .sync
 
     @Option(help: "Simulated advertisers.")
@@ -72,6 +77,9 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "SQLite file (default: a temporary file, deleted afterwards).")
     var sqlite: String?
 
+    @Option(help: "Postgres workload: the server, postgres://USER:PASSWORD@HOST:PORT/DB (default: POSTGRES_TEST_URL).")
+    var postgresUrl: String?
+
     func run() async throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .critical
@@ -95,6 +103,8 @@ struct BenchCommand: AsyncParsableCommand {
             try await simulator.withRunningServer { url in try await benchBigQuery(url: url, options: frozen, logger: quiet) }
         case .sheets:
             try await simulator.withRunningServer { url in try await benchSheets(url: url, options: frozen, logger: quiet) }
+        case .postgres:
+            try await simulator.withRunningServer { url in try await benchPostgres(url: url, options: frozen, logger: quiet) }
         case .adaptive:
             let levels = qpsLevels.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             let delays = latencies.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }

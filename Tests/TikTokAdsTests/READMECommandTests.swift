@@ -18,6 +18,7 @@ struct READMECommandTests {
     static let notRun: [(rule: String, reason: String)] = [
         ("--destination bigquery", "needs Google credentials and a BigQuery project (the BigQuery tests cover it against the emulator)"),
         ("--destination sheets", "needs Google credentials and a spreadsheet (the Sheets tests cover it against the fake)"),
+        ("--destination postgres", "needs a PostgreSQL server (the PostgreSQL tests run it against the server .ci/run starts)"),
     ]
 
     /// What a long-running command prints once it has done its first work, before it is stopped.

@@ -90,9 +90,16 @@ enum ToolBinary {
         let code = await child.exit.value
         let (outResult, errResult) = (await outText, await errText)
         // The secrets sweep: nothing the tool was given as a secret may appear in its output or its database.
-        let database = zip(arguments, arguments.dropFirst()).first { $0.0 == "--sqlite" }?.1
-        try await SyncHarness.expectNoLeaks(SecretSweep(environment: environment), database: database,
-                                            captured: ["stdout of \(arguments.first ?? "")": outResult, "stderr of \(arguments.first ?? "")": errResult])
+        func value(of flag: String) -> String? { zip(arguments, arguments.dropFirst()).first { $0.0 == flag }?.1 }
+        let database = value(of: "--sqlite")
+        // PostgreSQL: the test server's password and one given in --postgres-url are secrets too, and the schema's tables are swept.
+        let passwords = [PostgresHarness.url, value(of: "--postgres-url")].compactMap { $0.flatMap(PostgresHarness.password(in:)) }
+        var captured = ["stdout of \(arguments.first ?? "")": outResult, "stderr of \(arguments.first ?? "")": errResult]
+        if PostgresHarness.url != nil, let schema = value(of: "--postgres-schema") {
+            captured.merge(try await PostgresHarness.allText(schema)) { $1 }
+        }
+        try await SyncHarness.expectNoLeaks(SecretSweep(SecretSweep(environment: environment).secrets + passwords), database: database,
+                                            captured: captured)
         return (code, outResult, errResult)
     }
 

@@ -37,10 +37,16 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     public var components: (year: Int, month: Int, day: Int) { LocalDate.civilFromDays(dayNumber) }
 
-    /// `YYYY-MM-DD`.
+    /// `YYYY-MM-DD`. Every report row's date goes through here: zero-padded by hand, since `String(format:)` cost
+    /// about 6% of a sync's CPU (bench `postgres`, perf).
     public var description: String {
         let (y, m, d) = components
-        return String(format: "%04d-%02d-%02d", y, m, d)
+        guard y >= 0 else { return String(format: "%04d-%02d-%02d", y, m, d) }
+        func padded(_ number: Int, _ width: Int) -> String {
+            let digits = String(number)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return padded(y, 4) + "-" + padded(m, 2) + "-" + padded(d, 2)
     }
 
     /// The date `days` later (earlier when negative).

@@ -84,6 +84,7 @@ extension ToolConfiguration {
             "bigquery": .section(ConfigurationSchema(DestinationChoice.BigQueryEntry.CodingKeys.self)),
             "sheets": .section(ConfigurationSchema(DestinationChoice.SheetsEntry.CodingKeys.self)),
             "files": .section(ConfigurationSchema(DestinationChoice.FilesEntry.CodingKeys.self)),
+            "postgres": .section(ConfigurationSchema(DestinationChoice.PostgresEntry.CodingKeys.self)),
         ])),
         "schedule": .section(ConfigurationSchema(ScheduleEntry.CodingKeys.self)),
     ])

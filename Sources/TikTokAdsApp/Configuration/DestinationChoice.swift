@@ -3,12 +3,13 @@ import Foundation
 import Logging
 import SyncKit
 
-/// Where a sync writes: SQLite (the default), BigQuery, Google Sheets or files (CSV, JSON Lines), from flags over the config
+/// Where a sync writes: SQLite (the default), BigQuery, Google Sheets, files (CSV, JSON Lines) or PostgreSQL, from flags over the config
 /// file's `destination:` section.
 public struct DestinationChoice: Sendable {
     public enum Kind: String, CaseIterable, Decodable, Sendable {
         case sqlite, bigquery, sheets
         case files
+        case postgres
 
         public init(from decoder: any Decoder) throws {
             let text = try decoder.singleValueContainer().decode(String.self)
@@ -28,9 +29,12 @@ public struct DestinationChoice: Sendable {
     public var bigqueryLocation: String?
     public var spreadsheet: String?
     public var googleCredentials: String?
-    /// `--directory` and `--format` (files).
+    /// `--directory` and `--file-format` (files).
     public var directory: String?
     public var fileFormat: FileFormat?
+    /// `--postgres-url` and `--postgres-schema`.
+    public var postgresURL: String?
+    public var postgresSchema: String?
 
     public init() {}
 
@@ -40,15 +44,18 @@ public struct DestinationChoice: Sendable {
         public var bigquery: BigQueryEntry?
         public var sheets: SheetsEntry?
         public var files: FilesEntry?
+        public var postgres: PostgresEntry?
 
-        public init(type: Kind? = nil, bigquery: BigQueryEntry? = nil, sheets: SheetsEntry? = nil, files: FilesEntry? = nil) {
+        public init(type: Kind? = nil, bigquery: BigQueryEntry? = nil, sheets: SheetsEntry? = nil, files: FilesEntry? = nil,
+                    postgres: PostgresEntry? = nil) {
             self.type = type
             self.bigquery = bigquery
             self.sheets = sheets
             self.files = files
+            self.postgres = postgres
         }
 
-        enum CodingKeys: String, CodingKey, CaseIterable { case type, bigquery, sheets, files }
+        enum CodingKeys: String, CodingKey, CaseIterable { case type, bigquery, sheets, files, postgres }
     }
 
     /// `destination.files` in the config file.
@@ -62,6 +69,23 @@ public struct DestinationChoice: Sendable {
         }
 
         enum CodingKeys: String, CodingKey, CaseIterable { case directory, format }
+    }
+
+    /// `destination.postgres` in the config file.
+    public struct PostgresEntry: Decodable, Sendable {
+        public var url: String?
+        public var schema: String?
+        public var passwordFile: String?
+        public var sslmode: String?
+
+        public init(url: String? = nil, schema: String? = nil, passwordFile: String? = nil, sslmode: String? = nil) {
+            self.url = url
+            self.schema = schema
+            self.passwordFile = passwordFile
+            self.sslmode = sslmode
+        }
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case url, schema, passwordFile = "password_file", sslmode }
     }
 
     /// `destination.sheets` in the config file.
@@ -136,10 +160,27 @@ public struct DestinationChoice: Sendable {
             return try openSheets(file: file, logger: logger)
         case .files:
             return try openFiles(file: file)
+        case .postgres:
+            return try openPostgres(file: file, logger: logger)
         }
     }
 
-    /// The files destination: `--directory` (required) and `--format` (default csv) over `destination.files`.
+    /// The PostgreSQL settings from flags over the config file (the password: URL, password_file, PGPASSWORD).
+    public func postgresConfiguration(_ file: ToolConfiguration,
+                                      environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresConfiguration {
+        let entry = file.destination?.postgres
+        guard let url = postgresURL ?? entry?.url else {
+            throw SyncError(.badInput, "No PostgreSQL server. Pass --postgres-url postgres://USER@HOST:5432/DATABASE (or destination.postgres.url in the config file).")
+        }
+        return try PostgresConfiguration.parse(url: url, schema: postgresSchema ?? entry?.schema, passwordFile: entry?.passwordFile,
+                                               sslMode: entry?.sslmode, environment: environment)
+    }
+
+    public func openPostgres(file: ToolConfiguration, logger: Logger) throws -> PostgresDestination {
+        PostgresDestination(configuration: try postgresConfiguration(file), logger: logger)
+    }
+
+    /// The files destination: `--directory` (required) and `--file-format` (default csv) over `destination.files`.
     public func openFiles(file: ToolConfiguration) throws -> FilesDestination {
         guard let directory = directory ?? file.destination?.files?.directory else {
             throw SyncError(.badInput, "No directory. Pass --directory DIR (or destination.files.directory in the config file) for --destination files.")

@@ -86,6 +86,9 @@ public struct SyncRequest: Sendable {
         if destination.directory != nil || destination.fileFormat != nil {
             entry.files = .init(directory: destination.directory, format: destination.fileFormat)
         }
+        if destination.postgresURL != nil || destination.postgresSchema != nil {
+            entry.postgres = .init(url: destination.postgresURL, schema: destination.postgresSchema)
+        }
         settings.destination = entry
         return settings
     }
@@ -193,6 +196,16 @@ public struct SyncRequest: Sendable {
             }
         }
         let opened = try openDestination(file, logger: logger)
+        // PostgreSQL: an advisory lock in the server (keyed on the schema), held until the destination closes.
+        if let postgres = opened as? PostgresDestination {
+            do {
+                try await postgres.lockSchema()
+            } catch {
+                await opened.close()
+                throw error
+            }
+            return OpenedDestination(destination: opened, lock: nil)
+        }
         do {
             return OpenedDestination(destination: opened, lock: try SyncLock.named(opened.displayName).acquire())
         } catch {
@@ -212,6 +225,8 @@ public struct SyncRequest: Sendable {
         let now = try currentInstant()
         try validateFlags()
         try file.validate(now: now)
+        // PostgreSQL: the server and password are settings too, checked before anything runs (the server is reached last).
+        if self.destination.kind(file) == .postgres { _ = try self.destination.postgresConfiguration(file, environment: environment) }
         let flags = flagSettings()
 
         let token = try resolveToken(file: file, environment: environment, logger: logger)

@@ -23,6 +23,7 @@ extension ToolConfiguration {
         "schedule.metrics_port": "--metrics-port", "strict_metrics": "--strict-metrics",
         "sandbox": "--sandbox", "redirect_uri": "--redirect-uri", "credentials_file": "--credentials-file",
         "destination.files.directory": "--directory", "destination.files.format": "--file-format",
+        "destination.postgres.url": "--postgres-url", "destination.postgres.schema": "--postgres-schema",
     ]
 
     /// Checks every setting present; `now` is the instant the run treats as now.
@@ -147,6 +148,9 @@ extension DestinationChoice.Entry {
         if let directory = files?.directory, directory.trimmingCharacters(in: .whitespaces).isEmpty {
             throw SyncError(.badInput, "\(SettingName("destination.files.directory", origin: origin).text) is empty. Give the directory the files go to (created if missing).")
         }
+        if let postgres {
+            try postgres.validate(origin: origin)
+        }
         if let sheets {
             try ToolConfiguration.checkURL(sheets.apiBaseURL, SettingName("destination.sheets.api_base_url", origin: origin),
                                            example: "https://sheets.googleapis.com")
@@ -164,6 +168,25 @@ extension DestinationChoice.Entry {
         if path.trimmingCharacters(in: .whitespaces).isEmpty {
             throw SyncError(.badInput, "\(setting.text) is empty. Give the path of a Google credentials JSON file, or leave it out to use GOOGLE_APPLICATION_CREDENTIALS, gcloud's application-default file or the metadata server.")
         }
+    }
+}
+
+extension DestinationChoice.PostgresEntry {
+    /// The URL's shape, the schema name, sslmode and a password file's path, each under its setting's name (the
+    /// password itself is read when the destination opens).
+    func validate(origin: SettingOrigin) throws {
+        func name(_ key: String) -> SettingName { SettingName("destination.postgres.\(key)", origin: origin) }
+        if let passwordFile, passwordFile.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw SyncError(.badInput, "\(name("password_file").text) is empty. Give the path of a file whose first line is the password, or leave it out.")
+        }
+        func check(_ key: String, _ body: () throws -> Void) throws {
+            do { try body() } catch let error as SyncError { throw SyncError(.badInput, "\(name(key).text): \(error.message)") }
+        }
+        if let url { try check("url") { _ = try PostgresConfiguration.parse(url: url, environment: [:]) } }
+        if let schema {
+            try check("schema") { try PostgresConfiguration(host: "localhost", user: "user", password: nil, database: "db", schema: schema).validate() }
+        }
+        if let sslmode { try check("sslmode") { _ = try PostgresConfiguration.parse(url: "postgres://user@localhost/db", sslMode: sslmode, environment: [:]) } }
     }
 }
 

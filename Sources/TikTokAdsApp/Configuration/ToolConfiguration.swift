@@ -383,7 +383,7 @@ public struct ToolConfiguration: Decodable, Sendable {
         if case .section? = schema.children[section], !section.contains(".") {
             return "a mapping of its keys, e.g. \(section): {…}"
         }
-        if ["destination.bigquery", "destination.sheets", "destination.files"].contains(section) { return "a mapping of its keys" }
+        if ["destination.bigquery", "destination.sheets", "destination.files", "destination.postgres"].contains(section) { return "a mapping of its keys" }
         switch type {
         case is Int.Type: return "a whole number\(range)"
         case is Double.Type: return "a number\(range)"

@@ -5,12 +5,17 @@ import TikTokAds
 
 /// `discover`: the catalog of objects, fields, types and unique keys, as text, JSON or BigQuery schemas.
 public enum CatalogDocument {
-    public enum Format: String, CaseIterable, Sendable { case text, json, bigquery }
+    public enum Format: String, CaseIterable, Sendable {
+        case text, json, bigquery
+        case postgres
+    }
 
     /// Every object (or only `object`) in `format`.
     public static func render(_ format: Format, object: String?) throws -> String {
         let objects = try object.map { try Catalog.resolve([$0]) } ?? Catalog.objects
         switch format {
+        case .postgres:
+            return PostgresSQL.script(try objects.map { try $0.schema() })
         case .bigquery:
             var document: [[String: Any]] = []
             for object in objects {

@@ -88,6 +88,7 @@ extension SyncRequest {
         case .bigquery: remote = try destination.openBigQuery(file: file, logger: logger)
         case .sheets: remote = try destination.openSheets(file: file, logger: logger)
         case .files: remote = try destination.openFiles(file: file)
+        case .postgres: remote = try destination.openPostgres(file: file, logger: logger)
         }
         guard let remote else { return (report, nil) }
         do {

@@ -7,7 +7,7 @@ struct DiscoverCommand: ParsableCommand {
         commandName: "discover",
         abstract: "List the objects the tool can import, with their fields, types and unique keys.")
 
-    @Option(help: "Output format: text, json, or bigquery (each table's BigQuery JSON schema).")
+    @Option(help: "Output format: text, json, bigquery (each table's BigQuery JSON schema) or postgres (the PostgreSQL DDL).")
     var format: CatalogDocument.Format = .text
 
     @Option(help: "Only this object.")

@@ -147,7 +147,7 @@ struct DestinationCommandOptions: ParsableArguments {
 
 /// Where a sync writes: `--destination` and the BigQuery / Sheets flags (the config file's `destination:` section underneath).
 struct DestinationOptions: ParsableArguments {
-    @Option(help: "Destination: sqlite (default), bigquery, sheets or files.")
+    @Option(help: "Destination: sqlite (default), bigquery, sheets, files or postgres.")
     var destination: DestinationChoice.Kind?
 
     @Option(help: "SQLite database file. Default ./tiktok-ads.sqlite.")
@@ -174,6 +174,12 @@ struct DestinationOptions: ParsableArguments {
     @Option(help: "File format for --destination files: csv (default) or jsonl.")
     var fileFormat: FileFormat?
 
+    @Option(help: "PostgreSQL server for --destination postgres: postgres://USER@HOST:5432/DATABASE[?sslmode=require]. Prefer PGPASSWORD (or password_file in the config) to a password in the URL.")
+    var postgresUrl: String?
+
+    @Option(help: "PostgreSQL schema, created if missing. Default tiktok_ads.")
+    var postgresSchema: String?
+
     func apply(to request: inout SyncRequest) {
         request.sqlite = sqlite
         request.destination = choice
@@ -189,6 +195,8 @@ struct DestinationOptions: ParsableArguments {
         choice.googleCredentials = googleCredentials
         choice.directory = directory
         choice.fileFormat = fileFormat
+        choice.postgresURL = postgresUrl
+        choice.postgresSchema = postgresSchema
         return choice
     }
 }

@@ -1,0 +1,67 @@
+import Foundation
+import PostgresNIO
+import SyncKit
+
+/// Rows in COPY's text format: tab-separated, one line per row, `\N` for NULL, backslash escapes. Decimals go in as
+/// the API's text (a `numeric` column parses them exactly), counts as digits, rates as the shortest text that reads
+/// back as the same double.
+enum PostgresCopyText {
+    static func encode(_ rows: [[Value]]) -> ByteBuffer {
+        var buffer = ByteBufferAllocator().buffer(capacity: rows.count * (rows.first?.count ?? 1) * 8)
+        for row in rows {
+            for (index, value) in row.enumerated() {
+                if index > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
+                write(value, into: &buffer)
+            }
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        }
+        return buffer
+    }
+
+    static func write(_ value: Value, into buffer: inout ByteBuffer) {
+        switch value {
+        case .null: buffer.writeStaticString("\\N")
+        case .integer(let number): buffer.writeString(String(number))
+        case .boolean(let flag): buffer.writeInteger(UInt8(ascii: flag ? "t" : "f"))
+        case .float(let number):
+            buffer.writeString(number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : "\(number)")
+        case .string(let text), .decimal(let text), .date(let text), .datetime(let text): writeEscaped(text, into: &buffer)
+        case .json(let text):
+            // jsonb refuses the escape \u0000 (text cannot hold NUL); U+FFFD stands in for it, as in text columns.
+            writeEscaped(text.contains("\\u0000") ? text.replacingOccurrences(of: "\\u0000", with: "\\ufffd") : text, into: &buffer)
+        }
+    }
+
+    /// The text with COPY's escapes; NUL, which PostgreSQL text cannot hold, becomes U+FFFD.
+    static func writeEscaped(_ text: String, into buffer: inout ByteBuffer) {
+        var text = text
+        text.withUTF8 { bytes in
+            guard bytes.contains(where: { $0 == 92 || $0 == 10 || $0 == 13 || $0 == 9 || $0 == 0 }) else {
+                buffer.writeBytes(bytes)
+                return
+            }
+            for byte in bytes {
+                switch byte {
+                case 92: buffer.writeStaticString("\\\\")
+                case 10: buffer.writeStaticString("\\n")
+                case 13: buffer.writeStaticString("\\r")
+                case 9: buffer.writeStaticString("\\t")
+                case 0: buffer.writeBytes([0xEF, 0xBF, 0xBD])
+                default: buffer.writeInteger(byte)
+                }
+            }
+        }
+    }
+
+    /// The batch's rows with only the last of rows sharing a key (one INSERT … ON CONFLICT may touch a row once; the
+    /// last row wins, as when rows are upserted one by one).
+    static func lastPerKey(_ batch: RowBatch) -> [[Value]] {
+        let key = batch.schema.key.compactMap { batch.schema.index(of: $0) }
+        guard !key.isEmpty, batch.rows.count > 1 else { return batch.rows }
+        var last: [[Value]: Int] = [:]
+        last.reserveCapacity(batch.rows.count)
+        for (index, row) in batch.rows.enumerated() { last[key.map { row[$0] }] = index }
+        guard last.count < batch.rows.count else { return batch.rows }
+        return batch.rows.enumerated().compactMap { index, row in last[key.map { row[$0] }] == index ? row : nil }
+    }
+}
