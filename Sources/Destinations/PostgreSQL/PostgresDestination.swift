@@ -261,7 +261,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
 
     // MARK: Loading
 
-    public func begin() -> any LoadTransaction { PostgresLoad(destination: self) }
+    public func begin() -> any LoadTransaction { BufferedLoad { try await self.apply($0) } }
 
     /// Copies each batch into its staging table and merges it into its table, checkpoints last, in one transaction.
     func apply(_ batches: [RowBatch]) async throws {
@@ -361,24 +361,4 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     public func select(_ sql: String) async throws -> [[String?]] {
         try await session("run a query", writing: false) { connection, _ in try await Self.strings(connection, sql) }
     }
-}
-
-/// One page's load: rows and checkpoints are kept until `commit` applies them in one PostgreSQL transaction.
-struct PostgresLoad: LoadTransaction {
-    let destination: PostgresDestination
-    private let batches = Protected<[RowBatch]>([])
-
-    init(destination: PostgresDestination) { self.destination = destination }
-
-    func write(_ batch: RowBatch) { batches.withLock { $0.append(batch) } }
-
-    func commit(checkpoints: [RowBatch]) async throws {
-        let all = batches.withLock { pending in
-            defer { pending = [] }
-            return pending
-        }
-        try await destination.apply(all + checkpoints)
-    }
-
-    func rollback() { batches.withLock { $0 = [] } }
 }

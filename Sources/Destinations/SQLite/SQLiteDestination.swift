@@ -208,7 +208,7 @@ public actor SQLiteDestination: Destination {
 
     // MARK: Loading
 
-    public func begin() -> any LoadTransaction { SQLiteLoad(destination: self) }
+    public func begin() -> any LoadTransaction { BufferedLoad { try await self.apply($0) } }
 
     /// Upserts every batch, checkpoints last, in one transaction.
     func apply(_ batches: [RowBatch]) async throws {
@@ -360,25 +360,4 @@ public actor SQLiteDestination: Destination {
 /// Quotes an identifier for SQL.
 func quoteIdentifier(_ name: String) -> String {
     "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-}
-
-/// One page's load: the rows and checkpoints are kept until `commit` applies them in one SQLite
-/// transaction, so loads of concurrent streams never interleave on the shared connection.
-struct SQLiteLoad: LoadTransaction {
-    let destination: SQLiteDestination
-    private let batches = Protected<[RowBatch]>([])
-
-    init(destination: SQLiteDestination) { self.destination = destination }
-
-    func write(_ batch: RowBatch) { batches.withLock { $0.append(batch) } }
-
-    func commit(checkpoints: [RowBatch]) async throws {
-        let all = batches.withLock { pending in
-            defer { pending = [] }
-            return pending
-        }
-        try await destination.apply(all + checkpoints)
-    }
-
-    func rollback() { batches.withLock { $0 = [] } }
 }

@@ -81,3 +81,25 @@ extension LoadTransaction {
     /// Commits with no checkpoint.
     public func commit() async throws { try await commit(checkpoints: []) }
 }
+
+/// A load that keeps its rows in memory until `commit` hands them, checkpoints last, to `apply` in one go: for
+/// destinations whose page-sized transaction is cheap (SQLite, PostgreSQL), so loads of concurrent streams never
+/// interleave inside one database transaction.
+public struct BufferedLoad: LoadTransaction {
+    private let apply: @Sendable ([RowBatch]) async throws -> Void
+    private let batches = Protected<[RowBatch]>([])
+
+    public init(apply: @escaping @Sendable ([RowBatch]) async throws -> Void) { self.apply = apply }
+
+    public func write(_ batch: RowBatch) { batches.withLock { $0.append(batch) } }
+
+    public func commit(checkpoints: [RowBatch]) async throws {
+        let all = batches.withLock { pending in
+            defer { pending = [] }
+            return pending
+        }
+        try await apply(all + checkpoints)
+    }
+
+    public func rollback() { batches.withLock { $0 = [] } }
+}

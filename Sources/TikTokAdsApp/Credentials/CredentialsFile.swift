@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import SyncKit
 import TikTokAds
 
@@ -62,11 +59,7 @@ public struct CredentialsFile: Sendable {
 
     /// The saved contents; nil when there is no file. A file others may read, or one that is not ours, is refused.
     public func read() throws -> Contents? {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            if errno == ENOENT { return nil }
-            throw SyncError(.badInput, "Cannot read the credentials file \(path): \(String(cString: strerror(errno))). Check its permissions, or pass another with --credentials-file.")
-        }
+        guard let info = try attributes() else { return nil }
         try checkPrivate(info)
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SyncError(.badInput, "Cannot read the credentials file \(path). Check that your user owns it (`ls -l \(path)`).")
@@ -84,22 +77,33 @@ public struct CredentialsFile: Sendable {
     }
 
     /// Refuses a file whose mode lets others read or write it.
-    func checkPrivate(_ info: stat) throws {
-        let mode = info.st_mode & 0o777
+    func checkPrivate(_ info: [FileAttributeKey: Any]) throws {
+        let mode = (info[.posixPermissions] as? NSNumber)?.intValue ?? 0
         guard mode & 0o077 == 0 else {
             throw SyncError(.badInput, "The credentials file \(path) can be read by other users of this machine (mode \(String(mode, radix: 8))), and it holds your access token. Run `chmod 600 \(path)`; if others may have read it, revoke the token (`tiktok-ads auth revoke`) and run `tiktok-ads auth login` again.")
         }
-        guard info.st_uid == getuid() else {
-            throw SyncError(.badInput, "The credentials file \(path) belongs to another user (uid \(info.st_uid)). Use your own (--credentials-file, or TIKTOK_CREDENTIALS_FILE).")
+        let owner = (info[.ownerAccountID] as? NSNumber)?.uint32Value
+        guard owner == getuid() else {
+            throw SyncError(.badInput, "The credentials file \(path) belongs to another user (uid \(owner.map(String.init) ?? "?")). Use your own (--credentials-file, or TIKTOK_CREDENTIALS_FILE).")
+        }
+    }
+
+    /// The file's attributes, nil when there is no file (a path through a regular file counts as none too).
+    func attributes() throws -> [FileAttributeKey: Any]? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        do {
+            // Through a symbolic link (a secret mounted elsewhere), the file it names is judged.
+            return try FileManager.default.attributesOfItem(atPath: (path as NSString).resolvingSymlinksInPath)
+        } catch {
+            throw SyncError(.badInput, "Cannot read the credentials file \(path): \(Self.describe(error)). Check its permissions, or pass another with --credentials-file.")
         }
     }
 
     /// Checks, before any authorisation starts, that `write` will succeed: the file, if there, is a private regular
     /// file of ours, and its directory exists (created with mode 0700 if missing) and takes a new file.
     public func checkWritable() throws {
-        var info = stat()
-        if stat(path, &info) == 0 {
-            guard info.st_mode & S_IFMT == S_IFREG else {
+        if let info = try attributes() {
+            guard info[.type] as? FileAttributeType == .typeRegular else {
                 throw SyncError(.badInput, "The credentials file \(path) is not a regular file. Pass a file path with --credentials-file (or TIKTOK_CREDENTIALS_FILE).")
             }
             try checkPrivate(info)
