@@ -55,6 +55,35 @@ struct SyncPlanTests {
         }
     }
 
+    /// `--no-probe`: only the advertiser lookups reach TikTok; listings are estimated from the rows the destination
+    /// holds (exact when nothing changed), report windows from its rows per day.
+    @Test func aPlanWithoutProbesAsksOnlyForTheAdvertisersAndEstimatesFromTheDestination() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        try await simulator.withRunningServer { url in
+            let environment = ["TIKTOK_ACCESS_TOKEN": simulator.options.accessToken, "TIKTOK_APP_ID": simulator.options.appId,
+                               "TIKTOK_APP_SECRET": simulator.options.secret]
+            _ = try await Self.planThenSync(simulator, url, database, now: SyncHarness.now, ["--start-date", "2026-02-01"])
+            simulator.requestLog.reset()
+            let later = SyncHarness.now.addingTimeInterval(86_400)
+            let planned = try await ToolBinary.capture(["sync", "--plan", "--no-probe", "--format", "json"] + Self.arguments(url, database, now: later, []),
+                                                       environment: environment)
+            #expect(planned.code == 0, "\(planned.err)")
+            let plan = try #require(try JSONSerialization.jsonObject(with: Data(planned.out.utf8)) as? [String: Any], "\(planned.out)")
+            #expect(plan["estimated"] as? Bool == true)
+            #expect(simulator.requestLog.totalCount == plan["lookup_requests"] as? Int, "only the advertiser lookups")
+            let entries = try #require(plan["entries"] as? [[String: Any]])
+            for entry in entries where entry["object"] as? String == "campaigns" {
+                let advertiser = try #require(entry["advertiser_id"] as? String)
+                let count = try await SyncHarness.query(database, "SELECT COUNT(*) FROM tiktok_ads_campaigns WHERE advertiser_id = '\(advertiser)'")
+                #expect(entry["rows"] as? Int == Int(count.first?.first.flatMap { $0 } ?? ""))
+                #expect(entry["requests"] as? Int == 1)
+            }
+            let daily = entries.filter { $0["object"] as? String == "ad_insights" }
+            #expect(!daily.isEmpty && daily.allSatisfy { ($0["rows"] as? Int ?? 0) > 0 }, "report windows estimated from the rows per day")
+        }
+    }
+
     @Test func theTextPlanNamesTheBudgetAndTheDailyQuota() async throws {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let database = SyncHarness.temporaryDatabase()

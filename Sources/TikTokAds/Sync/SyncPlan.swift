@@ -24,6 +24,8 @@ public struct SyncPlan: Sendable, Encodable {
     public var qps: Int?
     public var qpm: Int?
     public var learnedRequestsPerSecond: Double?
+    /// True when the counts are estimates from what the destination holds (`--no-probe`), not measured.
+    public var estimated = false
 
     public var requests: Int { lookupRequests + entries.reduce(0) { $0 + $1.requests } }
     public var rows: Int { entries.reduce(0) { $0 + $1.rows } }
@@ -37,6 +39,7 @@ public struct SyncPlan: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case lookupRequests, entries, skippedAdvertisers, probeRequests, qps, qpm, learnedRequestsPerSecond, requests, rows, secondsAtBudget
+        case estimated
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -51,14 +54,33 @@ public struct SyncPlan: Sendable, Encodable {
         try container.encode(requests, forKey: .requests)
         try container.encode(rows, forKey: .rows)
         try container.encodeIfPresent(secondsAtBudget, forKey: .secondsAtBudget)
+        try container.encode(estimated, forKey: .estimated)
+    }
+}
+
+/// What a destination holds per object and advertiser, for a plan without probes: rows, and for report objects the
+/// local days that have rows (rows per day = rows / days).
+public struct PlanHistory: Sendable {
+    public var rows: [String: [String: Int]] = [:]
+    public var days: [String: [String: Int]] = [:]
+
+    public init() {}
+
+    /// An estimate of a listing's rows, or of a report window's (`windowDays` days at the advertiser's rows per day).
+    func rows(object: String, advertiserID: String, windowDays: Int?) -> Int {
+        let total = rows[object]?[advertiserID] ?? 0
+        guard let windowDays else { return total }
+        let days = days[object]?[advertiserID] ?? 0
+        return days > 0 ? Int((Double(total) / Double(days) * Double(windowDays)).rounded()) : 0
     }
 }
 
 extension TikTokSource {
     /// The plan of every (advertiser, object) stream the sync would read, from the same windows and queries as
     /// `plans`, each listing and window measured by one `page_size=1` request (at most `concurrency` at once).
+    /// With `history`, nothing is probed: each listing and window is estimated from what the destination holds.
     public func planEntries(accounts: [AdvertiserAccount], state: [StreamKey: StreamState], now: Date, concurrency: Int,
-                            statistics: RunStatistics) async throws -> [SyncPlan.Entry] {
+                            statistics: RunStatistics, history: PlanHistory? = nil) async throws -> [SyncPlan.Entry] {
         struct Probe: Sendable {
             var index: Int
             var endpoint: String
@@ -74,7 +96,13 @@ extension TikTokSource {
             for account in accounts {
                 let index = entries.count
                 var entry = SyncPlan.Entry(advertiserID: account.id, object: object.name, windows: [], requests: 0, rows: 0)
-                func measure(_ endpoint: String, _ query: [(String, String)], pageSize: Int) {
+                func measure(_ endpoint: String, _ query: [(String, String)], pageSize: Int, windowDays: Int? = nil) {
+                    if let history {
+                        let rows = history.rows(object: object.name, advertiserID: account.id, windowDays: windowDays)
+                        entry.rows += rows
+                        entry.requests += max(1, (rows + pageSize - 1) / pageSize)
+                        return
+                    }
                     let probing = query.map { $0.0 == "page_size" ? ("page_size", "1") : $0 }
                     probes.append(Probe(index: index, endpoint: endpoint, query: probing, advertiserID: account.id, pageSize: pageSize))
                 }
@@ -95,7 +123,7 @@ extension TikTokSource {
                     for window in planner.windows(bookmark: state[key]?.bookmark, today: account.today(at: now), granularity: spec.granularity) {
                         entry.windows.append("\(window.start)…\(window.end)")
                         measure("report/integrated/get", base + [("start_date", window.start.description), ("end_date", window.end.description)],
-                                pageSize: settings.pageSize)
+                                pageSize: settings.pageSize, windowDays: window.start.days(to: window.end) + 1)
                     }
                 }
                 entries.append(entry)
@@ -133,7 +161,9 @@ extension TikTokSource {
 extension SyncJob {
     /// `sync --plan`: what `run()` would read, measured and not loaded. Reads the destination's state and learned pace;
     /// writes nothing anywhere.
-    public func plan() async throws -> SyncPlan {
+    /// `probe: false` (`--no-probe`): no request per listing or window; the counts are estimated from the rows the
+    /// destination holds (`PlanHistory`), so only the advertiser lookups reach TikTok.
+    public func plan(probe: Bool = true) async throws -> SyncPlan {
         let signpost = now()
         let state = try await StateStore.load(from: destination)
         let learned = (try? await PacingStore.load(from: destination)) ?? [:]
@@ -146,10 +176,38 @@ extension SyncJob {
         let ids = try await source.advertiserIDs(statistics: statistics)
         let (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)
         let lookups = statistics.snapshot[TikTokSource.advertiserLookup]?.requests ?? 0
-        let entries = try await source.planEntries(accounts: accounts, state: state, now: signpost, concurrency: concurrency, statistics: statistics)
-        return SyncPlan(lookupRequests: lookups, entries: entries, skippedAdvertisers: unavailable,
+        let history = probe ? nil : try await planHistory()
+        let entries = try await source.planEntries(accounts: accounts, state: state, now: signpost, concurrency: concurrency,
+                                                   statistics: statistics, history: history)
+        var plan = SyncPlan(lookupRequests: lookups, entries: entries, skippedAdvertisers: unavailable,
                         probeRequests: statistics.snapshot.values.reduce(0) { $0 + $1.requests },
                         qps: rateBudget.perSecond, qpm: rateBudget.perMinute,
                         learnedRequestsPerSecond: learned.values.map(\.requestsPerSecond).min())
+        plan.estimated = !probe
+        return plan
+    }
+
+    /// Rows per advertiser in each selected object's table, and for report tables the days that have rows (only the
+    /// advertiser and date columns are read).
+    func planHistory() async throws -> PlanHistory {
+        var history = PlanHistory()
+        for selection in settings.objects {
+            let object = selection.object
+            var fields = [Field("advertiser_id", .string, "")]
+            if let time = object.timeField { fields.append(Field(time, .string, "")) }
+            let schema = TableSchema(name: object.table, fields: fields, key: ["advertiser_id"])
+            guard let found = try await destination.inspectTables([schema.name])[schema.name],
+                  fields.allSatisfy({ field in found.columns.contains { $0.name == field.name } }) else { continue }
+            var rows: [String: Int] = [:]
+            var days: [String: Set<Substring>] = [:]
+            for row in try await destination.rows(of: schema) {
+                guard let id = row.first?.text else { continue }
+                rows[id, default: 0] += 1
+                if row.count > 1, let time = row[1].text { days[id, default: []].insert(time.prefix(10)) }
+            }
+            history.rows[object.name] = rows
+            if object.timeField != nil { history.days[object.name] = days.mapValues(\.count) }
+        }
+        return history
     }
 }

@@ -6,10 +6,11 @@ import TikTokAds
 extension SyncRequest {
     /// `sync --plan`: the plan of the sync these settings describe. Writes nothing: the destination is only read
     /// (a SQLite file that does not exist is not created; the plan is then a first run's).
-    public func plan(logger: Logger) async throws -> SyncPlan {
+    /// `probe: false` (`--no-probe`): estimated from the destination's rows, with no request per listing or window.
+    public func plan(probe: Bool = true, logger: Logger) async throws -> SyncPlan {
         let file = try loadConfiguration()
         let exists = destination.kind(file) != .sqlite || FileManager.default.fileExists(atPath: sqlitePath(file))
-        return try await withJob(file, access: exists ? .unlocked : .none, logger: logger) { job in try await job.plan() }
+        return try await withJob(file, access: exists ? .unlocked : .none, logger: logger) { job in try await job.plan(probe: probe) }
     }
 }
 
@@ -42,7 +43,9 @@ extension SyncPlan {
             text += "no rate budget known (no --qps/--qpm, no sync yet to learn TikTok's pace): the time depends on your app's tier\n"
         }
         text += "TikTok's daily quotas are per endpoint and reset at 00:00 UTC: the report endpoint would take \(reportRequests) of them.\n"
-        text += "This plan measured with \(probeRequests) requests and wrote nothing.\n"
+        text += estimated
+            ? "This plan is an estimate from the rows the destination holds (--no-probe: \(probeRequests) requests, for the advertisers), and wrote nothing.\n"
+            : "This plan measured with \(probeRequests) requests and wrote nothing.\n"
         return SecretRedactor.redact(text)
     }
 

@@ -18,6 +18,9 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "Write nothing; print per advertiser and object the windows, requests and rows the sync would read (one page_size=1 request measures each), and the time at the rate budget.")
     var plan = false
 
+    @Flag(help: "With --plan: no request per listing or window; estimate from the rows the destination holds.")
+    var noProbe = false
+
     @Option(help: "With --plan: text or json.")
     var format: PlanFormat = .text
 
@@ -26,7 +29,7 @@ struct SyncCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
         if plan {
-            let plan = try await options.request.plan(logger: logger)
+            let plan = try await options.request.plan(probe: !noProbe, logger: logger)
             print(format == .json ? plan.json : plan.text, terminator: "")
             return
         }
