@@ -30,20 +30,8 @@ struct PostgresCrashRecoveryTests {
             #expect(requestsPerRun > 40, "the reference sync should make enough calls to be interrupted at many points")
 
             // Kill after a growing number of API calls: during the first fetches, mid-run, and late.
-            var kills = 0
-            for fraction in [0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95] {
-                let target = max(1, Int(Double(requestsPerRun) * fraction))
-                let base = simulator.requestLog.totalCount
-                let child = try ToolBinary.start(arguments(crashed), environment: environment)
-                while child.isRunning, simulator.requestLog.totalCount - base < target {
-                    try await Task.sleep(for: .milliseconds(1))
-                }
-                if child.isRunning {
-                    kill(child.pid, SIGKILL)
-                    kills += 1
-                }
-                _ = await child.exit.value
-            }
+            let kills = try await ToolBinary.killMidRun(arguments(crashed), environment: environment, requestsPerRun: requestsPerRun,
+                                                        fractions: [0.02, 0.1, 0.25, 0.4, 0.55, 0.7, 0.85, 0.95], requestLog: simulator.requestLog)
             #expect(kills == 8, "every run should have been killed before it finished")
             // The server notices the killed client's closed connections and frees its lock; the next run takes it.
             #expect(try await ToolBinary.run(arguments(crashed), environment: environment) == 0)
