@@ -7,6 +7,8 @@ import TestSupport
 /// The job path the emulator cannot show (it ignores job ids, never answers 409, finishes jobs at once):
 /// against a local mock of jobs.insert / jobs.get / getQueryResults with scripted answers, and a virtual
 /// clock (`VirtualClock`) whose time jumps on every wait and which records each one. Each test asserts the exact call sequence.
+/// The request timeout is real time, so it is set far beyond any answer of the local mock however loaded the machine
+/// (at 10 s, a loaded run once saw an insert time out and retried, which changed the call sequence).
 struct BigQueryJobTests {
     static func destination(_ baseURL: String, clock: VirtualClock,
                             retryPolicy: RetryPolicy = RetryPolicy(maxAttempts: 4, baseDelay: .seconds(1), maxDelay: .seconds(8),
@@ -15,7 +17,7 @@ struct BigQueryJobTests {
                             jobTimeout: Duration = .seconds(3600)) throws -> BigQueryDestination {
         let configuration = BigQueryConfiguration(
             project: "p", dataset: "d", location: "US", apiBaseURL: baseURL, retryPolicy: retryPolicy,
-            pollInterval: pollInterval, maxPollInterval: maxPollInterval, jobTimeout: jobTimeout, requestTimeout: .seconds(10),
+            pollInterval: pollInterval, maxPollInterval: maxPollInterval, jobTimeout: jobTimeout, requestTimeout: .seconds(600),
             environment: [:], clock: clock)
         return try BigQueryDestination(configuration: configuration, auth: StaticToken(), logger: BigQueryHarness.logger())
     }

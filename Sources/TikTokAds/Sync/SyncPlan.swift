@@ -166,7 +166,9 @@ extension SyncJob {
     public func plan(probe: Bool = true) async throws -> SyncPlan {
         let signpost = now()
         let state = try await StateStore.load(from: destination)
-        let learned = (try? await PacingStore.load(from: destination)) ?? [:]
+        // The pace the last sync learned, when there was one (a first run has no table yet).
+        let hasPacing = try await destination.inspectTables([PacingStore.schema.name])[PacingStore.schema.name] != nil
+        let learned = hasPacing ? try await PacingStore.load(from: destination) : [:]
         var pacing = pacing
         pacing.ceiling = rateBudget
         let pacer = makeAdaptivePacer(pacing, learned: learned, clock: clock, logger: logger)
