@@ -107,9 +107,7 @@ struct FilesDestinationTests {
         }
         #expect(cleanRecord.status == .succeeded)
 
-        var options = SyncHarness.simulatorOptions()
-        options.slowResponseSeconds = 2
-        options.faults = FaultKind.allCases.filter { $0 != .slowResponse }.map { FaultRule(kind: $0, rate: 0.09) } + [FaultRule(kind: .slowResponse, rate: 0.02)]
+        let options = SyncHarness.everyFaultOptions()
         let faulty = TikTokSimulator(options: options)
         let directory = FilesHarness.temporaryDirectory()
         let record = try await faulty.withRunningServer { url in

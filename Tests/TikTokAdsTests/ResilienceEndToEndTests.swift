@@ -21,10 +21,7 @@ struct ResilienceEndToEndTests {
         }
         #expect(cleanRecord.status == .succeeded)
 
-        var options = SyncHarness.simulatorOptions()
-        options.slowResponseSeconds = 2
-        let kinds = FaultKind.allCases.filter { $0 != .slowResponse }
-        options.faults = kinds.map { FaultRule(kind: $0, rate: 0.09) } + [FaultRule(kind: .slowResponse, rate: 0.02)]
+        let options = SyncHarness.everyFaultOptions()
         let faulty = TikTokSimulator(options: options)
         let database = SyncHarness.temporaryDatabase()
         let record = try await faulty.withRunningServer { url in

@@ -21,6 +21,15 @@ struct SyncHarness {
         return options
     }
 
+    /// `simulatorOptions()` with every fault kind injected: 9% of requests each, slow responses (2 s) at 2%.
+    static func everyFaultOptions() -> SimulatorOptions {
+        var options = simulatorOptions()
+        options.slowResponseSeconds = 2
+        let kinds = FaultKind.allCases.filter { $0 != .slowResponse }
+        options.faults = kinds.map { FaultRule(kind: $0, rate: 0.09) } + [FaultRule(kind: .slowResponse, rate: 0.02)]
+        return options
+    }
+
     static func temporaryDatabase() -> String {
         FileManager.default.temporaryDirectory.appendingPathComponent("tiktok-ads-e2e-\(UUID().uuidString).sqlite").path
     }

@@ -58,13 +58,41 @@ public struct SyncPlan: Sendable, Encodable {
     }
 }
 
-/// What a destination holds per object and advertiser, for a plan without probes: rows, and for report objects the
-/// local days that have rows (rows per day = rows / days).
-public struct PlanHistory: Sendable {
+/// What a destination holds per object and advertiser: its rows, and for report objects the local days that have rows
+/// (rows per day = rows / days). Read through `rows(of:)`, only the columns needed: the plan without probes
+/// estimates from it, `status` shows the rows.
+public struct DestinationCensus: Sendable {
     public var rows: [String: [String: Int]] = [:]
     public var days: [String: [String: Int]] = [:]
 
     public init() {}
+
+    /// The census of `objects` (absent tables left out); `countingDays` also reads report tables' date column.
+    public static func read(_ objects: [CatalogObject], countingDays: Bool, from destination: any Destination) async throws -> DestinationCensus {
+        var census = DestinationCensus()
+        for object in objects {
+            let time = countingDays ? object.timeField : nil
+            guard let values = try await columns(["advertiser_id"] + (time.map { [$0] } ?? []), of: object.table, in: destination) else { continue }
+            var rows: [String: Int] = [:]
+            var days: [String: Set<Substring>] = [:]
+            for row in values {
+                guard let id = row.first?.text else { continue }
+                rows[id, default: 0] += 1
+                if row.count > 1, let text = row[1].text { days[id, default: []].insert(text.prefix(10)) }
+            }
+            census.rows[object.name] = rows
+            if time != nil { census.days[object.name] = days.mapValues(\.count) }
+        }
+        return census
+    }
+
+    /// The named columns of every row of `table`, read as text; nil when the table or one of the columns is missing.
+    public static func columns(_ names: [String], of table: String, in destination: any Destination) async throws -> [[Value]]? {
+        let schema = TableSchema(name: table, fields: names.map { Field($0, .string, "") }, key: [names[0]])
+        guard let found = try await destination.inspectTables([table])[table],
+              Set(names).isSubset(of: found.columns.map(\.name)) else { return nil }
+        return try await destination.rows(of: schema)
+    }
 
     /// An estimate of a listing's rows, or of a report window's (`windowDays` days at the advertiser's rows per day).
     func rows(object: String, advertiserID: String, windowDays: Int?) -> Int {
@@ -80,7 +108,7 @@ extension TikTokSource {
     /// `plans`, each listing and window measured by one `page_size=1` request (at most `concurrency` at once).
     /// With `history`, nothing is probed: each listing and window is estimated from what the destination holds.
     public func planEntries(accounts: [AdvertiserAccount], state: [StreamKey: StreamState], now: Date, concurrency: Int,
-                            statistics: RunStatistics, history: PlanHistory? = nil) async throws -> [SyncPlan.Entry] {
+                            statistics: RunStatistics, history: DestinationCensus? = nil) async throws -> [SyncPlan.Entry] {
         struct Probe: Sendable {
             var index: Int
             var endpoint: String
@@ -162,7 +190,7 @@ extension SyncJob {
     /// `sync --plan`: what `run()` would read, measured and not loaded. Reads the destination's state and learned pace;
     /// writes nothing anywhere.
     /// `probe: false` (`--no-probe`): no request per listing or window; the counts are estimated from the rows the
-    /// destination holds (`PlanHistory`), so only the advertiser lookups reach TikTok.
+    /// destination holds (`DestinationCensus`), so only the advertiser lookups reach TikTok.
     public func plan(probe: Bool = true) async throws -> SyncPlan {
         let signpost = now()
         let state = try await StateStore.load(from: destination)
@@ -178,7 +206,7 @@ extension SyncJob {
         let ids = try await source.advertiserIDs(statistics: statistics)
         let (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)
         let lookups = statistics.snapshot[TikTokSource.advertiserLookup]?.requests ?? 0
-        let history = probe ? nil : try await planHistory()
+        let history = probe ? nil : try await DestinationCensus.read(settings.objects.map(\.object), countingDays: true, from: destination)
         let entries = try await source.planEntries(accounts: accounts, state: state, now: signpost, concurrency: concurrency,
                                                    statistics: statistics, history: history)
         var plan = SyncPlan(lookupRequests: lookups, entries: entries, skippedAdvertisers: unavailable,
@@ -187,29 +215,5 @@ extension SyncJob {
                         learnedRequestsPerSecond: learned.values.map(\.requestsPerSecond).min())
         plan.estimated = !probe
         return plan
-    }
-
-    /// Rows per advertiser in each selected object's table, and for report tables the days that have rows (only the
-    /// advertiser and date columns are read).
-    func planHistory() async throws -> PlanHistory {
-        var history = PlanHistory()
-        for selection in settings.objects {
-            let object = selection.object
-            var fields = [Field("advertiser_id", .string, "")]
-            if let time = object.timeField { fields.append(Field(time, .string, "")) }
-            let schema = TableSchema(name: object.table, fields: fields, key: ["advertiser_id"])
-            guard let found = try await destination.inspectTables([schema.name])[schema.name],
-                  fields.allSatisfy({ field in found.columns.contains { $0.name == field.name } }) else { continue }
-            var rows: [String: Int] = [:]
-            var days: [String: Set<Substring>] = [:]
-            for row in try await destination.rows(of: schema) {
-                guard let id = row.first?.text else { continue }
-                rows[id, default: 0] += 1
-                if row.count > 1, let time = row[1].text { days[id, default: []].insert(time.prefix(10)) }
-            }
-            history.rows[object.name] = rows
-            if object.timeField != nil { history.days[object.name] = days.mapValues(\.count) }
-        }
-        return history
     }
 }

@@ -28,9 +28,11 @@ public struct AuthFlow: Sendable {
         var file: ToolConfiguration
     }
 
-    func app(needsSecret: Bool = true, logger: Logger, command: String) throws -> App {
+    /// `readsToken`: the config's `access_token` is read too (`revoke`); `login` and `exchange` make a token, so a
+    /// `${VARIABLE}` there that is not set is no error for them.
+    func app(readsToken: Bool = false, logger: Logger, command: String) throws -> App {
         let file = try request.configPath.map {
-            try ToolConfiguration.load(path: $0, environment: environment, now: try request.currentInstant(), ignoring: ["access_token"])
+            try ToolConfiguration.load(path: $0, environment: environment, now: try request.currentInstant(), ignoring: readsToken ? [] : ["access_token"])
         } ?? ToolConfiguration()
         try request.flagSettings().validate(now: try request.currentInstant())
         let flags = request.flagSettings()
@@ -147,17 +149,16 @@ public struct AuthFlow: Sendable {
         let flags = request.flagSettings()
         let id = try SyncRequest.credential("app_id", flag: flags.appID, file: file, \.appID, variable: "TIKTOK_APP_ID", environment: self.environment, logger: logger)
         let secret = try SyncRequest.credential("app_secret", flag: flags.appSecret, file: file, \.appSecret, variable: "TIKTOK_APP_SECRET", environment: self.environment, logger: logger)
-        if environment == .sandbox {
-            status.note = "The sandbox cannot list a token's advertisers (oauth2/advertiser/get); use the sandbox advertiser id from the developer portal."
-            _ = try await TikTokClient(configuration: configuration, pacer: makeRateLimiter(.unlimited, clock: ContinuousClock()), logger: logger)
-                .get("user/info", query: [])  // the token works
-        } else if let id, let secret {
+        if environment == .production, let id, let secret {
             status.advertisers = try await OAuthClient(configuration: configuration, appID: id, appSecret: secret, logger: logger).advertisers()
-        } else {
-            status.note = "Set TIKTOK_APP_ID and TIKTOK_APP_SECRET to list the advertisers the token may access now" + (token.saved.map { "; saved with the token: \($0.advertiserIDs.joined(separator: ", "))" } ?? "") + "."
-            _ = try await TikTokClient(configuration: configuration, pacer: makeRateLimiter(.unlimited, clock: ContinuousClock()), logger: logger)
-                .get("user/info", query: [])
+            return status
         }
+        status.note = environment == .sandbox
+            ? "The sandbox cannot list a token's advertisers (oauth2/advertiser/get); use the sandbox advertiser id from the developer portal."
+            : "Set TIKTOK_APP_ID and TIKTOK_APP_SECRET to list the advertisers the token may access now" + (token.saved.map { "; saved with the token: \($0.advertiserIDs.joined(separator: ", "))" } ?? "") + "."
+        // Without the listing, one cheap call shows whether the token works.
+        _ = try await TikTokClient(configuration: configuration, pacer: makeRateLimiter(.unlimited, clock: ContinuousClock()), logger: logger)
+            .get("user/info", query: [])
         return status
     }
 
@@ -182,9 +183,8 @@ public struct AuthFlow: Sendable {
     /// `auth revoke`: revokes the token in use at TikTok; a saved one is then removed from the credentials file (the
     /// file keeps when and for which app, so later commands can say so).
     public func revoke(logger: Logger) async throws -> String {
-        let app = try app(logger: logger, command: "revoke")
-        let file = try request.loadConfiguration()
-        guard let token = try request.resolveToken(file: file, environment: environment, logger: logger) else {
+        let app = try app(readsToken: true, logger: logger, command: "revoke")
+        guard let token = try request.resolveToken(file: app.file, environment: environment, logger: logger) else {
             throw SyncError(.badInput, "No token to revoke: none given with --access-token, access_token or TIKTOK_ACCESS_TOKEN, and no credentials file at \(app.credentials.path).")
         }
         var configuration = app.configuration

@@ -97,15 +97,7 @@ public final class ConsoleReporter: Sendable {
         }
         lines.append(["total", "\(run.totalRows)", "\(run.totalRequests)",
                       "\(run.objects.values.reduce(0) { $0 + $1.retries })", "\(run.objects.values.reduce(0) { $0 + $1.errors })"])
-        let widths = (0..<5).map { column in lines.map { $0[column].count }.max() ?? 0 }
-        var text = ""
-        for (index, line) in lines.enumerated() {
-            if index == lines.count - 1 { text += widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ") + "\n" }
-            text += line.enumerated().map { column, cell in
-                column == 0 ? cell.padding(toLength: widths[0], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ") + "\n"
-        }
+        var text = TextTable.render(lines, leftAligned: 1, ruleBeforeLast: true)
         let seconds = run.endedAt.map { $0.timeIntervalSince(run.startedAt) } ?? 0
         text += "status: \(run.status.rawValue), run \(run.id), \(String(format: "%.1f", seconds)) s\n"
         if let source = run.source { text += "source: \(source): sandbox data, not your live accounts\n" }

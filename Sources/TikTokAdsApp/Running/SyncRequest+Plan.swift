@@ -23,14 +23,7 @@ extension SyncPlan {
                 : "\(entry.windows.count): \(entry.windows.first?.split(separator: "…").first ?? "")…\(entry.windows.last?.split(separator: "…").last ?? "")"
             lines.append([entry.advertiserID, entry.object, windows, "\(entry.requests)", "\(entry.rows)"])
         }
-        let widths = lines[0].indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
-        var text = ""
-        for line in lines {
-            text += line.enumerated().map { column, cell in
-                column < 3 ? cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
-                    : String(repeating: " ", count: widths[column] - cell.count) + cell
-            }.joined(separator: "  ") + "\n"
-        }
+        var text = TextTable.render(lines, leftAligned: 3)
         text += "\ntotal: \(requests) requests (\(lookupRequests) to look up advertisers), \(rows) rows\n"
         for (advertiser, reason) in skippedAdvertisers.sorted(by: { $0.key < $1.key }) { text += "skipped advertiser \(advertiser): \(reason)\n" }
         if let seconds = secondsAtBudget {

@@ -51,19 +51,17 @@ extension SyncRequest {
     public func status(schedule: ScheduleSettings, logger: Logger) async throws -> StatusReport {
         let file = try loadConfiguration(needsAPI: false)
         try validateFlags()
-        let scheduled = schedule.daily != nil || schedule.hourly != nil || schedule.cron != nil
-        let interval: Duration = scheduled ? try schedule.schedule().nominalInterval : .seconds(86_400)
-        let described = scheduled ? try schedule.schedule().description : "daily (no schedule given)"
+        let given = schedule.daily != nil || schedule.hourly != nil || schedule.cron != nil ? try schedule.schedule() : nil
+        let interval: Duration = given?.nominalInterval ?? .seconds(86_400)
+        let described = given?.description ?? "daily (no schedule given)"
         let now = try currentInstant()
         return try await withDestination(file, locked: false, logger: logger,
                                          missingHint: "Pass --sqlite with the file your syncs write (or the destination flags your syncs use).") { destination in
             let state = try await StateStore.load(from: destination)
             let runs = try await RunHistory.recent(limit: 10, in: destination)
             let zones = try await Self.accountTimeZones(in: destination)
-            var rows: [String: [String: Int]] = [:]  // object -> advertiser -> rows
-            for object in Set(state.keys.map(\.object)) {
-                rows[object] = try await Self.rowCounts(of: object, in: destination)
-            }
+            let objects = Set(state.keys.map(\.object)).sorted().compactMap(Catalog.object(named:))
+            let rows = try await DestinationCensus.read(objects, countingDays: false, from: destination).rows
             let freshWithin = interval * 2
             let last = runs.first { $0.status != .running }
             var streams: [StatusReport.Stream] = state.sorted { ($0.key.advertiserID, $0.key.object) < ($1.key.advertiserID, $1.key.object) }.map { key, stream in
@@ -99,28 +97,13 @@ extension SyncRequest {
 
     /// Each advertiser's timezone, from the advertiser table when it was synced.
     static func accountTimeZones(in destination: any Destination) async throws -> [String: TimeZone] {
-        guard let advertiser = Catalog.object(named: "advertiser") else { return [:] }
-        let schema = TableSchema(name: advertiser.table, fields: [Field("advertiser_id", .string, ""), Field("timezone", .string, "")], key: ["advertiser_id"])
-        guard let found = try await destination.inspectTables([schema.name])[schema.name],
-              Set(["advertiser_id", "timezone"]).isSubset(of: found.columns.map(\.name)) else { return [:] }
+        guard let advertiser = Catalog.object(named: "advertiser"),
+              let rows = try await DestinationCensus.columns(["advertiser_id", "timezone"], of: advertiser.table, in: destination) else { return [:] }
         var zones: [String: TimeZone] = [:]
-        for row in try await destination.rows(of: schema) {
+        for row in rows {
             if let id = row[0].text, let name = row[1].text, let zone = TimeZone(identifier: name) { zones[id] = zone }
         }
         return zones
-    }
-
-    /// Rows per advertiser in an object's table (only its advertiser_id column is read).
-    static func rowCounts(of objectName: String, in destination: any Destination) async throws -> [String: Int] {
-        guard let object = Catalog.object(named: objectName) else { return [:] }
-        let schema = TableSchema(name: object.table, fields: [Field("advertiser_id", .string, "")], key: ["advertiser_id"])
-        guard let found = try await destination.inspectTables([schema.name])[schema.name],
-              found.columns.contains(where: { $0.name == "advertiser_id" }) else { return [:] }
-        var counts: [String: Int] = [:]
-        for row in try await destination.rows(of: schema) {
-            if let id = row.first?.text { counts[id, default: 0] += 1 }
-        }
-        return counts
     }
 }
 
@@ -147,12 +130,8 @@ extension StatusReport {
                 stream.fresh ? "fresh" : (stream.lastError == nil ? "LATE" : "FAILING"),
             ])
         }
-        let widths = lines[0].indices.map { column in lines.map { $0[column].count }.max() ?? 0 }
         var text = "destination: \(destination)\nschedule: \(schedule); fresh = committed within \(Self.age(freshWithinSeconds))\n\n"
-        for line in lines {
-            text += line.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                .trimmingCharacters(in: .whitespaces) + "\n"
-        }
+        text += TextTable.render(lines, leftAligned: lines[0].count)
         for stream in streams {
             if let error = stream.lastError { text += "\(stream.advertiserID) \(stream.object): \(error)\n" }
         }

@@ -92,10 +92,7 @@ struct PostgresSyncTests {
         }
         #expect(cleanRecord.status == .succeeded)
 
-        var options = SyncHarness.simulatorOptions()
-        options.slowResponseSeconds = 2
-        let kinds = FaultKind.allCases.filter { $0 != .slowResponse }
-        options.faults = kinds.map { FaultRule(kind: $0, rate: 0.09) } + [FaultRule(kind: .slowResponse, rate: 0.02)]
+        let options = SyncHarness.everyFaultOptions()
         let simulator = TikTokSimulator(options: options)
         let record = try await simulator.withRunningServer { url in
             try await PostgresHarness.sync(baseURL: url, simulator: simulator, schema: faulty, settings: settings,
