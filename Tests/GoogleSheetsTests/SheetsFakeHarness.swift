@@ -44,7 +44,8 @@ struct SheetsTestClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: bytes))
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        // Real time, so far beyond any answer of the local fake however loaded the machine (a 10 MB body once took over 30 s).
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
         let buffer = try await response.body.collect(upTo: 64 << 20)
         let data = Data(buffer.readableBytesView)
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]

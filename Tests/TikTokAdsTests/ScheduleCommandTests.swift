@@ -10,7 +10,7 @@ import TikTokSimulator
 @Suite(.serialized)
 struct ScheduleCommandTests {
     func arguments(_ url: URL, _ database: String, _ simulator: TikTokSimulator, extra: [String] = []) -> [String] {
-        ["schedule", "--hourly", "0", "--api-base-url", url.absoluteString, "--sqlite", database, "--now", "2026-03-15T12:00:00Z",
+        ["schedule", "--hourly", SyncHarness.hourlyMinuteFarFromNow(), "--api-base-url", url.absoluteString, "--sqlite", database, "--now", "2026-03-15T12:00:00Z",
          "--advertiser-ids", simulator.world.grantedAdvertiserIDs.joined(separator: ","),
          "--objects", "campaigns,ads,ad_insights,ad_insights_hourly", "--quiet"] + extra
     }
@@ -131,7 +131,7 @@ struct ScheduleCommandTests {
                 advertiser_ids: [\(simulator.world.grantedAdvertiserIDs.map { "\"\($0)\"" }.joined(separator: ", "))]
                 objects: [campaigns]
                 sqlite: \(database)
-                schedule: {hourly: 30, timezone: Europe/Berlin, metrics_port: 0}
+                schedule: {hourly: \(SyncHarness.hourlyMinuteFarFromNow()), timezone: Europe/Berlin, metrics_port: 0}
                 """.write(toFile: config, atomically: true, encoding: .utf8)
             let out = Pipe()
             let child = try ToolBinary.start(["schedule", "--config", config, "--quiet"], environment: ["TIKTOK_ACCESS_TOKEN": "sim-access-token"],

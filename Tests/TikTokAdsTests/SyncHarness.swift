@@ -21,6 +21,12 @@ struct SyncHarness {
         return options
     }
 
+    /// A minute for `schedule --hourly` half an hour from now: the schedule runs on the wall clock, and with a fixed minute
+    /// a run crossing it would start a second one mid-test (it once did, at minute 0).
+    static func hourlyMinuteFarFromNow() -> String {
+        String((Calendar(identifier: .gregorian).component(.minute, from: Date()) + 30) % 60)
+    }
+
     /// `simulatorOptions()` with every fault kind injected: 9% of requests each, slow responses (2 s) at 2%.
     static func everyFaultOptions() -> SimulatorOptions {
         var options = simulatorOptions()

@@ -127,7 +127,7 @@ struct PostgresCommandTests {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let (log, exit) = try await simulator.withRunningServer { url in
             let err = Pipe()
-            let child = try ToolBinary.start(["schedule", "--hourly", "0", "--api-base-url", url.absoluteString, "--destination", "postgres",
+            let child = try ToolBinary.start(["schedule", "--hourly", SyncHarness.hourlyMinuteFarFromNow(), "--api-base-url", url.absoluteString, "--destination", "postgres",
                                               "--postgres-url", server, "--postgres-schema", schema, "--now", "2026-03-15T12:00:00Z",
                                               "--advertiser-ids", simulator.world.grantedAdvertiserIDs.joined(separator: ","),
                                               "--objects", "campaigns,ad_insights"],
