@@ -26,6 +26,24 @@ package final class SilentListener: Sendable {
         port = Int(UInt16(bigEndian: actual.sin_port))
     }
 
+    /// How many connections reached the port so far: accepts (and closes) every connection waiting in the backlog.
+    /// Call it once the clients are done; a connection still being opened may not be counted yet.
+    package func acceptWaitingConnections() -> Int {
+        let flags = fcntl(descriptor, F_GETFL)
+        _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
+        var count = 0
+        while true {
+            let connection = accept(descriptor, nil, nil)
+            guard connection >= 0 else { return count }
+            count += 1
+            #if canImport(Glibc)
+            _ = Glibc.close(connection)
+            #else
+            _ = Darwin.close(connection)
+            #endif
+        }
+    }
+
     package func close() {
         #if canImport(Glibc)
         _ = Glibc.close(descriptor)
