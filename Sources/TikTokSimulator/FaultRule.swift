@@ -36,4 +36,13 @@ public enum FaultKind: String, Sendable, Codable, CaseIterable {
     case nullData
     /// HTTP 200, `code: 0`, with `data.list` a string and `data.page_info.total_page` a string.
     case malformedList
+    /// A report page answered in full shape but without its first row (page info unchanged): rows silently lost,
+    /// which only a reconciliation with the account totals notices.
+    case missingRows
+}
+
+extension FaultKind {
+    /// The faults a careful client recovers from with every row intact: all but `missingRows`, whose loss only a
+    /// reconciliation can see.
+    public static var recoverable: [FaultKind] { allCases.filter { $0 != .missingRows } }
 }

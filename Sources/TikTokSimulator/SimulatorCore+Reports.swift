@@ -172,6 +172,10 @@ extension SimulatorCore {
                     accumulate(e, g)
                     for k in 0..<outputs where acc[k * q] > 0 {
                         if index >= lastOriginal { break outer }
+                        if index == firstOriginal, request.dropsFirstRow {
+                            index += 1
+                            continue
+                        }
                         if index >= firstOriginal {
                             if shift > 0 {
                                 offsets.append(rowBytes.bytes.count)

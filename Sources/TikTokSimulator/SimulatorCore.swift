@@ -21,6 +21,8 @@ struct APIRequest: Sendable {
     var sequence: Int
     /// Rows inserted before this listing's offset by earlier rowInserted faults.
     var insertedRows: Int = 0
+    /// A missingRows fault: the report page leaves out its first row.
+    var dropsFirstRow = false
 }
 
 /// The simulator's shared state and request pipeline (rate limit, faults, latency, dispatch, log).
@@ -93,7 +95,11 @@ final class SimulatorCore: Sendable {
         let isListing = SimulatorCore.listingEndpoints.contains(endpoint)
         let page = Int(params["page"] ?? "1") ?? 1
         let fault = faults.fault(endpoint: endpoint) { kind in
-            kind != .rowInserted || (isListing && page >= 2)
+            switch kind {
+            case .rowInserted: isListing && page >= 2
+            case .missingRows: endpoint == "report/integrated/get"
+            default: true
+            }
         }
 
         let latency = options.latency
@@ -122,7 +128,8 @@ final class SimulatorCore: Sendable {
             let data = fault == .nullData ? "null" : "{\"list\":\"oops\",\"page_info\":{\"page\":1,\"total_page\":\"many\"}}"
             let text = "{\"code\":0,\"message\":\"OK\",\"request_id\":\"\(requestID(request))\",\"data\":\(data)}"
             outcome = (200, 0, .normal(status: 200, contentType: "application/json", body: Array(text.utf8)))
-        case .slowResponse, .truncatedBody, .rowInserted, nil:
+        case .slowResponse, .truncatedBody, .rowInserted, .missingRows, nil:
+            request.dropsFirstRow = fault == .missingRows
             if fault == .slowResponse {
                 try? await Task.sleep(for: .milliseconds(Int64(options.slowResponseSeconds * 1000)))
             }

@@ -31,7 +31,7 @@ struct SyncHarness {
     static func everyFaultOptions() -> SimulatorOptions {
         var options = simulatorOptions()
         options.slowResponseSeconds = 2
-        let kinds = FaultKind.allCases.filter { $0 != .slowResponse }
+        let kinds = FaultKind.recoverable.filter { $0 != .slowResponse }
         options.faults = kinds.map { FaultRule(kind: $0, rate: 0.09) } + [FaultRule(kind: .slowResponse, rate: 0.02)]
         return options
     }
@@ -63,13 +63,15 @@ struct SyncHarness {
                      at instant: Date = now, concurrency: Int = 4, budget: RateBudget = .unlimited,
                      retryPolicy: RetryPolicy = fastRetries(), timeout: Duration = .seconds(30),
                      retention: [String: Int] = [:], pacing: AdaptivePacingSettings = faultTolerantPacing,
+                     reconciliation: ReconciliationMode = .off,
                      log lines: Protected<[String]> = Protected([])) async throws -> RunRecord {
         let destination = try SQLiteDestination(path: database)
         let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: simulator.options.accessToken,
                                          appID: simulator.options.appId, appSecret: simulator.options.secret,
                                          requestTimeout: timeout, retryPolicy: retryPolicy)
-        let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
+        var job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
                           rateBudget: budget, pacing: pacing, retentionDays: retention, logger: CapturingLogHandler.logger(lines), now: { instant })
+        job.reconciliation = reconciliation
         let sweep = SecretSweep([simulator.options.accessToken, simulator.options.secret])
         do {
             let record = try await job.run()

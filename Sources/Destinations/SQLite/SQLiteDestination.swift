@@ -309,6 +309,24 @@ public actor SQLiteDestination: Destination {
         }
     }
 
+    public func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] {
+        guard let time = schema.timeField else { return [] }
+        return try await access { db in
+            let existing = try Self.columns(of: schema.name, in: db)
+            guard existing.contains(time), range.matching.allSatisfy({ existing.contains($0.column) }) else { return [] }
+            let selected = schema.fields.map { existing.contains($0.name) ? quoteIdentifier($0.name) : "NULL" }
+            // Dates and local hours are text that sorts by time: an hour of the last day is before the next day.
+            let conditions = range.matching.map { "\(quoteIdentifier($0.column)) = ?" }
+                + ["\(quoteIdentifier(time)) >= ?", "\(quoteIdentifier(time)) < ?"]
+            let arguments = StatementArguments(range.matching.map { Self.sqliteValue($0.value) }
+                + [range.from.description.databaseValue, range.through.adding(days: 1).description.databaseValue])
+            let sql = "SELECT \(selected.joined(separator: ", ")) FROM \(quoteIdentifier(schema.name)) WHERE \(conditions.joined(separator: " AND "))"
+            return try Self.query(sql, arguments, in: db).map { row in
+                zip(row, schema.fields).map { Value(text: Self.text($0), as: $1.type) }
+            }
+        }
+    }
+
     public func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int {
         try await access { db in
             guard try !Self.columns(of: schema.name, in: db).isEmpty else { return 0 }

@@ -28,6 +28,10 @@ public protocol Destination: Sendable {
     /// Every row of a small table (state, run history), values in `schema`'s column order; empty when the table does not exist.
     func rows(of schema: TableSchema) async throws -> [[Value]]
 
+    /// The rows of a time-series table in `range` (values in `schema`'s column order); empty when the table does not
+    /// exist. A default reads every row and filters them; a database answers it with a query.
+    func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]]
+
     /// Deletes the rows `filter` matches; returns how many.
     func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int
 

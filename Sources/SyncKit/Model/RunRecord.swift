@@ -61,6 +61,9 @@ public struct RunRecord: Sendable, Codable {
     public var pacing: [EndpointPacing] = []
     /// Which API the data came from when it is not TikTok's production API, e.g. "TikTok's sandbox API" (this run only).
     public var source: String?
+    /// The check of report levels against the account totals, when the run made one (this run only; the findings are
+    /// kept in `_tiktok_ads_reconciliation`).
+    public var reconciliation: ReconciliationOutcome?
 
     public init(id: String = UUID().uuidString, startedAt: Date, endedAt: Date? = nil, status: RunStatus = .running,
                 objects: [String: ObjectStatistics] = [:], skippedAdvertisers: [String: String] = [:], errors: [String] = []) {

@@ -22,6 +22,8 @@ public struct SyncJob: Sendable {
     public var now: @Sendable () -> Date
     /// Paces requests and times backoff (tests inject a virtual clock).
     public var clock: any Clock<Duration>
+    /// Whether the run compares its level reports with the account totals afterwards (`reconcile` in the config).
+    public var reconciliation: ReconciliationMode = .off
 
     public init(api: TikTokAPIConfiguration, settings: SyncSettings, destination: any Destination, concurrency: Int = 4,
                 rateBudget: RateBudget = .unlimited, pacing: AdaptivePacingSettings = AdaptivePacingSettings(),
@@ -77,7 +79,9 @@ public struct SyncJob: Sendable {
         let state: [StreamKey: StreamState]
         let learned: [String: LearnedRate]
         do {
-            tablePlans = try await destination.checkSchemas([StateStore.schema, RunHistory.schema, PacingStore.schema] + schemas)
+            let bookkeeping = [StateStore.schema, RunHistory.schema, PacingStore.schema]
+                + (reconciledSelections.isEmpty ? [] : [ReconciliationTable.schema])
+            tablePlans = try await destination.checkSchemas(bookkeeping + schemas)
             state = try await StateStore.load(from: destination, shapeChecked: true)
             // The pace TikTok accepted last time is where this run starts (a first run has no table yet: it learns).
             learned = tablePlans.contains { !$0.exists && $0.schema.name == PacingStore.schema.name } ? [:]
@@ -122,6 +126,7 @@ public struct SyncJob: Sendable {
             let plans = try source.plans(accounts: accounts, state: state, now: signpost, statistics: statistics)
             let engine = SyncEngine(destination: destination, concurrency: concurrency, logger: logger, progress: progress, now: runClock)
             record = await engine.run(plans, run: record, statistics: statistics, alreadySkipped: unavailable)
+            try await reconcile(&record, accounts: accounts, before: state, client: client, statistics: statistics, signpost: signpost)
             await keepPacing(of: pacer, in: &record)
         } catch {
             await keepPacing(of: pacer, in: &record)

@@ -33,6 +33,8 @@ public struct SyncRequest: Sendable {
     public var includeDeleted = false
     /// `--strict-metrics`: a report metric TikTok refuses fails its stream instead of being dropped.
     public var strictMetrics = false
+    /// `--reconcile off|warn|fail`.
+    public var reconcile: String?
     public var concurrency: Int?
     public var qps: Int?
     public var qpm: Int?
@@ -69,6 +71,7 @@ public struct SyncRequest: Sendable {
         settings.objects = objects.map { (Self.list($0) ?? []).map { ToolConfiguration.ObjectEntry(name: $0) } }
         settings.includeDeleted = includeDeleted ? true : nil
         settings.strictMetrics = strictMetrics ? true : nil
+        settings.reconcile = reconcile
         settings.lookbackDays = lookbackDays
         settings.concurrency = concurrency
         if qps != nil || qpm != nil { settings.rateLimit = .init(qps: qps, qpm: qpm) }
@@ -313,9 +316,11 @@ public struct SyncRequest: Sendable {
                                 perMinute: flags.rateLimit?.qpm ?? file.rateLimit?.qpm)
         let streams = flags.concurrency ?? file.concurrency ?? SyncRequest.defaultConcurrency
         // The destination opens last, so bad input never leaves an empty database behind.
-        return SyncJob(api: api, settings: settings, destination: try await destination(),
-                       concurrency: streams, rateBudget: budget,
-                       retentionDays: retention, logger: logger, now: { now })
+        var job = SyncJob(api: api, settings: settings, destination: try await destination(),
+                          concurrency: streams, rateBudget: budget,
+                          retentionDays: retention, logger: logger, now: { now })
+        job.reconciliation = (flags.reconcile ?? file.reconcile).flatMap(ReconciliationMode.init(rawValue:)) ?? .warn  // validated
+        return job
     }
 
     /// A credential from the flag, else the config file, else the environment variable, cleaned (surrounding

@@ -24,6 +24,7 @@ extension ToolConfiguration {
         "sandbox": "--sandbox", "redirect_uri": "--redirect-uri", "credentials_file": "--credentials-file",
         "destination.files.directory": "--directory", "destination.files.format": "--file-format",
         "destination.postgres.url": "--postgres-url", "destination.postgres.schema": "--postgres-schema",
+        "reconcile": "--reconcile",
     ]
 
     /// Checks every setting present; `now` is the instant the run treats as now.
@@ -72,6 +73,9 @@ extension ToolConfiguration {
             if startDate < SettingLimits.earliestStartDate {
                 throw SyncError(.badInput, "\(name("start_date").with(value: "\(startDate)")) is before TikTok Ads existed; use a date from \(SettingLimits.earliestStartDate) on.")
             }
+        }
+        if let reconcile, ReconciliationMode(rawValue: reconcile) == nil {
+            throw SyncError(.badInput, "\(name("reconcile").with(value: "'\(SettingText.quoted(reconcile, limit: 40))'")) is not a reconciliation mode; use off, warn (the default: report differences) or fail (a difference with no known cause fails the run).")
         }
         try SettingLimits.check(lookbackDays, SettingLimits.lookbackDays, name("lookback_days"), unit: "a number of days")
         try SettingLimits.check(concurrency, SettingLimits.concurrency, name("concurrency"))

@@ -22,6 +22,8 @@ public struct ToolConfiguration: Decodable, Sendable {
     public var includeDeleted: Bool?
     /// A report metric TikTok refuses fails its stream instead of being dropped (docs/retired-metrics.md).
     public var strictMetrics: Bool?
+    /// `off`, `warn` (default) or `fail`: compare level reports with the account totals after each sync.
+    public var reconcile: String?
     public var startDate: LocalDate?
     public var lookbackDays: Int?
     public var concurrency: Int?
@@ -49,6 +51,7 @@ public struct ToolConfiguration: Decodable, Sendable {
         case maxAttempts = "max_attempts", retentionDays = "retention_days", retentionDaysByObject = "retention_days_by_object"
         case sqlite, destination, schedule, strictMetrics = "strict_metrics"
         case sandbox, redirectURI = "redirect_uri", credentialsFile = "credentials_file"
+        case reconcile
     }
 
     /// An object by name, or `{name, fields}`.

@@ -103,6 +103,7 @@ public final class ConsoleReporter: Sendable {
         if let source = run.source { text += "source: \(source): sandbox data, not your live accounts\n" }
         text += pacingLines(run.pacing)
         text += droppedMetricLines(run)
+        if let reconciliation = run.reconciliation { text += ReconciliationText.lines(reconciliation) }
         for (advertiser, reason) in run.skippedAdvertisers.sorted(by: { $0.key < $1.key }) {
             text += "skipped advertiser \(advertiser): \(reason)\n"
         }
@@ -118,7 +119,8 @@ public final class ConsoleReporter: Sendable {
             startedAt: run.startedAt, endedAt: run.endedAt,
             durationSeconds: run.endedAt.map { ($0.timeIntervalSince(run.startedAt) * 10).rounded() / 10 },
             rows: run.totalRows, requests: run.totalRequests, objects: run.objects,
-            skippedAdvertisers: run.skippedAdvertisers, errors: run.errors, pacing: run.pacing, source: run.source)
+            skippedAdvertisers: run.skippedAdvertisers, errors: run.errors, pacing: run.pacing, source: run.source,
+            reconciliation: run.reconciliation)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -142,6 +144,7 @@ public final class ConsoleReporter: Sendable {
         var errors: [String]
         var pacing: [EndpointPacing]
         var source: String?
+        var reconciliation: ReconciliationOutcome?
     }
 
     /// One line per endpoint the API rate limited (or that started from a learned pace): the pace it settled on

@@ -122,8 +122,9 @@ public enum DemoRun {
                 let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: credentials.accessToken,
                                                  appID: credentials.appId, appSecret: credentials.secret)
                 let settings = SyncSettings(objects: Catalog.objects.map { ObjectSelection(object: $0) }, startDate: today.adding(days: -days))
-                let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: 4, logger: logger,
+                var job = SyncJob(api: api, settings: settings, destination: destination, concurrency: 4, logger: logger,
                                   progress: progress, now: { now })
+                job.reconciliation = .warn
                 return try await job.run()
             }
             let tables = try await destination.tables()

@@ -77,6 +77,9 @@ struct LoadOptions: ParsableArguments {
     @Flag(help: "Fail a report stream when TikTok refuses one of its metrics, instead of dropping the metric (its column NULL in new rows) and going on.")
     var strictMetrics = false
 
+    @Option(help: "After the sync, compare campaign, ad group and ad daily reports with the account totals: off, warn (default) or fail (exit 1 on a difference with no known cause).")
+    var reconcile: String?
+
     @Option(help: "Streams read at once. Default \(SyncRequest.defaultConcurrency).")
     var concurrency: Int?
 
@@ -95,6 +98,7 @@ struct LoadOptions: ParsableArguments {
         request.lookbackDays = lookbackDays
         request.includeDeleted = includeDeleted
         request.strictMetrics = strictMetrics
+        request.reconcile = reconcile
         request.concurrency = concurrency
         request.qps = qps
         request.qpm = qpm

@@ -1,0 +1,261 @@
+import Foundation
+import Logging
+import SyncKit
+
+/// Compares, per advertiser and local day, the sums of `spend`, `impressions`, `clicks` and `conversion` over a report
+/// level's rows in the destination with the advertiser-level totals TikTok reports, names the likely cause of each
+/// difference, and keeps every comparison in `_tiktok_ads_reconciliation`.
+///
+/// Account totals come from the destination's `advertiser_insights` rows where the run just loaded them, otherwise
+/// from one request per 30-day window per advertiser. Where a difference could be the deleted objects' rows (left out
+/// while `include_deleted` is off), it asks TikTok for those rows of the differing days and checks that they make it up.
+public struct Reconciler: Sendable {
+    /// The metrics compared, where the level's table has them.
+    public static let metrics = ["spend", "impressions", "clicks", "conversion"]
+    /// Metrics TikTok restates for days after the event (attribution).
+    static let restatedMetrics: Set<String> = ["conversion"]
+    /// The pseudo-object the check's requests are counted under in the run summary.
+    public static let statisticsName = "reconciliation"
+
+    /// One level report of one advertiser, over the days to check.
+    public struct Scope: Sendable {
+        public var account: AdvertiserAccount
+        public var selection: ObjectSelection
+        public var window: DateWindow
+        /// When the level's rows were last loaded: days then inside the lookback window may since have been restated.
+        public var loadedAt: Date
+
+        public init(account: AdvertiserAccount, selection: ObjectSelection, window: DateWindow, loadedAt: Date) {
+            self.account = account
+            self.selection = selection
+            self.window = window
+            self.loadedAt = loadedAt
+        }
+    }
+
+    /// Advertiser-level daily rows the destination already holds, per advertiser over the days the run loaded.
+    public struct StoredTotals: Sendable {
+        public var selection: ObjectSelection
+        public var windows: [String: DateWindow]
+
+        public init(selection: ObjectSelection, windows: [String: DateWindow]) {
+            self.selection = selection
+            self.windows = windows
+        }
+    }
+
+    let client: TikTokClient
+    let destination: any Destination
+    let includeDeleted: Bool
+    let lookbackDays: Int
+    let logger: Logger
+    let statistics: RunStatistics
+
+    public init(client: TikTokClient, destination: any Destination, includeDeleted: Bool, lookbackDays: Int, logger: Logger,
+                statistics: RunStatistics) {
+        self.client = client
+        self.destination = destination
+        self.includeDeleted = includeDeleted
+        self.lookbackDays = lookbackDays
+        self.logger = logger
+        self.statistics = statistics
+    }
+
+    /// Whether an object is a level report the check applies to (campaign, ad group or ad; daily; no breakdown).
+    public static func isLevelReport(_ object: CatalogObject) -> Bool {
+        guard let spec = object.report, spec.level != .advertiser else { return false }
+        return isPlainDaily(object)
+    }
+
+    /// The advertiser-level daily report, whose rows are the account totals.
+    public static func isAccountReport(_ object: CatalogObject) -> Bool {
+        object.report?.level == .advertiser && isPlainDaily(object)
+    }
+
+    private static func isPlainDaily(_ object: CatalogObject) -> Bool {
+        guard let spec = object.report else { return false }
+        return spec.reportType == "BASIC" && spec.granularity == .day && spec.breakdowns.isEmpty && object.timeField == Granularity.day.rawValue
+    }
+
+    /// Checks every scope, writes the comparisons, and returns what differs. An advertiser whose totals cannot be
+    /// read is left out with a note (its data stays as loaded); errors of the destination are thrown.
+    public func reconcile(_ scopes: [Scope], storedTotals: StoredTotals?, now: Date) async throws -> ReconciliationOutcome {
+        let requests = Protected(0)
+        var outcome = ReconciliationOutcome()
+        var comparisons: [ReconciliationTable.Comparison] = []
+        let byAdvertiser = Dictionary(grouping: scopes, by: \.account.id)
+        for advertiserID in byAdvertiser.keys.sorted() {
+            let scopes = byAdvertiser[advertiserID] ?? []
+            guard let account = scopes.first?.account else { continue }
+            do {
+                let checked = try await reconcile(account: account, scopes: scopes, storedTotals: storedTotals, now: now, requests: requests)
+                comparisons += checked.comparisons
+                outcome.notCompared += checked.notCompared
+                outcome.checkedDays += scopes.reduce(0) { $0 + $1.window.dayCount }
+            } catch let error as SyncError where error.kind != .destination && error.kind != .cancelled {
+                logger.warning("could not reconcile an advertiser; its data stays as loaded", metadata: [
+                    "advertiser_id": "\(advertiserID)", "error": "\(error.message)",
+                ])
+                outcome.notCompared.append("advertiser \(advertiserID): account totals not read (\(error.message))")
+            }
+        }
+        try await ReconciliationTable.write(comparisons, checkedAt: now, to: destination)
+        outcome.differences = comparisons.filter(\.differs).map(\.finding)
+        outcome.requests = requests.withLock { $0 }
+        return outcome
+    }
+
+    /// Daily sums per metric.
+    typealias DailySums = [LocalDate: [String: Decimal]]
+
+    private func reconcile(account: AdvertiserAccount, scopes: [Scope], storedTotals: StoredTotals?, now: Date,
+                           requests: Protected<Int>) async throws -> (comparisons: [ReconciliationTable.Comparison], notCompared: [String]) {
+        let range = DateWindow(start: scopes.map(\.window.start).min()!, end: scopes.map(\.window.end).max()!)
+        let totals = try await accountTotals(account: account, range: range, stored: storedTotals, requests: requests)
+        var comparisons: [ReconciliationTable.Comparison] = []
+        var notCompared: [String] = []
+        for scope in scopes {
+            guard let spec = scope.selection.object.report else { continue }
+            let selected = Set(try scope.selection.schema().columnNames)
+            let metrics = Self.metrics.filter(selected.contains)
+            let missing = Self.metrics.filter { !selected.contains($0) }
+            if !missing.isEmpty {
+                notCompared.append("\(scope.selection.object.name) of advertiser \(account.id): \(missing.joined(separator: ", ")) (not among the selected fields)")
+            }
+            let sums = try await storedSums(of: scope.selection, advertiserID: account.id, window: scope.window, metrics: metrics)
+            let level = Self.levelName(spec.level)
+            var checked: [ReconciliationTable.Comparison] = []
+            var day = scope.window.start
+            while day <= scope.window.end {
+                for metric in metrics {
+                    checked.append(.init(advertiserID: account.id, date: day, level: level, metric: metric,
+                                         levelSum: sums[day]?[metric] ?? 0, accountTotal: totals[day]?[metric] ?? 0))
+                }
+                day = day.adding(days: 1)
+            }
+            // A day inside the lookback window when the rows were loaded had not settled then.
+            let loadedToday = account.today(at: scope.loadedAt)
+            try await explain(&checked, level: spec.level, account: account, loadedToday: loadedToday, requests: requests)
+            comparisons += checked
+        }
+        return (comparisons, notCompared)
+    }
+
+    /// Names the cause of each difference it can: the deleted objects' rows (asked for when `include_deleted` is
+    /// off), a day not over when it was loaded, then a restated metric on a day inside the lookback window then.
+    private func explain(_ comparisons: inout [ReconciliationTable.Comparison], level: DataLevel, account: AdvertiserAccount,
+                         loadedToday: LocalDate, requests: Protected<Int>) async throws {
+        let differing = comparisons.indices.filter { comparisons[$0].differs }
+        guard !differing.isEmpty else { return }
+        if !includeDeleted, let statusField = level.statusFilterField {
+            let days = differing.map { comparisons[$0].date }
+            let deleted = try await apiSums(level: level, account: account, range: DateWindow(start: days.min()!, end: days.max()!),
+                                            metrics: Self.metrics, statusFilter: (statusField, "STATUS_DELETE"), requests: requests)
+            for index in differing {
+                let comparison = comparisons[index]
+                guard let extra = deleted[comparison.date]?[comparison.metric], extra != 0 else { continue }
+                let remaining = comparison.levelSum + extra - comparison.accountTotal
+                if !ReconciliationTable.isBeyondTolerance(remaining, metric: comparison.metric) {
+                    comparisons[index].cause = .deletedExcluded
+                }
+            }
+        }
+        for index in differing where comparisons[index].cause == nil {
+            let comparison = comparisons[index]
+            if comparison.date >= loadedToday {
+                comparisons[index].cause = .dayInProgress
+            } else if Self.restatedMetrics.contains(comparison.metric), comparison.date >= loadedToday.adding(days: -lookbackDays) {
+                comparisons[index].cause = .restatement
+            }
+        }
+    }
+
+    /// The account totals over `range`: from the destination's advertiser-level rows where the run loaded them (and
+    /// the table has every metric), from TikTok for the other days.
+    private func accountTotals(account: AdvertiserAccount, range: DateWindow, stored: StoredTotals?,
+                               requests: Protected<Int>) async throws -> DailySums {
+        var totals: DailySums = [:]
+        var missing = [range]
+        if let stored, let window = stored.windows[account.id], window.start <= range.end, range.start <= window.end,
+           Set(try stored.selection.schema().columnNames).isSuperset(of: Self.metrics) {
+            let overlap = DateWindow(start: max(window.start, range.start), end: min(window.end, range.end))
+            totals = try await storedSums(of: stored.selection, advertiserID: account.id, window: overlap, metrics: Self.metrics)
+            missing = []
+            if range.start < overlap.start { missing.append(DateWindow(start: range.start, end: overlap.start.adding(days: -1))) }
+            if overlap.end < range.end { missing.append(DateWindow(start: overlap.end.adding(days: 1), end: range.end)) }
+        }
+        for window in missing {
+            let fetched = try await apiSums(level: .advertiser, account: account, range: window, metrics: Self.metrics,
+                                            statusFilter: nil, requests: requests)
+            totals.merge(fetched) { first, _ in first }
+        }
+        return totals
+    }
+
+    /// Daily sums of a table's rows of one advertiser in the destination.
+    private func storedSums(of selection: ObjectSelection, advertiserID: String, window: DateWindow, metrics: [String]) async throws -> DailySums {
+        let schema = try selection.object.schema(selecting: metrics)
+        guard let dayColumn = schema.index(of: Granularity.day.rawValue) else { return [:] }
+        let metricColumns = metrics.compactMap { metric in schema.index(of: metric).map { (metric, $0) } }
+        var sums: DailySums = [:]
+        let rows = try await destination.rows(of: schema, in: RowRange(matching: [ColumnValue("advertiser_id", .string(advertiserID))],
+                                                                        from: window.start, through: window.end))
+        for row in rows {
+            guard let day = row[dayColumn].text.flatMap({ LocalDate($0.prefix(10)) }) else { continue }
+            for (metric, column) in metricColumns {
+                guard let value = row[column].text.flatMap({ Decimal(string: $0) }) else { continue }
+                sums[day, default: [:]][metric, default: 0] += value
+            }
+        }
+        return sums
+    }
+
+    /// Daily sums of a level's report from TikTok, one request per 30-day window and page.
+    private func apiSums(level: DataLevel, account: AdvertiserAccount, range: DateWindow, metrics: [String],
+                         statusFilter: (field: String, status: String)?, requests: Protected<Int>) async throws -> DailySums {
+        var sums: DailySums = [:]
+        for window in range.chunked(maxDays: Granularity.day.maxDaysPerRequest) {
+            var query: [(String, String)] = [
+                ("advertiser_id", account.id), ("service_type", "AUCTION"), ("report_type", "BASIC"), ("data_level", level.rawValue),
+                ("dimensions", QueryEncoding.jsonArray([level.idDimension, Granularity.day.rawValue])),
+                ("metrics", QueryEncoding.jsonArray(metrics)), ("page_size", "1000"),
+                ("start_date", window.start.description), ("end_date", window.end.description),
+            ]
+            if let statusFilter {
+                let filter = JSONValue.array([.object([
+                    ("field_name", .string(statusFilter.field)), ("filter_type", .string("IN")),
+                    ("filter_value", .string(QueryEncoding.jsonArray([statusFilter.status]))),
+                ])])
+                query.append(("filtering", filter.jsonText))
+            }
+            var page = 1
+            while true {
+                let listing = try await client.getPage("report/integrated/get", query: query + [("page", String(page))],
+                                                       advertiserID: account.id) { isRetry in
+                    requests.withLock { $0 += 1 }
+                    statistics.add(object: Self.statisticsName, requests: 1, retries: isRetry ? 1 : 0)
+                }
+                for item in listing.items {
+                    guard let day = item["dimensions"]?[Granularity.day.rawValue]?.stringValue.flatMap({ LocalDate($0.prefix(10)) }),
+                          window.start <= day, day <= window.end else { continue }
+                    for metric in metrics {
+                        guard let value = item["metrics"]?[metric]?.stringValue.flatMap({ Decimal(string: $0) }) else { continue }
+                        sums[day, default: [:]][metric, default: 0] += value
+                    }
+                }
+                guard !listing.items.isEmpty, page < (listing.totalPages ?? page) else { break }
+                page += 1
+            }
+        }
+        return sums
+    }
+
+    static func levelName(_ level: DataLevel) -> String {
+        switch level {
+        case .advertiser: "advertiser"
+        case .campaign: "campaign"
+        case .adGroup: "adgroup"
+        case .ad: "ad"
+        }
+    }
+}

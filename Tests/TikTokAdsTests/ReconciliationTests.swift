@@ -1,0 +1,128 @@
+import Destinations
+import Foundation
+import SyncKit
+import TestSupport
+import Testing
+import TikTokAds
+import TikTokSimulator
+
+/// Reconciliation of the campaign, ad group and ad daily reports with the account totals, on the simulator: a clean
+/// sync matches on every day; each cause the simulator can produce (deleted ads left out, restatement, dropped rows)
+/// is found and named; `reconcile: fail` fails only a run whose differences have no known cause.
+@Suite struct ReconciliationTests {
+    static let levels = ["campaign_insights", "adgroup_insights", "ad_insights"]
+
+    /// Syncs `objects` with reconciliation on and returns the record and the comparisons kept in the table.
+    static func sync(options: SimulatorOptions = SyncHarness.simulatorOptions(), objects: [String] = levels, includeDeleted: Bool,
+                     mode: ReconciliationMode = .warn) async throws -> (record: RunRecord, table: [[String?]], log: [RequestLog.Entry]) {
+        let simulator = TikTokSimulator(options: options)
+        let database = SyncHarness.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        let settings = try SyncHarness.settings(objects: objects, includeDeleted: includeDeleted)
+        let record = try await simulator.withRunningServer { url in
+            try await SyncHarness.sync(baseURL: url, simulator: simulator, database: database, settings: settings, reconciliation: mode)
+        }
+        let table = try await SyncHarness.query(database, """
+            SELECT advertiser_id, stat_time_day, level, metric, level_sum, account_total, difference, cause
+            FROM _tiktok_ads_reconciliation ORDER BY advertiser_id, stat_time_day, level, metric
+            """)
+        return (record, table, simulator.requestLog.entries)
+    }
+
+    static func accountTotalRequests(_ log: [RequestLog.Entry]) -> [RequestLog.Entry] {
+        log.filter { $0.endpoint == "report/integrated/get" && $0.query["data_level"] == "AUCTION_ADVERTISER" }
+    }
+
+    @Test func aCleanSyncReconcilesToZeroOnEveryDay() async throws {
+        let (record, table, log) = try await Self.sync(includeDeleted: true)
+        let outcome = try #require(record.reconciliation)
+        #expect(record.status == .succeeded)
+        let advertisers = Set(table.map { $0[0] })
+        #expect(advertisers.count == 2)
+        // From the start date (20 days before today in UTC) through each account's own today: 3 levels, 4 metrics each.
+        #expect(outcome.checkedDays >= 2 * 20 * 3 && outcome.checkedDays <= 2 * 22 * 3)
+        #expect(table.count == outcome.checkedDays * 4)
+        #expect(outcome.differences.isEmpty, "\(outcome.differences.prefix(3))")
+        // (SQLite keeps decimal columns as REAL: 0 reads back as 0.0.)
+        #expect(table.allSatisfy { $0[6].flatMap { Decimal(string: $0) } == 0 && $0[7] == nil })
+        #expect(table.contains { $0[3] == "spend" && $0[4].flatMap { Decimal(string: $0) } ?? 0 > 0 }, "the days compared have spend")
+        // The account totals: one request per advertiser (one 30-day window), counted in the run summary.
+        #expect(Self.accountTotalRequests(log).count == 2)
+        #expect(outcome.requests == 2)
+        #expect(record.objects[Reconciler.statisticsName]?.requests == 2)
+    }
+
+    @Test func theAdvertiserLevelReportOfTheSameRunServesAsTheTotalsWithNoExtraRequest() async throws {
+        let (record, table, log) = try await Self.sync(objects: ["advertiser_insights"] + Self.levels, includeDeleted: true)
+        let outcome = try #require(record.reconciliation)
+        #expect(outcome.requests == 0)
+        #expect(Self.accountTotalRequests(log).count == 2, "only the advertiser_insights stream's own requests")
+        #expect(outcome.differences.isEmpty)
+        #expect(table.count == outcome.checkedDays * 4)
+    }
+
+    @Test func deletedAdsLeftOutAreNamedAsTheCause() async throws {
+        var options = SyncHarness.simulatorOptions(advertisers: 3)
+        options.unauthorizedAdvertisers = 0
+        let (record, table, log) = try await Self.sync(options: options, objects: ["ad_insights"], includeDeleted: false, mode: .fail)
+        let outcome = try #require(record.reconciliation)
+        #expect(!outcome.differences.isEmpty, "the simulator deletes ads that had spend in the window")
+        #expect(outcome.differences.allSatisfy { $0.cause == .deletedExcluded }, "\(outcome.differences.filter { $0.cause != .deletedExcluded }.prefix(3))")
+        #expect(record.status == .succeeded, "reconcile: fail fails only differences with no known cause: \(record.errors)")
+        #expect(table.filter { $0[7] == "deleted_excluded" }.count == outcome.differences.count)
+        // The check asked TikTok for the deleted ads' rows, and only for advertisers whose days differ.
+        let deletedQueries = log.filter { $0.query["filtering"]?.contains("STATUS_DELETE") == true }
+        #expect(!deletedQueries.isEmpty)
+        #expect(Set(deletedQueries.compactMap(\.advertiserID)) == Set(outcome.differences.map(\.advertiserID)))
+        #expect(outcome.requests == Self.accountTotalRequests(log).count + deletedQueries.count)
+    }
+
+    @Test func rowsDroppedFromAnAdPageHaveNoKnownCauseAndFailTheRunWhenAsked() async throws {
+        var options = SyncHarness.simulatorOptions()
+        options.faults = [FaultRule(kind: .missingRows, calls: [1], endpoint: "report/integrated/get")]
+        for mode in [ReconciliationMode.warn, .fail] {
+            let (record, _, log) = try await Self.sync(options: options, objects: ["ad_insights"], includeDeleted: true, mode: mode)
+            #expect(log.filter { $0.fault == .missingRows }.count == 1)
+            let outcome = try #require(record.reconciliation)
+            let unexplained = outcome.unexplained
+            #expect(!unexplained.isEmpty)
+            #expect(Set(unexplained.map { "\($0.advertiserID) \($0.date)" }).count == 1, "one row of one ad-day was dropped")
+            #expect(unexplained.contains { $0.metric == "impressions" && $0.levelSum < $0.accountTotal })
+            if mode == .fail {
+                #expect(record.status == .failed)
+                #expect(record.errors.contains { $0.contains("no known cause") })
+            } else {
+                #expect(record.status == .succeeded, "warn reports the difference and keeps the outcome: \(record.errors)")
+            }
+        }
+    }
+
+    @Test func daysRestatedSinceTheyWereLoadedAreNamedAsRestatement() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        let settings = try SyncHarness.settings(objects: ["ad_insights"], includeDeleted: true)
+        let later = SyncHarness.now.addingTimeInterval(2 * 86_400)
+        let outcome = try await simulator.withRunningServer { url in
+            let record = try await SyncHarness.sync(baseURL: url, simulator: simulator, database: database, settings: settings)
+            #expect(record.reconciliation == nil, "reconcile: off checks nothing")
+            // Two days on, TikTok has attributed more conversions to the last days; the loaded rows still hold the old ones.
+            simulator.setNow(later)
+            let destination = try SQLiteDestination(path: database)
+            defer { Task { await destination.close() } }
+            let job = SyncJob(api: TikTokAPIConfiguration(baseURL: url, accessToken: simulator.options.accessToken,
+                                                          appID: simulator.options.appId, appSecret: simulator.options.secret),
+                              settings: settings, destination: destination, logger: CapturingLogHandler.logger(Protected([])), now: { later })
+            return try await job.reconcileLoadedData()
+        }
+        #expect(!outcome.differences.isEmpty)
+        #expect(outcome.unexplained.isEmpty, "\(outcome.unexplained.prefix(3))")
+        // Conversions of the lookback days were restated; the day of the sync was not over when it was loaded.
+        #expect(outcome.differences.allSatisfy { $0.cause == .restatement && $0.metric == "conversion" || $0.cause == .dayInProgress })
+        #expect(outcome.differences.contains { $0.cause == .restatement } && outcome.differences.contains { $0.cause == .dayInProgress })
+        let loadedToday = LocalDate(SyncHarness.now, in: TimeZone(identifier: "UTC")!)
+        #expect(outcome.differences.allSatisfy { $0.date >= loadedToday.adding(days: -8) }, "inside the 7-day lookback, in any timezone")
+        // Only the loaded days are compared: the stream's bookmark is the day of the sync.
+        #expect(outcome.differences.allSatisfy { $0.date <= loadedToday.adding(days: 1) })
+    }
+}
