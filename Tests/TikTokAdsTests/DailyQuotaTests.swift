@@ -27,6 +27,8 @@ struct DailyQuotaTests {
         let (first, second) = try await simulator.withRunningServer { url in
             let environment = ["TIKTOK_ACCESS_TOKEN": simulator.options.accessToken]
             let first = try await ToolBinary.capture(arguments(now: SyncHarness.now) + ["--api-base-url", url.absoluteString], environment: environment)
+            #expect(simulator.requestLog.entries.filter { $0.rateLimit == .daily }.count == 1,
+                    "the spent quota is not retried in a loop, nor asked again by the reconciliation: \(simulator.requestLog.entries.compactMap(\.rateLimit))")
             simulator.setNow(nextDay)  // 00:00 UTC has passed: the quota is reset
             let second = try await ToolBinary.capture(arguments(now: nextDay) + ["--api-base-url", url.absoluteString], environment: environment)
             return (first, second)
@@ -35,8 +37,6 @@ struct DailyQuotaTests {
         let firstText = first.out + first.err
         #expect(firstText.contains("00:00 UTC"), "\(firstText)")
         #expect(firstText.contains("Still to do"), "\(firstText)")
-        #expect(simulator.requestLog.entries.filter { $0.rateLimit == .daily }.count == 1,
-                "the spent quota is not retried in a loop: \(simulator.requestLog.entries.compactMap(\.rateLimit))")
 
         #expect(second.code == 0, "\(second.out) \(second.err) \(simulator.requestLog.entries.filter { $0.endpoint == "report/integrated/get" }.map { "\($0.query["advertiser_id"] ?? "") \($0.query["start_date"] ?? "")..\($0.query["end_date"] ?? "") \($0.rateLimit.map { "\($0)" } ?? "ok")" })")
         let bookmarks = try await HostileAnswerTests.state(database).filter { $0.key.object == "ad_insights" }

@@ -38,7 +38,7 @@ struct SyncPlanTests {
         let database = SyncHarness.temporaryDatabase()
         try await simulator.withRunningServer { url in
             let backfill = try await Self.planThenSync(simulator, url, database, now: SyncHarness.now,
-                                                       ["--start-date", "2026-01-01", "--end-date", "2026-03-10"])
+                                                       ["--start-date", "2026-01-01", "--end-date", "2026-03-10", "--include-deleted"])
             #expect(backfill.plan["requests"] as? Int == backfill.requests)
             #expect(backfill.plan["rows"] as? Int == backfill.rows)
             #expect(backfill.requests > 100, "a backfill of 69 days with an hourly report: many windows")
@@ -47,11 +47,33 @@ struct SyncPlanTests {
             let hourly = try #require(entries.first { $0["object"] as? String == "ad_insights_hourly" })
             #expect((hourly["windows"] as? [String])?.count == 69)
 
+            // The reconciliation after the streams: one account-total request per advertiser and 30-day window.
+            let reconciliation = entries.filter { $0["object"] as? String == "reconciliation" }
+            #expect(reconciliation.count == 2 && reconciliation.allSatisfy { $0["requests"] as? Int == 3 }, "\(reconciliation)")
+            #expect(backfill.plan["reconciliation_checks_up_to"] as? Int == 0, "include_deleted: no deleted-object check")
+
             let later = SyncHarness.now.addingTimeInterval(2 * 86_400)
-            let incremental = try await Self.planThenSync(simulator, url, database, now: later)
+            let incremental = try await Self.planThenSync(simulator, url, database, now: later, ["--include-deleted"])
             #expect(incremental.plan["requests"] as? Int == incremental.requests)
             #expect(incremental.plan["rows"] as? Int == incremental.rows)
             #expect(incremental.requests < backfill.requests)
+        }
+    }
+
+    /// With `include_deleted` off, the reconciliation asks for deleted objects' rows only where a level's days differ:
+    /// the plan gives the bound, and the sync stays within it.
+    @Test func aPlanBoundsTheDeletedObjectChecksOfTheReconciliation() async throws {
+        var options = SyncHarness.simulatorOptions(advertisers: 3)
+        options.unauthorizedAdvertisers = 0
+        let simulator = TikTokSimulator(options: options)
+        let database = SyncHarness.temporaryDatabase()
+        try await simulator.withRunningServer { url in
+            let run = try await Self.planThenSync(simulator, url, database, now: SyncHarness.now, ["--start-date", "2026-01-01"])
+            let planned = try #require(run.plan["requests"] as? Int)
+            let upTo = try #require(run.plan["reconciliation_checks_up_to"] as? Int)
+            #expect(upTo == 3 * 3, "3 advertisers x 3 windows of ad_insights (74 days)")
+            #expect(run.requests > planned, "the simulator deletes ads with spend: some days differ and are checked")
+            #expect(run.requests <= planned + upTo)
         }
     }
 

@@ -92,6 +92,12 @@ public struct Reconciler: Sendable {
                 comparisons += checked.comparisons
                 outcome.notCompared += checked.notCompared
                 outcome.checkedDays += scopes.reduce(0) { $0 + $1.window.dayCount }
+            } catch let error as SyncError where error.kind == .quotaExhausted {
+                // Asking again today is refused too: what was compared is kept, the rest waits for the quota.
+                logger.warning("reconciliation stopped: TikTok's daily quota is spent", metadata: ["advertiser_id": "\(advertiserID)"])
+                outcome.notCompared.append("advertiser \(advertiserID) and after: TikTok's daily report quota is spent (it resets at 00:00 UTC; "
+                                           + "`tiktok-ads reconcile` checks these days then)")
+                break
             } catch let error as SyncError where error.kind != .destination && error.kind != .cancelled {
                 logger.warning("could not reconcile an advertiser; its data stays as loaded", metadata: [
                     "advertiser_id": "\(advertiserID)", "error": "\(error.message)",
@@ -175,21 +181,35 @@ public struct Reconciler: Sendable {
     private func accountTotals(account: AdvertiserAccount, range: DateWindow, stored: StoredTotals?,
                                requests: Protected<Int>) async throws -> DailySums {
         var totals: DailySums = [:]
-        var missing = [range]
-        if let stored, let window = stored.windows[account.id], window.start <= range.end, range.start <= window.end,
-           Set(try stored.selection.schema().columnNames).isSuperset(of: Self.metrics) {
-            let overlap = DateWindow(start: max(window.start, range.start), end: min(window.end, range.end))
+        let usable = try stored.flatMap { stored in try Self.holdsEveryMetric(stored.selection) ? stored.windows[account.id] : nil }
+        let (overlap, fetched) = Self.accountTotalWindows(range: range, stored: usable)
+        if let stored, let overlap {
             totals = try await storedSums(of: stored.selection, advertiserID: account.id, window: overlap, metrics: Self.metrics)
-            missing = []
-            if range.start < overlap.start { missing.append(DateWindow(start: range.start, end: overlap.start.adding(days: -1))) }
-            if overlap.end < range.end { missing.append(DateWindow(start: overlap.end.adding(days: 1), end: range.end)) }
         }
-        for window in missing {
-            let fetched = try await apiSums(level: .advertiser, account: account, range: window, metrics: Self.metrics,
-                                            statusFilter: nil, requests: requests)
-            totals.merge(fetched) { first, _ in first }
+        for window in fetched {
+            let sums = try await apiSums(level: .advertiser, account: account, range: window, metrics: Self.metrics,
+                                         statusFilter: nil, requests: requests)
+            totals.merge(sums) { first, _ in first }
         }
         return totals
+    }
+
+    /// Whether the advertiser-level table as selected has every compared metric (else its rows cannot be the totals).
+    static func holdsEveryMetric(_ selection: ObjectSelection) throws -> Bool {
+        Set(try selection.schema().columnNames).isSuperset(of: metrics)
+    }
+
+    /// Where the account totals of `range` come from: the part of `stored` (days the advertiser-level report loaded in the
+    /// run) inside it, and the request windows (at most 30 days each) for the other days. The plan counts these too.
+    public static func accountTotalWindows(range: DateWindow, stored: DateWindow?) -> (stored: DateWindow?, requests: [DateWindow]) {
+        guard let stored, stored.start <= range.end, range.start <= stored.end else {
+            return (nil, range.chunked(maxDays: Granularity.day.maxDaysPerRequest))
+        }
+        let overlap = DateWindow(start: max(stored.start, range.start), end: min(stored.end, range.end))
+        var missing: [DateWindow] = []
+        if range.start < overlap.start { missing.append(DateWindow(start: range.start, end: overlap.start.adding(days: -1))) }
+        if overlap.end < range.end { missing.append(DateWindow(start: overlap.end.adding(days: 1), end: range.end)) }
+        return (overlap, missing.flatMap { $0.chunked(maxDays: Granularity.day.maxDaysPerRequest) })
     }
 
     /// Daily sums of a table's rows of one advertiser in the destination.

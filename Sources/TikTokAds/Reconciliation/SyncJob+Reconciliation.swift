@@ -15,6 +15,11 @@ extension SyncJob {
                    statistics: RunStatistics, signpost: Date) async throws {
         let levels = reconciledSelections
         guard !levels.isEmpty, record.status == .succeeded || record.status == .partial else { return }
+        // A run whose streams failed (TikTok refusing, the daily quota spent) is not checked: its errors say what to fix.
+        guard record.errors.isEmpty else {
+            logger.info("reconciliation skipped: the run had errors", metadata: ["errors": "\(record.errors.count)"])
+            return
+        }
         let after = try await StateStore.load(from: destination, shapeChecked: true)
         let planner = ReportWindowPlanner(startDate: settings.startDate, historyDays: settings.historyDays,
                                           lookbackDays: settings.lookbackDays, backfill: settings.backfill)

@@ -26,6 +26,9 @@ public struct SyncPlan: Sendable, Encodable {
     public var learnedRequestsPerSecond: Double?
     /// True when the counts are estimates from what the destination holds (`--no-probe`), not measured.
     public var estimated = false
+    /// Requests the reconciliation may add beyond `requests`: the deleted-object checks it makes only where a level's
+    /// days differ from the account totals (`include_deleted` off). Its account-total requests are in `entries`.
+    public var reconciliationChecksUpTo = 0
 
     public var requests: Int { lookupRequests + entries.reduce(0) { $0 + $1.requests } }
     public var rows: Int { entries.reduce(0) { $0 + $1.rows } }
@@ -39,7 +42,7 @@ public struct SyncPlan: Sendable, Encodable {
 
     enum CodingKeys: String, CodingKey {
         case lookupRequests, entries, skippedAdvertisers, probeRequests, qps, qpm, learnedRequestsPerSecond, requests, rows, secondsAtBudget
-        case estimated
+        case estimated, reconciliationChecksUpTo
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -55,6 +58,7 @@ public struct SyncPlan: Sendable, Encodable {
         try container.encode(rows, forKey: .rows)
         try container.encodeIfPresent(secondsAtBudget, forKey: .secondsAtBudget)
         try container.encode(estimated, forKey: .estimated)
+        try container.encode(reconciliationChecksUpTo, forKey: .reconciliationChecksUpTo)
     }
 }
 
@@ -207,13 +211,16 @@ extension SyncJob {
         let (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)
         let lookups = statistics.snapshot[TikTokSource.advertiserLookup]?.requests ?? 0
         let history = probe ? nil : try await DestinationCensus.read(settings.objects.map(\.object), countingDays: true, from: destination)
-        let entries = try await source.planEntries(accounts: accounts, state: state, now: signpost, concurrency: concurrency,
+        var entries = try await source.planEntries(accounts: accounts, state: state, now: signpost, concurrency: concurrency,
                                                    statistics: statistics, history: history)
+        let reconciliation = try reconciliationPlan(accounts: accounts, state: state, now: signpost)
+        entries += reconciliation.entries
         var plan = SyncPlan(lookupRequests: lookups, entries: entries, skippedAdvertisers: unavailable,
                         probeRequests: statistics.snapshot.values.reduce(0) { $0 + $1.requests },
                         qps: rateBudget.perSecond, qpm: rateBudget.perMinute,
                         learnedRequestsPerSecond: learned.values.map(\.requestsPerSecond).min())
         plan.estimated = !probe
+        plan.reconciliationChecksUpTo = reconciliation.checksUpTo
         return plan
     }
 }

@@ -25,6 +25,9 @@ extension SyncPlan {
         }
         var text = TextTable.render(lines, leftAligned: 3)
         text += "\ntotal: \(requests) requests (\(lookupRequests) to look up advertisers), \(rows) rows\n"
+        if reconciliationChecksUpTo > 0 {
+            text += "reconciliation: up to \(reconciliationChecksUpTo) more requests where a level's days differ from the account totals (to ask for deleted objects' rows; include_deleted is off)\n"
+        }
         for (advertiser, reason) in skippedAdvertisers.sorted(by: { $0.key < $1.key }) { text += "skipped advertiser \(advertiser): \(reason)\n" }
         if let seconds = secondsAtBudget {
             var budget: [String] = []
