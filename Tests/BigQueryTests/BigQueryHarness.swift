@@ -61,13 +61,15 @@ enum BigQueryHarness {
     }
 
     /// One sync into `destination` (closed afterwards).
-    static func sync(_ simulator: TikTokSimulator, into destination: BigQueryDestination, settings: SyncSettings) async throws -> RunRecord {
+    static func sync(_ simulator: TikTokSimulator, into destination: BigQueryDestination, settings: SyncSettings,
+                     reconciliation: ReconciliationMode = .off) async throws -> RunRecord {
         try await simulator.withRunningServer { url in
             let api = TikTokAPIConfiguration(baseURL: url, accessToken: simulator.options.accessToken,
                                              appID: simulator.options.appId, appSecret: simulator.options.secret,
                                              requestTimeout: .seconds(30),
                                              retryPolicy: RetryPolicy(maxAttempts: 5, baseDelay: .milliseconds(1), maxDelay: .milliseconds(10)))
-            let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: 4, logger: logger(), now: { now })
+            var job = SyncJob(api: api, settings: settings, destination: destination, concurrency: 4, logger: logger(), now: { now })
+            job.reconciliation = reconciliation
             defer { Task { await destination.close() } }
             return try await job.run()
         }

@@ -1,0 +1,52 @@
+import Destinations
+import Foundation
+import SyncKit
+import Testing
+import TikTokAds
+import TikTokSimulator
+
+/// Reconciliation on a staging destination (the BigQuery emulator), through the same code as on SQLite: a clean sync
+/// matches on every day, deleted ads and dropped rows are told apart, and the comparisons land in the dataset's
+/// `_tiktok_ads_reconciliation` table.
+@Suite(.serialized, .enabled(if: BigQueryHarness.emulatorURL != nil, BigQueryHarness.skipMessage))
+struct BigQueryReconciliationTests {
+    static func sync(_ options: SimulatorOptions, includeDeleted: Bool, mode: ReconciliationMode = .warn)
+        async throws -> (record: RunRecord, table: [String]) {
+        let dataset = BigQueryHarness.newDataset("reconcile")
+        var settings = try BigQueryHarness.settings(objects: ["campaign_insights", "ad_insights"], startDaysAgo: 30)
+        settings.includeDeleted = includeDeleted
+        let record = try await BigQueryHarness.sync(TikTokSimulator(options: options), into: try BigQueryHarness.destination(dataset: dataset),
+                                                    settings: settings, reconciliation: mode)
+        let table = try await BigQueryHarness.dump(dataset: dataset, tables: [ReconciliationTable.schema.name])
+        return (record, table[ReconciliationTable.schema.name] ?? [])
+    }
+
+    static func options(advertisers: Int = 3) -> SimulatorOptions { BigQueryHarness.simulatorOptions(advertisers: advertisers) }
+
+    @Test func aCleanSyncMatchesOnEveryDayAndKeepsEveryComparison() async throws {
+        let (record, table) = try await Self.sync(Self.options(), includeDeleted: true)
+        let outcome = try #require(record.reconciliation)
+        #expect(record.status == .succeeded, "\(record.errors)")
+        #expect(outcome.differences.isEmpty, "\(outcome.differences.prefix(3))")
+        #expect(outcome.checkedDays >= 3 * 2 * 30)
+        #expect(table.count == outcome.checkedDays * 4, "one row per advertiser, day, level and metric")
+        #expect(outcome.requests == 3 * 2, "3 advertisers x 2 windows of 31 days for the account totals")
+    }
+
+    @Test func deletedAdsAreNamedAndDroppedRowsAreNot() async throws {
+        let deleted = try await Self.sync(Self.options(), includeDeleted: false, mode: .fail)
+        let found = try #require(deleted.record.reconciliation)
+        #expect(!found.differences.isEmpty)
+        #expect(found.unexplained.isEmpty, "\(found.unexplained.prefix(3))")
+        #expect(deleted.record.status == .succeeded, "every difference has a known cause: \(deleted.record.errors)")
+        #expect(deleted.table.filter { $0.contains("deleted_excluded") }.count == found.differences.count)
+
+        var faulty = Self.options()
+        faulty.faults = [FaultRule(kind: .missingRows, calls: [2], endpoint: "report/integrated/get")]
+        let dropped = try await Self.sync(faulty, includeDeleted: true, mode: .fail)
+        let lost = try #require(dropped.record.reconciliation)
+        #expect(!lost.unexplained.isEmpty)
+        #expect(dropped.record.status == .failed)
+        #expect(dropped.record.errors.contains { $0.contains("no known cause") })
+    }
+}
