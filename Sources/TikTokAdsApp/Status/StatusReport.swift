@@ -32,6 +32,9 @@ public struct StatusReport: Sendable, Encodable {
     public var streams: [Stream]
     public var lastSuccessfulRun: Date?
     public var runs: [RunSummary]
+    /// Per advertiser, what `_tiktok_ads_reconciliation` holds: days checked against the account totals, how many differ,
+    /// how many with no known cause (empty when no sync reconciled yet).
+    public var reconciliation: [ReconciliationTable.AdvertiserResult] = []
 
     public struct RunSummary: Sendable, Encodable {
         public var runID: String
@@ -88,10 +91,12 @@ extension SyncRequest {
                 StatusReport.RunSummary(runID: $0.id, startedAt: $0.startedAt, endedAt: $0.endedAt, status: $0.status.rawValue, rows: $0.totalRows,
                                         requests: $0.totalRequests, skippedAdvertisers: $0.skippedAdvertisers.count, errors: $0.errors)
             }
+            let reconciled = try await destination.inspectTables([ReconciliationTable.schema.name]).isEmpty ? []
+                : try await ReconciliationTable.results(in: destination)
             return StatusReport(
                 checkedAt: now, destination: destination.displayName, freshWithinSeconds: Int(freshWithin.components.seconds),
                 schedule: described, fresh: !streams.isEmpty && streams.allSatisfy(\.fresh), streams: streams,
-                lastSuccessfulRun: runs.first { $0.status == .succeeded }?.endedAt, runs: summaries)
+                lastSuccessfulRun: runs.first { $0.status == .succeeded }?.endedAt, runs: summaries, reconciliation: reconciled)
         }
     }
 
@@ -142,6 +147,13 @@ extension StatusReport {
                 + (run.skippedAdvertisers > 0 ? ", \(run.skippedAdvertisers) advertisers skipped" : "") + "\n"
         }
         if runs.isEmpty { text += "  none\n" }
+        if !reconciliation.isEmpty {
+            text += "\nreconciliation with the account totals (_tiktok_ads_reconciliation; `tiktok-ads reconcile` checks again):\n"
+            for result in reconciliation {
+                text += "  \(result.advertiserID): \(result.checkedDays) level-days checked, \(result.differingDays) differ, "
+                    + "\(result.unexplainedDays) with no known cause" + (result.lastChecked.map { " (last checked \($0) UTC)" } ?? "") + "\n"
+            }
+        }
         text += fresh ? "\nEverything is fresh.\n"
             : streams.isEmpty ? "\nNothing has been synced into this destination yet: run `tiktok-ads sync`.\n"
             : "\nSome streams are not fresh (LATE: no commit within \(Self.age(freshWithinSeconds)); FAILING: the last run failed for them, with the reason above).\n"
