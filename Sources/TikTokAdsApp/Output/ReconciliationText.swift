@@ -8,7 +8,7 @@ public enum ReconciliationText {
     static let datesShown = 5
 
     public static func lines(_ outcome: ReconciliationOutcome) -> String {
-        var text = "reconciliation: \(outcome.checkedDays) advertiser-day(s) of level reports checked against the account totals"
+        var text = "reconciliation: \(outcome.checkedDays) day(s) of level reports (per advertiser and level) checked against the account totals"
         text += outcome.requests > 0 ? ", \(outcome.requests) extra request(s)" : ", no extra request"
         text += outcome.differences.isEmpty ? "; every day matches\n" : "\n"
         let groups = Dictionary(grouping: outcome.differences) { [$0.advertiserID, $0.level, $0.cause?.rawValue ?? ""] }

@@ -151,7 +151,7 @@ extension StatusReport {
             text += "\nreconciliation with the account totals (_tiktok_ads_reconciliation; `tiktok-ads reconcile` checks again):\n"
             for result in reconciliation {
                 text += "  \(result.advertiserID): \(result.checkedDays) level-days checked, \(result.differingDays) differ, "
-                    + "\(result.unexplainedDays) with no known cause" + (result.lastChecked.map { " (last checked \($0) UTC)" } ?? "") + "\n"
+                    + "\(result.unexplainedDays) with no known cause" + (result.lastChecked.map { " (last checked \($0.prefix(16)) UTC)" } ?? "") + "\n"
             }
         }
         text += fresh ? "\nEverything is fresh.\n"
