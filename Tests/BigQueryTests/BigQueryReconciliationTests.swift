@@ -49,4 +49,30 @@ struct BigQueryReconciliationTests {
         #expect(dropped.record.status == .failed)
         #expect(dropped.record.errors.contains { $0.contains("no known cause") })
     }
+
+    @Test func daysRestatedSinceTheyWereLoadedAreNamedOnDemand() async throws {
+        let simulator = TikTokSimulator(options: Self.options(advertisers: 2))
+        let dataset = BigQueryHarness.newDataset("restated")
+        var draft = try BigQueryHarness.settings(objects: ["ad_insights"], startDaysAgo: 10)
+        draft.includeDeleted = true
+        let settings = draft
+        let record = try await BigQueryHarness.sync(simulator, into: try BigQueryHarness.destination(dataset: dataset), settings: settings)
+        #expect(record.status == .succeeded, "\(record.errors)")
+        let later = BigQueryHarness.now.addingTimeInterval(2 * 86_400)
+        simulator.setNow(later)
+        let destination = try BigQueryHarness.destination(dataset: dataset)
+        let outcome = try await simulator.withRunningServer { url in
+            let job = SyncJob(api: TikTokAPIConfiguration(baseURL: url, accessToken: simulator.options.accessToken,
+                                                          appID: simulator.options.appId, appSecret: simulator.options.secret),
+                              settings: settings, destination: destination, logger: BigQueryHarness.logger(), now: { later })
+            defer { Task { await destination.close() } }
+            return try await job.reconcileLoadedData()
+        }
+        #expect(outcome.differences.contains { $0.cause == .restatement })
+        #expect(outcome.unexplained.isEmpty, "\(outcome.unexplained.prefix(3))")
+        #expect(outcome.differences.allSatisfy { $0.cause == .dayInProgress || $0.cause == .restatement && $0.metric == "conversion" })
+        let table = try await BigQueryHarness.dump(dataset: dataset, tables: [ReconciliationTable.schema.name])
+        #expect(table[ReconciliationTable.schema.name]?.filter { $0.contains("restatement") }.count
+                == outcome.differences.filter { $0.cause == .restatement }.count)
+    }
 }

@@ -88,6 +88,7 @@ import TikTokSimulator
             #expect(!unexplained.isEmpty)
             #expect(Set(unexplained.map { "\($0.advertiserID) \($0.date)" }).count == 1, "one row of one ad-day was dropped")
             #expect(unexplained.contains { $0.metric == "impressions" && $0.levelSum < $0.accountTotal })
+            #expect(!outcome.differences.contains { $0.cause == .restatement }, "a lost row's conversions are not restatement")
             if mode == .fail {
                 #expect(record.status == .failed)
                 #expect(record.errors.contains { $0.contains("no known cause") })

@@ -26,7 +26,7 @@ struct ResilienceEndToEndTests {
         let database = SyncHarness.temporaryDatabase()
         let record = try await faulty.withRunningServer { url in
             try await SyncHarness.sync(baseURL: url, simulator: faulty, database: database, settings: settings,
-                                       retryPolicy: SyncHarness.fastRetries(maxAttempts: 25), timeout: .milliseconds(500))
+                                       retryPolicy: SyncHarness.faultRetries(), timeout: .milliseconds(500))
         }
         #expect(record.status == .succeeded, "\(record.errors)")
         let entries = faulty.requestLog.entries

@@ -53,6 +53,16 @@ struct SyncHarness {
         RetryPolicy(maxAttempts: maxAttempts, baseDelay: .milliseconds(1), maxDelay: .milliseconds(20), rateLimitDelay: .milliseconds(5))
     }
 
+    /// Retries for runs under `everyFaultOptions()`: many attempts, and no fail-fast at the first contact. Those runs time
+    /// requests out at 500 ms to meet slow responses, so on a loaded machine an ordinary answer can time out too; each
+    /// extra attempt moves the simulator's fault sequence, and three gateway pages in a row at the first request would
+    /// then stop the run as "not the TikTok API" (that rule has its own tests in `FailFastTests`).
+    static func faultRetries() -> RetryPolicy {
+        var policy = fastRetries(maxAttempts: 25)
+        policy.firstContactAttempts = 25
+        return policy
+    }
+
     /// Pacing for syncs that test correctness under injected faults: the simulator's random `code40100` and
     /// `http429` faults (9% each) are rate limits to the pacer, which would otherwise slow the run to its floor;
     /// a high floor keeps those runs quick. Pacing itself is tested in `AdaptivePacerTests` and `LearnedPaceTests`.

@@ -3,7 +3,8 @@ public enum ReconciliationCause: String, Sendable, Codable, CaseIterable {
     /// Rows of deleted campaigns, ad groups or ads are left out because `include_deleted` is off; their spend still
     /// counts in the account total (found by asking TikTok for the deleted objects' rows of those days).
     case deletedExcluded = "deleted_excluded"
-    /// The day is inside the restatement window: TikTok still moves its attributed conversions, and the next runs re-read it.
+    /// Only restated metrics (conversions) differ: TikTok attributed more to the day after it was loaded; inside the
+    /// lookback window the next runs re-read it.
     case restatement
     /// The account's day was not over when its rows were loaded; the next run re-reads it.
     case dayInProgress = "day_in_progress"
@@ -14,7 +15,7 @@ public enum ReconciliationCause: String, Sendable, Codable, CaseIterable {
         case .deletedExcluded:
             "deleted objects' rows are not imported (include_deleted is off); set include_deleted: true to import them"
         case .restatement:
-            "the day is inside the restatement window; TikTok still attributes conversions to it and the next runs re-read it"
+            "TikTok attributed more conversions to the day after it was loaded; days inside lookback_days are re-read by the next runs, older ones by a larger lookback_days or a backfill (--start-date/--end-date)"
         case .dayInProgress:
             "the day was not over when its rows were loaded; the next run re-reads it"
         }

@@ -47,16 +47,14 @@ public struct Reconciler: Sendable {
     let client: TikTokClient
     let destination: any Destination
     let includeDeleted: Bool
-    let lookbackDays: Int
     let logger: Logger
     let statistics: RunStatistics
 
-    public init(client: TikTokClient, destination: any Destination, includeDeleted: Bool, lookbackDays: Int, logger: Logger,
+    public init(client: TikTokClient, destination: any Destination, includeDeleted: Bool, logger: Logger,
                 statistics: RunStatistics) {
         self.client = client
         self.destination = destination
         self.includeDeleted = includeDeleted
-        self.lookbackDays = lookbackDays
         self.logger = logger
         self.statistics = statistics
     }
@@ -88,7 +86,7 @@ public struct Reconciler: Sendable {
             let scopes = byAdvertiser[advertiserID] ?? []
             guard let account = scopes.first?.account else { continue }
             do {
-                let checked = try await reconcile(account: account, scopes: scopes, storedTotals: storedTotals, now: now, requests: requests)
+                let checked = try await reconcile(account: account, scopes: scopes, storedTotals: storedTotals, requests: requests)
                 comparisons += checked.comparisons
                 outcome.notCompared += checked.notCompared
                 outcome.checkedDays += scopes.reduce(0) { $0 + $1.window.dayCount }
@@ -114,9 +112,10 @@ public struct Reconciler: Sendable {
     /// Daily sums per metric.
     typealias DailySums = [LocalDate: [String: Decimal]]
 
-    private func reconcile(account: AdvertiserAccount, scopes: [Scope], storedTotals: StoredTotals?, now: Date,
+    private func reconcile(account: AdvertiserAccount, scopes: [Scope], storedTotals: StoredTotals?,
                            requests: Protected<Int>) async throws -> (comparisons: [ReconciliationTable.Comparison], notCompared: [String]) {
-        let range = DateWindow(start: scopes.map(\.window.start).min()!, end: scopes.map(\.window.end).max()!)
+        guard let start = scopes.map(\.window.start).min(), let end = scopes.map(\.window.end).max() else { return ([], []) }
+        let range = DateWindow(start: start, end: end)
         let totals = try await accountTotals(account: account, range: range, stored: storedTotals, requests: requests)
         var comparisons: [ReconciliationTable.Comparison] = []
         var notCompared: [String] = []
@@ -148,7 +147,8 @@ public struct Reconciler: Sendable {
     }
 
     /// Names the cause of each difference it can: the deleted objects' rows (asked for when `include_deleted` is
-    /// off), a day not over when it was loaded, then a restated metric on a day inside the lookback window then.
+    /// off), a day not over when it was loaded, then a restated metric (conversions) on a day whose delivery metrics
+    /// (spend, impressions, clicks) match or differ for a known reason.
     private func explain(_ comparisons: inout [ReconciliationTable.Comparison], level: DataLevel, account: AdvertiserAccount,
                          loadedToday: LocalDate, requests: Protected<Int>) async throws {
         let differing = comparisons.indices.filter { comparisons[$0].differs }
@@ -166,11 +166,14 @@ public struct Reconciler: Sendable {
                 }
             }
         }
+        // A restated metric's difference is restatement only where delivery (spend, impressions, clicks) matches or
+        // differs for a known reason: what was delivered is settled, the attribution moved since.
+        let unsettled = Set(comparisons.filter { !Self.restatedMetrics.contains($0.metric) && $0.differs && $0.cause == nil }.map(\.date))
         for index in differing where comparisons[index].cause == nil {
             let comparison = comparisons[index]
             if comparison.date >= loadedToday {
                 comparisons[index].cause = .dayInProgress
-            } else if Self.restatedMetrics.contains(comparison.metric), comparison.date >= loadedToday.adding(days: -lookbackDays) {
+            } else if Self.restatedMetrics.contains(comparison.metric), !unsettled.contains(comparison.date) {
                 comparisons[index].cause = .restatement
             }
         }
