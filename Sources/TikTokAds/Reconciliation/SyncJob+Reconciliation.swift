@@ -21,8 +21,7 @@ extension SyncJob {
             return
         }
         let after = try await StateStore.load(from: destination, shapeChecked: true)
-        let planner = ReportWindowPlanner(startDate: settings.startDate, historyDays: settings.historyDays,
-                                          lookbackDays: settings.lookbackDays, backfill: settings.backfill)
+        let planner = settings.windowPlanner
         /// The days a stream committed in this run: its planned range, up to where its bookmark now stands.
         func committed(_ object: CatalogObject, of account: AdvertiserAccount) -> DateWindow? {
             let key = StreamKey(advertiserID: account.id, object: object.name)
@@ -104,8 +103,7 @@ extension SyncJob {
             logger.warning("advertiser skipped", metadata: ["advertiser_id": "\(id)", "reason": "\(reason)"])
         }
         let signpost = now()
-        let planner = ReportWindowPlanner(startDate: settings.startDate, historyDays: settings.historyDays,
-                                          lookbackDays: settings.lookbackDays, backfill: settings.backfill)
+        let planner = settings.windowPlanner
         var notLoaded: [String] = []
         let scopes = accounts.flatMap { account in
             levels.compactMap { selection -> Reconciler.Scope? in

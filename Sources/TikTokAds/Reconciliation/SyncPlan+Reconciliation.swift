@@ -9,8 +9,7 @@ extension SyncJob {
                             now: Date) throws -> (entries: [SyncPlan.Entry], checksUpTo: Int) {
         let levels = reconciledSelections
         guard !levels.isEmpty else { return ([], 0) }
-        let planner = ReportWindowPlanner(startDate: settings.startDate, historyDays: settings.historyDays,
-                                          lookbackDays: settings.lookbackDays, backfill: settings.backfill)
+        let planner = settings.windowPlanner
         func range(_ object: CatalogObject, _ account: AdvertiserAccount) -> DateWindow? {
             planner.range(bookmark: state[StreamKey(advertiserID: account.id, object: object.name)]?.bookmark, today: account.today(at: now))
         }

@@ -147,8 +147,7 @@ extension TikTokSource {
                     measure("dmp/custom_audience/list", [("advertiser_id", account.id), ("page_size", String(settings.audiencePageSize))],
                             pageSize: settings.audiencePageSize)
                 case .report(let spec):
-                    let planner = ReportWindowPlanner(startDate: settings.startDate, historyDays: settings.historyDays,
-                                                      lookbackDays: settings.lookbackDays, backfill: settings.backfill)
+                    let planner = settings.windowPlanner
                     let key = StreamKey(advertiserID: account.id, object: object.name)
                     let metrics = reportMetricSelection(spec: spec, account: account, object: object, schema: schema)
                     let base = metrics.query(reportQuery(spec: spec, account: account, metrics: metrics.requested))

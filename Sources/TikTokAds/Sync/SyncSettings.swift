@@ -51,4 +51,9 @@ public struct SyncSettings: Sendable {
         self.audiencePageSize = audiencePageSize
         self.strictMetrics = strictMetrics
     }
+
+    /// The dates each report stream reads on a run, from these settings (the sync, its plan and its reconciliation agree).
+    public var windowPlanner: ReportWindowPlanner {
+        ReportWindowPlanner(startDate: startDate, historyDays: historyDays, lookbackDays: lookbackDays, backfill: backfill)
+    }
 }

@@ -159,7 +159,7 @@ public struct TikTokSource: Sendable {
     func reportSlices(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, decoder: RowDecoder,
                       bookmark: LocalDate?, now: Date, statistics: RunStatistics,
                       count: @escaping TikTokClient.AttemptObserver) -> [StreamSlice] {
-        let planner = ReportWindowPlanner(startDate: settings.startDate, historyDays: settings.historyDays, lookbackDays: settings.lookbackDays, backfill: settings.backfill)
+        let planner = settings.windowPlanner
         let windows = planner.windows(bookmark: bookmark, today: account.today(at: now), granularity: spec.granularity)
         let metrics = reportMetricSelection(spec: spec, account: account, object: object, schema: schema)
         let base = reportQuery(spec: spec, account: account, metrics: metrics.requested)
