@@ -11,25 +11,39 @@ import TikTokSimulator
 @Suite(.serialized, .enabled(if: BigQueryHarness.emulatorURL != nil, BigQueryHarness.skipMessage))
 struct BigQueryReconciliationTests {
     static func sync(_ options: SimulatorOptions, includeDeleted: Bool, mode: ReconciliationMode = .warn)
-        async throws -> (record: RunRecord, table: [String]) {
+        async throws -> (record: RunRecord, table: [String], dataset: String) {
         let dataset = BigQueryHarness.newDataset("reconcile")
         var settings = try BigQueryHarness.settings(objects: ["campaign_insights", "ad_insights"], startDaysAgo: 30)
         settings.includeDeleted = includeDeleted
         let record = try await BigQueryHarness.sync(TikTokSimulator(options: options), into: try BigQueryHarness.destination(dataset: dataset),
                                                     settings: settings, reconciliation: mode)
         let table = try await BigQueryHarness.dump(dataset: dataset, tables: [ReconciliationTable.schema.name])
-        return (record, table[ReconciliationTable.schema.name] ?? [])
+        return (record, table[ReconciliationTable.schema.name] ?? [], dataset)
     }
 
     static func options(advertisers: Int = 3) -> SimulatorOptions { BigQueryHarness.simulatorOptions(advertisers: advertisers) }
 
     @Test func aCleanSyncMatchesOnEveryDayAndKeepsEveryComparison() async throws {
-        let (record, table) = try await Self.sync(Self.options(), includeDeleted: true)
+        let (record, table, dataset) = try await Self.sync(Self.options(), includeDeleted: true)
         let outcome = try #require(record.reconciliation)
         #expect(record.status == .succeeded, "\(record.errors)")
         #expect(outcome.differences.isEmpty, "\(outcome.differences.prefix(3))")
         #expect(outcome.checkedDays >= 3 * 2 * 30)
         #expect(table.count == outcome.checkedDays * 4, "one row per advertiser, day, level and metric")
+        // The level's rows of one advertiser and range come from a query on the partitioning column, equal to the
+        // whole table filtered.
+        let destination = try BigQueryHarness.destination(dataset: dataset)
+        let schema = try #require(Catalog.object(named: "ad_insights")).schema()
+        let all = try await destination.rows(of: schema)
+        let advertiserColumn = try #require(schema.index(of: "advertiser_id"))
+        let advertiser = try #require(all.first?[advertiserColumn])
+        let today = LocalDate(BigQueryHarness.now, in: TimeZone(identifier: "UTC")!)
+        let range = RowRange(matching: [ColumnValue("advertiser_id", advertiser)], from: today.adding(days: -20), through: today.adding(days: -5))
+        let ranged = try await destination.rows(of: schema, in: range)
+        await destination.close()
+        let expected = all.filter { range.contains($0, of: schema) }
+        #expect(!expected.isEmpty && expected.count < all.count)
+        #expect(Set(ranged.map { $0.map { $0.text ?? "NULL" } }) == Set(expected.map { $0.map { $0.text ?? "NULL" } }))
         #expect(outcome.requests == 3 * 2, "3 advertisers x 2 windows of 31 days for the account totals")
     }
 

@@ -331,6 +331,28 @@ public actor BigQueryDestination: Destination {
     // MARK: Reading and deleting
 
     public func rows(of schema: TableSchema) async throws -> [[Value]] {
+        try await select(schema, where: "", parameters: [])
+    }
+
+    public func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] {
+        guard let time = schema.timeField, let timeType = BigQuerySQL.parameterType(of: schema) else { return [] }
+        var conditions: [String] = []
+        var parameters: [QueryParameter] = []
+        for (i, pair) in range.matching.enumerated() {
+            let type = schema.fields.first { $0.name == pair.column }.map { BigQuerySQL.type(of: $0.type) } ?? "STRING"
+            conditions.append("\(BigQuerySQL.column(pair.column)) = CAST(@v\(i) AS \(type))")
+            parameters.append(QueryParameter(name: "v\(i)", type: "STRING", value: pair.value.text ?? ""))
+        }
+        // On the partitioning column, so only the range's partitions are read; a local hour of the last day is before the next day.
+        func bound(_ day: LocalDate) -> String { timeType == "DATETIME" ? "\(day) 00:00:00" : day.description }
+        conditions += ["\(BigQuerySQL.column(time)) >= @from", "\(BigQuerySQL.column(time)) < @until"]
+        parameters += [QueryParameter(name: "from", type: timeType, value: bound(range.from)),
+                       QueryParameter(name: "until", type: timeType, value: bound(range.through.adding(days: 1)))]
+        return try await select(schema, where: " WHERE " + conditions.joined(separator: " AND "), parameters: parameters)
+    }
+
+    /// The table's rows as `schema` lays them out (absent columns NULL), filtered by `condition` over `parameters`.
+    private func select(_ schema: TableSchema, where condition: String, parameters: [QueryParameter]) async throws -> [[Value]] {
         do {
             try await prepareBookkeeping()
             guard let existing = try await client.tableIfExists(schema.name, what: "reading table \(schema.name)") else { return [] }
@@ -341,8 +363,8 @@ public actor BigQueryDestination: Destination {
                 return field.type == .json ? "TO_JSON_STRING(\(column))" : "CAST(\(column) AS STRING)"
             }
             count(.query)
-            let job = try await client.query("SELECT \(selected.joined(separator: ", ")) FROM \(qualified(schema.name))",
-                                             jobID: jobID(.query, schema.name), what: "reading \(schema.name)")
+            let job = try await client.query("SELECT \(selected.joined(separator: ", ")) FROM \(qualified(schema.name))\(condition)",
+                                             parameters: parameters, jobID: jobID(.query, schema.name), what: "reading \(schema.name)")
             return try await client.rows(of: job, what: "reading \(schema.name)").map { row in
                 zip(row, schema.fields).map { Value(text: $0, as: $1.type) }
             }

@@ -299,6 +299,26 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     // MARK: Reading and deleting
 
     public func rows(of table: TableSchema) async throws -> [[Value]] {
+        try await select(table, where: "", binds: [])
+    }
+
+    public func rows(of table: TableSchema, in range: RowRange) async throws -> [[Value]] {
+        guard let time = table.timeField else { return [] }
+        var conditions: [String] = []
+        var binds: [String?] = []
+        for pair in range.matching {
+            let type = table.fields.first { $0.name == pair.column }.map { PostgresSQL.columnType($0, in: table) } ?? "text"
+            binds.append(pair.value.text)
+            conditions.append("\(PostgresSQL.quote(pair.column)) = $\(binds.count)::\(type)")
+        }
+        // Local hours are timestamps without a zone: an hour of the last day is before the next day.
+        binds += [range.from.description, range.through.adding(days: 1).description]
+        conditions += ["\(PostgresSQL.quote(time)) >= $\(binds.count - 1)::date", "\(PostgresSQL.quote(time)) < $\(binds.count)::date"]
+        return try await select(table, where: " WHERE " + conditions.joined(separator: " AND "), binds: binds)
+    }
+
+    /// The table's rows as `table` lays them out (absent columns NULL), filtered by `condition` over `binds`.
+    private func select(_ table: TableSchema, where condition: String, binds: [String?]) async throws -> [[Value]] {
         let schema = configuration.schema
         return try await session("read \(schema).\(table.name)", writing: false) { connection, _ in
             guard let found = try await inspect([table.name], on: connection)[table.name] else { return [] }
@@ -311,8 +331,8 @@ public actor PostgresDestination: Destination, WritabilityChecking {
                 default: return "\(column)::text"
                 }
             }
-            let sql = "SELECT \(cells.joined(separator: ", ")) FROM \(PostgresSQL.qualified(schema, table.name))"
-            return try await Self.strings(connection, sql).map { row in zip(row, table.fields).map { Value(text: $0, as: $1.type) } }
+            let sql = "SELECT \(cells.joined(separator: ", ")) FROM \(PostgresSQL.qualified(schema, table.name))\(condition)"
+            return try await Self.strings(connection, sql, binds).map { row in zip(row, table.fields).map { Value(text: $0, as: $1.type) } }
         }
     }
 

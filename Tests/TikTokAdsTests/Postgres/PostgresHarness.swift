@@ -101,15 +101,16 @@ enum PostgresHarness {
     /// One in-process sync into `schema`, then the secrets sweep over its log, its record and every table it wrote.
     static func sync(baseURL: URL, simulator: TikTokSimulator, schema: String, settings: SyncSettings,
                      concurrency: Int = 4, retryPolicy: RetryPolicy = SyncHarness.fastRetries(), timeout: Duration = .seconds(30),
-                     retention: [String: Int] = [:]) async throws -> RunRecord {
+                     retention: [String: Int] = [:], reconciliation: ReconciliationMode = .off) async throws -> RunRecord {
         let lines = Protected<[String]>([])
         let destination = try destination(schema: schema, logger: CapturingLogHandler.logger(lines))
         let api = TikTokAPIConfiguration(baseURL: baseURL, accessToken: simulator.options.accessToken,
                                          appID: simulator.options.appId, appSecret: simulator.options.secret,
                                          requestTimeout: timeout, retryPolicy: retryPolicy)
-        let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
+        var job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency,
                           pacing: SyncHarness.faultTolerantPacing, retentionDays: retention,
                           logger: CapturingLogHandler.logger(lines), now: { SyncHarness.now })
+        job.reconciliation = reconciliation
         let outcome: Result<RunRecord, any Error>
         do {
             try await destination.lockSchema()
