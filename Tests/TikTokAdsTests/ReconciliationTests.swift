@@ -126,4 +126,21 @@ import TikTokSimulator
         // Only the loaded days are compared: the stream's bookmark is the day of the sync.
         #expect(outcome.differences.allSatisfy { $0.date <= loadedToday.adding(days: 1) })
     }
+
+    @Test func theRetentionWindowAlsoRemovesOldComparisons() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        let settings = try SyncHarness.settings(objects: ["ad_insights"], includeDeleted: true)
+        let record = try await simulator.withRunningServer { url in
+            try await SyncHarness.sync(baseURL: url, simulator: simulator, database: database, settings: settings,
+                                       retention: ["ad_insights": 5], reconciliation: .warn)
+        }
+        #expect(record.status == .succeeded)
+        let today = LocalDate(SyncHarness.now, in: TimeZone(identifier: "UTC")!)
+        let oldest = try await SyncHarness.query(database, "SELECT MIN(stat_time_day) FROM _tiktok_ads_reconciliation")
+        let oldestDay = try #require(oldest.first?.first.flatMap { $0 }.flatMap { LocalDate($0) })
+        #expect(oldestDay >= today.adding(days: -5), "comparisons older than the 5-day window are deleted with the rows")
+        #expect(try await SyncHarness.query(database, "SELECT COUNT(*) FROM _tiktok_ads_reconciliation").first?.first != "0")
+    }
 }

@@ -169,9 +169,13 @@ public struct SyncJob: Sendable {
     /// `tablesChecked`: the sync that calls it has compared them already.
     @discardableResult
     public func applyRetention(today: LocalDate, tablesChecked: Bool = false) async throws -> [String: Int] {
-        let windows = try settings.objects.compactMap { selection -> (schema: TableSchema, days: Int)? in
+        var windows = try settings.objects.compactMap { selection -> (schema: TableSchema, days: Int)? in
             guard selection.object.isTimeSeries, let days = retentionDays[selection.object.name] else { return nil }
             return (try selection.schema(), days)
+        }
+        // The comparisons of reconciled days go with the level rows they compared: kept as long as the longest of them.
+        if let days = reconciledSelections.compactMap({ retentionDays[$0.object.name] }).max() {
+            windows.append((ReconciliationTable.schema, days))
         }
         return try await RetentionCleanup.apply(windows, in: destination, today: today, logger: logger, tablesChecked: tablesChecked)
     }
