@@ -114,4 +114,5 @@ echo "== simulator pid $SIM_PID on port $PORT, advertisers $ADVERTISERS"
     --singer-python "$VENV/singer/bin/python" \
     --airbyte-python "$VENV/airbyte/bin/python" \
     --advertisers "$ADVERTISERS" \
+    --tool "$BIN" \
     --out "$OUT" "$@"
