@@ -273,4 +273,33 @@ struct ReportCoverageTests {
         #expect(simulator.requestLog.count(endpoint: "report/integrated/get") == expected)
         #expect(expected > objects.count * 2 * 3, "the workload should need several pages per window")
     }
+
+    /// `sync --plan` predicts the new objects' requests and rows as it does the others': one listing per lifetime and
+    /// creative stream, one window per 30 days for the breakdowns.
+    @Test func aPlanPredictsTheRequestsAndRowsOfTheNewObjects() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        let environment = ["TIKTOK_ACCESS_TOKEN": simulator.options.accessToken, "TIKTOK_APP_ID": simulator.options.appId,
+                           "TIKTOK_APP_SECRET": simulator.options.secret]
+        try await simulator.withRunningServer { url in
+            let arguments = ["--api-base-url", url.absoluteString, "--sqlite", database, "--objects", Self.newObjects.joined(separator: ","),
+                             "--now", SyncHarness.now.formatted(.iso8601), "--start-date", "2026-01-20", "--end-date", "2026-03-14"]
+            let planned = try await ToolBinary.capture(["sync", "--plan", "--format", "json"] + arguments, environment: environment)
+            #expect(planned.code == 0, "\(planned.err)")
+            let plan = try #require(try JSONSerialization.jsonObject(with: Data(planned.out.utf8)) as? [String: Any], "\(planned.out)")
+            simulator.requestLog.reset()
+            let synced = try await ToolBinary.capture(["sync", "--log-format", "json"] + arguments, environment: environment)
+            #expect(synced.code == 0, "\(synced.err)")
+            let summary = try #require(synced.out.split(separator: "\n").compactMap {
+                try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+            }.first { $0["event"] as? String == "summary" })
+            #expect(plan["requests"] as? Int == simulator.requestLog.totalCount)
+            #expect(plan["rows"] as? Int == summary["rows"] as? Int)
+            let entries = try #require(plan["entries"] as? [[String: Any]])
+            let lifetime = try #require(entries.first { $0["object"] as? String == "ad_insights_lifetime" })
+            #expect(lifetime["windows"] as? [String] == ["lifetime"])
+            let breakdown = try #require(entries.first { $0["object"] as? String == "campaign_insights_by_country" })
+            #expect((breakdown["windows"] as? [String])?.count == 2)
+        }
+    }
 }
