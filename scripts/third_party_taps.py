@@ -431,9 +431,9 @@ COMPARED_STREAMS["creative_assets_images"] = "creative_assets_images"
 
 
 def compare_with_tool(args: argparse.Namespace, out: str, results: list[Result]) -> list[Result]:
-    """Syncs the compared objects with tiktok-ads from the same simulator, for the advertisers and the range Airbyte
-    read (start_date .. today in UTC, deleted objects included as Airbyte's include_deleted asks), and compares each
-    Airbyte stream's record count with the rows of the matching table."""
+    """Syncs the compared objects with tiktok-ads from the same simulator (whose clock stands still), for the
+    advertisers and the range Airbyte read (start_date .. today in UTC), and compares each Airbyte stream's record
+    count with the rows of the matching table."""
     import sqlite3
 
     airbyte = {r.stream: r for r in results if r.connector == "airbyte" and r.ok and not r.note}
@@ -451,8 +451,12 @@ def compare_with_tool(args: argparse.Namespace, out: str, results: list[Result])
     cmd = [args.tool, "sync", "--api-base-url", args.base.rstrip("/") + "/open_api/", "--access-token", args.token,
            "--advertiser-ids", ",".join(args.advertisers), "--objects", ",".join(objects),
            "--start-date", args.start_date, "--end-date", today_utc, "--sqlite", database, "--quiet"]
-    if not args.airbyte_default_filters:
-        cmd.append("--include-deleted")
+    # No --include-deleted: Airbyte 4.7.0 sends its include_deleted status filter in a `filters` parameter, which
+    # report/integrated/get does not document (its parameter is `filtering`), so the simulator answers Airbyte's report
+    # requests with the default rows (deleted objects left out), as tiktok-ads gets them without the option.
+    if os.environ.get("THIRD_PARTY_TAPS_NOW"):
+        # The simulator's frozen clock (scripts/third-party-taps.sh): the accounts' today is the one the connectors saw.
+        cmd += ["--now", os.environ["THIRD_PARTY_TAPS_NOW"]]
     with open(os.path.join(work, "sync.stdout"), "w") as so, open(os.path.join(work, "sync.stderr"), "w") as se:
         rc = subprocess.run(cmd, stdout=so, stderr=se, timeout=args.timeout, cwd=work).returncode
     compared: list[Result] = []
@@ -522,6 +526,8 @@ def run_all(args: argparse.Namespace) -> int:
     out = os.path.abspath(args.out)
     args.singer_python = os.path.abspath(args.singer_python)
     args.airbyte_python = os.path.abspath(args.airbyte_python)
+    if args.tool:
+        args.tool = os.path.abspath(args.tool)
     os.makedirs(out, exist_ok=True)
     for connector in ("singer", "airbyte"):
         log = os.path.join(out, connector, "requests.jsonl")
