@@ -86,7 +86,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-"$BIN" simulate --port 0 --seed 42 --advertisers 2 >"$SIM_LOG" 2>&1 &
+# The simulated clock stands still at the script's start: every connector, and the tiktok-ads sync the counts are
+# compared with, reads the same world (a running clock lets an ad deliver its first impression between two reads).
+export THIRD_PARTY_TAPS_NOW="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+"$BIN" simulate --port 0 --seed 42 --advertisers 2 --now "$THIRD_PARTY_TAPS_NOW" >"$SIM_LOG" 2>&1 &
 SIM_PID=$!
 PORT=""
 ADVERTISERS=""
@@ -114,4 +117,5 @@ echo "== simulator pid $SIM_PID on port $PORT, advertisers $ADVERTISERS"
     --singer-python "$VENV/singer/bin/python" \
     --airbyte-python "$VENV/airbyte/bin/python" \
     --advertisers "$ADVERTISERS" \
+    --tool "$BIN" \
     --out "$OUT" "$@"

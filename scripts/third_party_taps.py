@@ -47,11 +47,11 @@ PRODUCTION_HOSTS = ("https://business-api.tiktok.com", "https://sandbox-ads.tikt
 # Airbyte streams whose endpoints are outside the simulator's documented scope
 # (/work/shared/tiktok-api.md covers advertisers, campaigns, ad groups, ads,
 # report/integrated/get, custom audiences and OAuth).  Skipped unless asked for.
+# The creative library's videos and images (file/video/ad/search/, file/image/ad/search/) are in scope: tiktok-ads
+# imports them as creative_assets_videos / creative_assets_images.
 AIRBYTE_OUT_OF_SCOPE = {
-    "creative_assets_music": "file/music/get/",
-    "creative_assets_portfolios": "creative/portfolio/list/",
-    "creative_assets_images": "file/image/ad/search/",
-    "creative_assets_videos": "file/video/ad/search/",
+    "creative_assets_music": "file/music/get/ (music for ads, not the ads' own creatives)",
+    "creative_assets_portfolios": "creative/portfolio/list/ (creative portfolios, not named by ad/get)",
     "spark_ads": "tt_video/list/",
     "pixels": "pixel/list/",
     "pixel_instant_page_events": "pixel/instant_page/event/",
@@ -408,6 +408,77 @@ def run_airbyte(args: argparse.Namespace, out: str) -> list[Result]:
     return results
 
 
+# ---------------------------------------------------------------------------
+# comparison: Airbyte's record counts against tiktok-ads' rows, same advertisers and range
+# ---------------------------------------------------------------------------
+
+# Airbyte stream -> the tiktok-ads object holding the same rows (same report type, level and dimensions).
+AIRBYTE_LEVELS = [
+    # (tiktok-ads prefix, Airbyte report prefix, Airbyte audience prefix)
+    ("ad", "ads", "ads"),
+    ("adgroup", "ad_groups", "ad_group"),
+    ("campaign", "campaigns", "campaigns"),
+    ("advertiser", "advertisers", "advertisers"),
+]
+COMPARED_STREAMS: dict[str, str] = {}
+for _ours, _reports, _audience in AIRBYTE_LEVELS:
+    COMPARED_STREAMS[f"{_reports}_reports_lifetime"] = f"{_ours}_insights_lifetime"
+    COMPARED_STREAMS[f"{_audience}_audience_reports_by_country_daily"] = f"{_ours}_insights_by_country"
+    COMPARED_STREAMS[f"{_audience}_audience_reports_daily"] = f"{_ours}_insights_by_age_gender"
+    COMPARED_STREAMS[f"{_audience}_audience_reports_by_platform_daily"] = f"{_ours}_insights_by_platform"
+COMPARED_STREAMS["creative_assets_videos"] = "creative_assets_videos"
+COMPARED_STREAMS["creative_assets_images"] = "creative_assets_images"
+
+
+def compare_with_tool(args: argparse.Namespace, out: str, results: list[Result]) -> list[Result]:
+    """Syncs the compared objects with tiktok-ads from the same simulator (whose clock stands still), for the
+    advertisers and the range Airbyte read (start_date .. today in UTC), and compares each Airbyte stream's record
+    count with the rows of the matching table."""
+    import sqlite3
+
+    airbyte = {r.stream: r for r in results if r.connector == "airbyte" and r.ok and not r.note}
+    streams = [s for s in COMPARED_STREAMS if s in airbyte]
+    if not streams:
+        return []
+    work = os.path.join(out, "tiktok-ads")
+    os.makedirs(work, exist_ok=True)
+    database = os.path.join(work, "compare.sqlite")
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(database + suffix):
+            os.remove(database + suffix)
+    objects = sorted({COMPARED_STREAMS[s] for s in streams})
+    today_utc = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    cmd = [args.tool, "sync", "--api-base-url", args.base.rstrip("/") + "/open_api/", "--access-token", args.token,
+           "--advertiser-ids", ",".join(args.advertisers), "--objects", ",".join(objects),
+           "--start-date", args.start_date, "--end-date", today_utc, "--sqlite", database, "--quiet"]
+    # No --include-deleted: Airbyte 4.7.0 sends its include_deleted status filter in a `filters` parameter, which
+    # report/integrated/get does not document (its parameter is `filtering`), so the simulator answers Airbyte's report
+    # requests with the default rows (deleted objects left out), as tiktok-ads gets them without the option.
+    if os.environ.get("THIRD_PARTY_TAPS_NOW"):
+        # The simulator's frozen clock (scripts/third-party-taps.sh): the accounts' today is the one the connectors saw.
+        cmd += ["--now", os.environ["THIRD_PARTY_TAPS_NOW"]]
+    with open(os.path.join(work, "sync.stdout"), "w") as so, open(os.path.join(work, "sync.stderr"), "w") as se:
+        rc = subprocess.run(cmd, stdout=so, stderr=se, timeout=args.timeout, cwd=work).returncode
+    compared: list[Result] = []
+    if rc != 0:
+        r = Result("compare", "tiktok-ads sync")
+        r.error = f"exit {rc}: " + last_error_line(os.path.join(work, "sync.stderr"))
+        return [r]
+    connection = sqlite3.connect(database)
+    try:
+        for stream in streams:
+            ours = COMPARED_STREAMS[stream]
+            r = Result("compare", f"{stream} = {ours}")
+            (rows,) = connection.execute(f'SELECT COUNT(*) FROM "tiktok_ads_{ours}"').fetchone()
+            r.records = rows
+            if rows != airbyte[stream].records:
+                r.error = f"Airbyte emitted {airbyte[stream].records} records, tiktok-ads holds {rows} rows"
+            compared.append(r)
+    finally:
+        connection.close()
+    return compared
+
+
 def _airbyte_messages(path: str):
     try:
         f = open(path, encoding="utf-8", errors="replace")
@@ -455,6 +526,8 @@ def run_all(args: argparse.Namespace) -> int:
     out = os.path.abspath(args.out)
     args.singer_python = os.path.abspath(args.singer_python)
     args.airbyte_python = os.path.abspath(args.airbyte_python)
+    if args.tool:
+        args.tool = os.path.abspath(args.tool)
     os.makedirs(out, exist_ok=True)
     for connector in ("singer", "airbyte"):
         log = os.path.join(out, connector, "requests.jsonl")
@@ -480,6 +553,10 @@ def run_all(args: argparse.Namespace) -> int:
         t0 = time.monotonic()
         results += run_airbyte(args, out)
         print(f"airbyte source-tiktok-marketing finished in {time.monotonic() - t0:.1f}s", flush=True)
+        if args.tool:
+            t0 = time.monotonic()
+            results += compare_with_tool(args, out, results)
+            print(f"tiktok-ads comparison sync finished in {time.monotonic() - t0:.1f}s", flush=True)
 
     if args.show_requests:
         summarize_requests(out)
@@ -493,6 +570,8 @@ def run_all(args: argparse.Namespace) -> int:
             passed += 1
             if r.stream in ("check", "discover"):
                 print(f"PASS {label}")
+            elif r.connector == "compare":
+                print(f"PASS {label}: {r.records} records in both")
             else:
                 print(f"PASS {label}: {r.records} records" + ("" if r.records else " (none emitted)"))
         else:
@@ -543,6 +622,8 @@ def main() -> int:
     run.add_argument("--include-out-of-scope", action="store_true",
                      help="also sync Airbyte streams whose endpoints the simulator does not model")
     run.add_argument("--show-requests", action="store_true", help="summarise the requests each connector made")
+    run.add_argument("--tool", help="the built tiktok-ads: sync the objects matching Airbyte's lifetime, audience "
+                                    "and creative-asset streams and compare record counts (compare/... lines)")
     run.add_argument("--timeout", type=float, default=400, help="seconds per connector process")
     run.add_argument("--out", default="third-party-taps-out")
 

@@ -402,15 +402,15 @@ extension SimulatorCore {
     func adField(_ f: String, _ row: EntityRow, region: WorldTables.Region, now: Int64) -> FieldValue {
         guard let a = row.ad else { return .null }
         if let v = commonField(f, row, timeline: a.timeline) { return v }
-        let video = Hashing.mix(a.h ^ 24) % 4 != 0
+        let video = adHasVideo(a)
         switch f {
         case "ad_id": return .id(a.id)
         case "ad_name": return .string(adName(a))
         case "ad_format": return .string(video ? "SINGLE_VIDEO" : "SINGLE_IMAGE")
         case "ad_text": return .string(adText(a))
         case "call_to_action": return .string(WorldTables.callToActions[callToActionIndex(a)])
-        case "video_id": return video ? .string("v10033g50000c\(String(Hashing.mix(a.h ^ 25) % 1_000_000_000, radix: 36))") : .null
-        case "image_ids": return .strings(video ? [] : ["tos-alisg-p-0051c001-sg/\(String(Hashing.mix(a.h ^ 26), radix: 36))"])
+        case "video_id": return video ? .string(videoID(a)) : .null
+        case "image_ids": return .strings(video ? [] : [imageID(a)])
         case "landing_page_url": return .string("https://example.com/landing/\(a.index + 1)")
         case "deeplink": return .string("")
         case "display_name": return .string(model.advertiser(a.advertiser).company)

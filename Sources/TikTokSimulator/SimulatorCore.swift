@@ -43,6 +43,7 @@ final class SimulatorCore: Sendable {
 
     static let listingEndpoints: Set<String> = [
         "campaign/get", "adgroup/get", "ad/get", "report/integrated/get", "dmp/custom_audience/list",
+        "file/video/ad/search", "file/image/ad/search",
     ]
 
     init(options: SimulatorOptions, logger: Logger, clock: any Clock<Duration> = ContinuousClock()) {
@@ -236,6 +237,8 @@ final class SimulatorCore: Sendable {
             "ad/get": ("GET", true),
             "report/integrated/get": ("GET", true),
             "dmp/custom_audience/list": ("GET", true),
+            "file/video/ad/search": ("GET", true),
+            "file/image/ad/search": ("GET", true),
             "user/info": ("GET", true),
         ]
         guard let route = routes[request.endpoint] else {
@@ -261,6 +264,8 @@ final class SimulatorCore: Sendable {
         case "ad/get": return entityListing(request, kind: .ad)
         case "report/integrated/get": return report(request)
         case "dmp/custom_audience/list": return audiences(request)
+        case "file/video/ad/search": return creativeAssets(request, kind: .video)
+        case "file/image/ad/search": return creativeAssets(request, kind: .image)
         default: return userInfo(request)
         }
     }

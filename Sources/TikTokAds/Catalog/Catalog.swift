@@ -21,9 +21,23 @@ public enum Catalog {
         CatalogObject(name: "audiences", table: "tiktok_ads_audiences",
                       description: "Custom audiences: type, size, validity, creation and expiry",
                       source: .audiences, fields: EntityFields.audience, key: ["audience_id"]),
-    ] + reportObjects
+    ] + reportObjects + creativeAssetObjects
 
-    /// The report objects: each level daily and hourly, and the ad level by country, age and gender, and platform.
+    /// The creative assets behind the ads: the advertiser's video and image library, listed in full on every run.
+    static let creativeAssetObjects: [CatalogObject] = [
+        CatalogObject(name: "creative_assets_videos", table: "tiktok_ads_creative_assets_videos",
+                      description: "Videos of the ad account's library: file, format, size, dimensions, duration, cover and preview URLs (joins ads.video_id)",
+                      source: .creativeAssets(endpoint: "file/video/ad/search"), fields: CreativeAssetFields.video,
+                      key: ["video_id", "advertiser_id"]),
+        CatalogObject(name: "creative_assets_images", table: "tiktok_ads_creative_assets_images",
+                      description: "Images of the ad account's library: file, format, size, dimensions, URL (joins ads.image_ids)",
+                      source: .creativeAssets(endpoint: "file/image/ad/search"), fields: CreativeAssetFields.image,
+                      key: ["image_id", "advertiser_id"]),
+    ]
+
+    /// The report objects: each level daily and hourly; the ad level by country, age and gender, and platform; then
+    /// (added later, after the first ones so their order stays) the same breakdowns at the ad group, campaign and
+    /// advertiser level, and the lifetime totals of each level.
     static let reportObjects: [CatalogObject] = {
         var objects: [CatalogObject] = []
         let levels: [(DataLevel, String, String)] = [
@@ -40,10 +54,16 @@ public enum Catalog {
             ("by_age_gender", ["age", "gender"], "age and gender"),
             ("by_platform", ["platform"], "platform"),
         ]
-        for (suffix, dimensions, label) in breakdowns {
-            objects.append(reportObject(name: "ad_insights_\(suffix)",
-                                        spec: ReportSpec(reportType: "AUDIENCE", level: .ad, granularity: .day, breakdowns: dimensions),
-                                        description: "Daily performance of ads by \(label)"))
+        for (level, prefix, plural) in levels {
+            for (suffix, dimensions, label) in breakdowns {
+                objects.append(reportObject(name: "\(prefix)_insights_\(suffix)",
+                                            spec: ReportSpec(reportType: "AUDIENCE", level: level, granularity: .day, breakdowns: dimensions),
+                                            description: "Daily performance of \(plural) by \(label)"))
+            }
+        }
+        for (level, prefix, plural) in levels {
+            objects.append(reportObject(name: "\(prefix)_insights_lifetime", spec: .lifetime(level: level),
+                                        description: "Lifetime totals of \(plural) (since each began), replaced on every run; the sync time is the stream's synced_at"))
         }
         return objects
     }()
@@ -58,6 +78,7 @@ public enum Catalog {
         switch spec.granularity {
         case .day: fields.append(CatalogField("stat_time_day", .date, "Day of the row, in the account's timezone"))
         case .hour: fields.append(CatalogField("stat_time_hour", .datetime, "Hour of the row, local time of the account"))
+        case nil: break
         }
         let breakdownDescriptions = [
             "country_code": "Country (ISO 3166-1 alpha-2)", "age": "Age group, e.g. AGE_25_34",
@@ -73,9 +94,10 @@ public enum Catalog {
         } else {
             fields += ReportMetrics.all
         }
-        let key = (spec.level == .advertiser ? [] : [idField]) + [spec.granularity.rawValue] + spec.breakdowns + ["advertiser_id"]
+        let time = spec.granularity.map { [$0.rawValue] } ?? []
+        let key = (spec.level == .advertiser ? [] : [idField]) + time + spec.breakdowns + ["advertiser_id"]
         return CatalogObject(name: name, table: "tiktok_ads_\(name)", description: description, source: .report(spec),
-                             fields: fields, key: key, timeField: spec.granularity.rawValue)
+                             fields: fields, key: key, timeField: spec.granularity?.rawValue)
     }
 
     public static func object(named name: String) -> CatalogObject? {

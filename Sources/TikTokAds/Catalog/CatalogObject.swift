@@ -36,6 +36,9 @@ public enum ObjectSource: Sendable, Hashable {
     case audiences
     /// `report/integrated/get/`.
     case report(ReportSpec)
+    /// The ad account's creative library, `file/video/ad/search/` or `file/image/ad/search/`: a paged listing of
+    /// every asset, at most 100 per page (`SyncSettings.creativePageSize`).
+    case creativeAssets(endpoint: String)
 }
 
 /// One importable object: a destination table and how to fill it.

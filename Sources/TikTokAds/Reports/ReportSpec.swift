@@ -47,17 +47,26 @@ public struct ReportSpec: Sendable, Hashable {
     /// `BASIC` or `AUDIENCE`.
     public var reportType: String
     public var level: DataLevel
-    public var granularity: Granularity
+    /// Daily or hourly rows; nil for a lifetime report (`query_lifetime=true`: one row per entity, no time dimension).
+    public var granularity: Granularity?
     /// Audience dimensions such as `country_code`, `age`, `gender`, `platform`.
     public var breakdowns: [String]
 
-    public init(reportType: String = "BASIC", level: DataLevel, granularity: Granularity, breakdowns: [String] = []) {
+    public init(reportType: String = "BASIC", level: DataLevel, granularity: Granularity?, breakdowns: [String] = []) {
         self.reportType = reportType
         self.level = level
         self.granularity = granularity
         self.breakdowns = breakdowns
     }
 
+    /// A lifetime report: BASIC, `query_lifetime=true`, no time or audience dimension (TikTok refuses either with
+    /// 40002), totals since the entity began; read whole on every run.
+    public static func lifetime(level: DataLevel) -> ReportSpec {
+        ReportSpec(level: level, granularity: nil)
+    }
+
+    public var isLifetime: Bool { granularity == nil }
+
     /// The `dimensions` parameter.
-    public var dimensions: [String] { [level.idDimension, granularity.rawValue] + breakdowns }
+    public var dimensions: [String] { [level.idDimension] + (granularity.map { [$0.rawValue] } ?? []) + breakdowns }
 }

@@ -42,8 +42,13 @@ public struct AccessCheck: Sendable {
                     ("metrics", QueryEncoding.jsonArray(["spend"])), ("start_date", today), ("end_date", today), ("page_size", "1"),
                 ]),
             ]
+            // The creative libraries are probed only when a creative object is selected (a token may lack that scope).
+            let creativeProbes: [(String, String, [(String, String)])] = source.settings.objects.compactMap { selection in
+                guard case .creativeAssets(let endpoint) = selection.object.source else { return nil }
+                return (selection.object.name, endpoint, [("page_size", "1")])
+            }
             var results: [(String, String?)] = []
-            for (object, endpoint, query) in probes {
+            for (object, endpoint, query) in creativeProbes + probes {
                 do {
                     _ = try await source.client.get(endpoint, query: [("advertiser_id", account.id)] + query, advertiserID: account.id)
                     results.append((object, nil))
@@ -76,7 +81,7 @@ public struct AccessCheck: Sendable {
             let metrics = source.reportMetricSelection(spec: spec, account: account, object: selection.object, schema: schema)
             var query = source.reportQuery(spec: spec, account: account, metrics: metrics.requested)
                 .map { $0.0 == "page_size" ? ("page_size", "1") : $0 }
-            query += [("start_date", today), ("end_date", today)]
+            if !spec.isLifetime { query += [("start_date", today), ("end_date", today)] }
             do {
                 _ = try await source.client.get("report/integrated/get", query: query, advertiserID: account.id)
             } catch let error as SyncError where !error.rejectedMetrics.isEmpty {

@@ -146,12 +146,20 @@ extension TikTokSource {
                 case .audiences:
                     measure("dmp/custom_audience/list", [("advertiser_id", account.id), ("page_size", String(settings.audiencePageSize))],
                             pageSize: settings.audiencePageSize)
+                case .creativeAssets(let endpoint):
+                    measure(endpoint, [("advertiser_id", account.id), ("page_size", String(settings.creativePageSize))],
+                            pageSize: settings.creativePageSize)
+                case .report(let spec) where spec.isLifetime:
+                    let metrics = reportMetricSelection(spec: spec, account: account, object: object, schema: schema)
+                    entry.windows.append("lifetime")
+                    measure("report/integrated/get", metrics.query(reportQuery(spec: spec, account: account, metrics: metrics.requested)),
+                            pageSize: settings.pageSize)
                 case .report(let spec):
                     let planner = settings.windowPlanner
                     let key = StreamKey(advertiserID: account.id, object: object.name)
                     let metrics = reportMetricSelection(spec: spec, account: account, object: object, schema: schema)
                     let base = metrics.query(reportQuery(spec: spec, account: account, metrics: metrics.requested))
-                    for window in planner.windows(bookmark: state[key]?.bookmark, today: account.today(at: now), granularity: spec.granularity) {
+                    for window in planner.windows(bookmark: state[key]?.bookmark, today: account.today(at: now), granularity: spec.granularity ?? .day) {
                         entry.windows.append("\(window.start)…\(window.end)")
                         measure("report/integrated/get", base + [("start_date", window.start.description), ("end_date", window.end.description)],
                                 pageSize: settings.pageSize, windowDays: window.start.days(to: window.end) + 1)

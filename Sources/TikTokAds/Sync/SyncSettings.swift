@@ -33,6 +33,9 @@ public struct SyncSettings: Sendable {
     public var backfill: DateWindow?
     public var pageSize: Int
     public var audiencePageSize: Int
+    /// Page size of the creative asset listings (`file/video/ad/search/`, `file/image/ad/search/`): 100, as Airbyte
+    /// asks for (TikTok's search endpoints take smaller pages than the entity listings).
+    public var creativePageSize: Int = 100
     /// A report metric TikTok refuses fails its stream, instead of being dropped (its column NULL in new rows) while
     /// the stream goes on (`strict_metrics`).
     public var strictMetrics: Bool

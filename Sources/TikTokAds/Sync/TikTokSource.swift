@@ -125,6 +125,15 @@ public struct TikTokSource: Sendable {
                         try await self.page(1, endpoint: "dmp/custom_audience/list", query: query, account: account, decoder: decoder,
                                             window: nil, seen: Protected([]), count: count)
                     }]
+                case .creativeAssets(let endpoint):
+                    let query: [(String, String)] = [("advertiser_id", account.id), ("page_size", String(settings.creativePageSize))]
+                    slices = [StreamSlice(checkpoint: listed) {
+                        try await self.page(1, endpoint: endpoint, query: query, account: account, decoder: decoder,
+                                            window: nil, seen: Protected([]), count: count)
+                    }]
+                case .report(let spec) where spec.isLifetime:
+                    slices = [lifetimeSlice(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
+                                            checkpoint: listed, statistics: statistics, count: count)]
                 case .report(let spec):
                     slices = reportSlices(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
                                           bookmark: state[key]?.bookmark, now: now, statistics: statistics, count: count)
@@ -154,13 +163,27 @@ public struct TikTokSource: Sendable {
         return query
     }
 
+    /// A lifetime report: one listing of the totals since each entity began (`query_lifetime=true`, no dates), read
+    /// whole on every run like an entity listing; its checkpoint keeps no bookmark, only the time of the sync.
+    func lifetimeSlice(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, decoder: RowDecoder,
+                       checkpoint: StreamState, statistics: RunStatistics,
+                       count: @escaping TikTokClient.AttemptObserver) -> StreamSlice {
+        let metrics = reportMetricSelection(spec: spec, account: account, object: object, schema: schema)
+        let query = reportQuery(spec: spec, account: account, metrics: metrics.requested)
+        return StreamSlice(checkpoint: checkpoint) {
+            try await self.page(1, endpoint: "report/integrated/get", query: query, account: account, decoder: decoder,
+                                window: nil, seen: Protected([]), count: count,
+                                metrics: MetricsInUse(selection: metrics, statistics: statistics))
+        }
+    }
+
     /// One slice per report window, each moving the bookmark to its end date. The windows share one
     /// `ReportMetricSelection`: a metric TikTok refuses in one window is not asked for in the later ones.
     func reportSlices(spec: ReportSpec, account: AdvertiserAccount, object: CatalogObject, schema: TableSchema, decoder: RowDecoder,
                       bookmark: LocalDate?, now: Date, statistics: RunStatistics,
                       count: @escaping TikTokClient.AttemptObserver) -> [StreamSlice] {
         let planner = settings.windowPlanner
-        let windows = planner.windows(bookmark: bookmark, today: account.today(at: now), granularity: spec.granularity)
+        let windows = planner.windows(bookmark: bookmark, today: account.today(at: now), granularity: spec.granularity ?? .day)
         let metrics = reportMetricSelection(spec: spec, account: account, object: object, schema: schema)
         let base = reportQuery(spec: spec, account: account, metrics: metrics.requested)
         return windows.map { window in
@@ -196,6 +219,7 @@ public struct TikTokSource: Sendable {
             ("metrics", QueryEncoding.jsonArray(metrics)),
             ("page_size", String(settings.pageSize)),
         ]
+        if spec.isLifetime { query.append(("query_lifetime", "true")) }
         if settings.includeDeleted, let statusField = spec.level.statusFilterField {
             let filter = JSONValue.array([.object([
                 ("field_name", .string(statusField)), ("filter_type", .string("IN")),
