@@ -66,9 +66,15 @@ class Tool:
         return code, read_lines(self.path(name + ".out")), open(self.path(name + ".err")).read()
 
     def control(self, method, path):
+        """The simulator's control endpoint (its request log); a simulator that stopped answering ends the checks."""
         request = urllib.request.Request(self.base + "/_simulator/" + path, method=method)
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return json.loads(answer.read())
+        try:
+            with urllib.request.urlopen(request, timeout=30) as answer:
+                return json.loads(answer.read())
+        except OSError as error:
+            check(f"the simulator answers {method} /_simulator/{path}", False, f"{error}; its log: {self.path('simulator.log')}")
+            print(f"{results.count(True)} passed, {results.count(False)} failed")
+            sys.exit(1)
 
 
 def read_lines(path):

@@ -41,9 +41,17 @@ struct ProtocolSyncTests {
                 ? (message["stream"] as? String ?? "", message["record"] as? [String: Any] ?? [:])
                 : ((message["record"] as? [String: Any])?["stream"] as? String ?? "", (message["record"] as? [String: Any])?["data"] as? [String: Any] ?? [:])
             let object = try #require(Catalog.object(named: stream))
-            keys[stream, default: []].insert(object.key.map { "\(data[$0] ?? "NULL")" }.joined(separator: "|"))
+            // As SQLite holds them: a date-time with a space, not ISO 8601's T.
+            keys[stream, default: []].insert(object.key.map { ProtocolSyncTests.sqliteText(data[$0]) }.joined(separator: "|"))
         }
         return keys
+    }
+
+    static func sqliteText(_ value: Any?) -> String {
+        guard let value, !(value is NSNull) else { return "NULL" }
+        var text = Array("\(value)")
+        if text.count >= 19, text[10] == "T", text[4] == "-" { text[10] = " " }
+        return String(text)
     }
 
     @Test(arguments: ["singer", "airbyte"])
@@ -65,7 +73,8 @@ struct ProtocolSyncTests {
                 let columns = object.key.map { "COALESCE(\"\($0)\", 'NULL')" }.joined(separator: " || '|' || ")
                 let stored = Set(try await SyncHarness.query(database, "SELECT \(columns) FROM \(object.table)").compactMap { $0.first ?? nil })
                 #expect(!stored.isEmpty)
-                #expect(emitted[object.table] ?? [] == stored, "\(object.table): \(stored.count) rows in SQLite, \(emitted[object.table]?.count ?? 0) emitted")
+                let sent = emitted[object.table] ?? []
+                #expect(sent == stored, "\(object.table): \(stored.count) rows in SQLite, \(sent.count) emitted, e.g. \(Array(stored.symmetricDifference(sent).prefix(3)))")
             }
             // The state it ends with is the one the SQLite sync committed.
             let sqlite = try SQLiteDestination(path: database)
