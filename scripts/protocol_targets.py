@@ -206,6 +206,12 @@ def singer(tool, config, database, types):
           and all(t == "SCHEMA" for t in types_seen[:len(OBJECTS)]) and first_record == len(OBJECTS), types_seen[:12])
     check("singer: the last message is a STATE", types_seen and types_seen[-1] == "STATE")
     compare_with_sqlite("singer → target-jsonl", database, streams, types)
+    # The target wrote exactly what the tap sent, money's digits included (2.60 stays 2.60, never 2.6).
+    sent = collections.Counter(json.dumps(m["record"], sort_keys=True, default=str) for m in messages if m["type"] == "RECORD")
+    written = collections.Counter(json.dumps(r, sort_keys=True, default=str) for rows in streams.values() for r in rows)
+    padded = sum(1 for m in messages if m["type"] == "RECORD" for k, v in m["record"].items() if isinstance(v, Decimal) and str(v).endswith("0") and "." in str(v))
+    check(f"singer: target-jsonl's files hold the tap's records exactly, digits of money included ({padded} values with a trailing zero)",
+          sent == written and padded > 0, f"{sum((sent - written).values())} records differ")
 
     states = [m["value"] for m in messages if m["type"] == "STATE"]
     last = states[-1] if states else {}

@@ -46,6 +46,7 @@ public struct AirbyteDialect: ProtocolDialect {
         guard let root = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else {
             throw ProtocolState.unreadable(file, "it is not JSON")
         }
+        if let object = root as? [String: Any], object.isEmpty { return ProtocolState() }  // `{}`: no state yet
         var entries: [Any] = (root as? [Any]) ?? [root]
         entries = entries.map { entry in
             if let message = entry as? [String: Any], message["type"] as? String == "STATE", let inner = message["state"] { return inner }
