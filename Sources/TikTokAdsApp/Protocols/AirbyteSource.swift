@@ -81,16 +81,20 @@ public enum AirbyteSource {
     /// messages, with stream status traces; a failed or partial run ends with an ERROR trace and `false`.
     public static func read(configPath: String, catalogPath: String, statePath: String?, output: ProtocolOutput,
                             logger: Logger) async -> Bool {
+        let started = Protected<[String]>([])
+        let announced = Protected(false)
         do {
             let (choices, fullRefresh) = try selection(fromCatalog: catalogPath)
             var state = try ProtocolStreams.readState(statePath, AirbyteDialect.read)
             state.streams = state.streams.filter { !fullRefresh.contains($0.key.object) }
             let streams = choices.map { ProtocolStreams.streamNames[$0.object] ?? $0.object }
             let incomplete = Protected<Set<String>>([])
+            started.withLock { $0 = streams }
             let run = ProtocolRun(configPath: configPath, selection: choices, state: state)
             let (record, _) = try await run.run(dialect: AirbyteDialect(), output: output, command: "airbyte", logger: logger) { event in
                 switch event {
                 case .planned:
+                    announced.withLock { $0 = true }
                     output.emit(streams.map { AirbyteDialect.streamStatus($0, "STARTED", at: Date()) })
                 case .failed(let key, _):
                     incomplete.withLock { _ = $0.insert(ProtocolStreams.streamNames[key.object] ?? key.object) }
@@ -105,7 +109,9 @@ public enum AirbyteSource {
             output.emit([runError(record)])
             return false
         } catch {
-            output.emit([errorTrace(error)])
+            // Streams already announced end INCOMPLETE before the error that stopped them.
+            let unfinished = announced.value ? started.value : []
+            output.emit(unfinished.map { AirbyteDialect.streamStatus($0, "INCOMPLETE", at: Date()) } + [errorTrace(error)])
             return false
         }
     }

@@ -126,6 +126,33 @@ struct ProtocolCommandTests {
         }
     }
 
+    @Test func anAdvertiserTheTokenCannotReadIsSkippedAsSyncSkipsIt() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let denied = try #require(simulator.world.unauthorizedAdvertiserIDs.first)
+        try await simulator.withRunningServer { url in
+            let path = try Self.simulatorConfig(url, simulator, extra: ["advertiser_ids": simulator.world.grantedAdvertiserIDs + [denied]])
+            let singer = try await ToolBinary.capture(["singer", "--config", path])
+            #expect(singer.code == 3, "exit 3 as `sync`: the others loaded. \(singer.err)")
+            #expect(singer.err.contains("advertiser skipped") && singer.err.contains(denied))
+            let types = try Self.messageTypes(singer.out)
+            #expect(types.contains("RECORD") && types.last == "STATE")
+            #expect(!singer.out.contains(#""\#(denied)""#), "nothing of the skipped advertiser, not even a bookmark")
+
+            let catalog = try Self.config(["streams": [["stream": ["name": "tiktok_ads_ad_insights", "json_schema": [:], "supported_sync_modes": ["incremental"]],
+                                                        "sync_mode": "incremental", "destination_sync_mode": "append_dedup"]]])
+            let read = try await ToolBinary.capture(["airbyte", "read", "--config", path, "--catalog", catalog])
+            #expect(read.code == 1)
+            let messages = try read.out.split(separator: "\n").map { try ProtocolMessageTests.parse(String($0)) }
+            let statuses = messages.compactMap { (($0["trace"] as? [String: Any])?["stream_status"] as? [String: Any])?["status"] as? String }
+            #expect(statuses == ["STARTED", "RUNNING", "INCOMPLETE"])
+            #expect(messages.contains { $0["type"] as? String == "STATE" }, "the advertisers that loaded keep their state")
+            let error = try #require((messages.last?["trace"] as? [String: Any])?["error"] as? [String: Any])
+            #expect(error["failure_type"] as? String == "config_error")
+            #expect((error["message"] as? String ?? "").contains(denied))
+            try await Self.expectNoSecrets(simulator, ["singer": singer.out + singer.err, "read": read.out + read.err])
+        }
+    }
+
     @Test func storageSettingsInATapConfigAreRefused() async throws {
         let path = try Self.config(["access_token": "unused-token-123456", "sqlite": "x.sqlite"])
         let result = try await ToolBinary.capture(["singer", "--config", path])
