@@ -153,6 +153,33 @@ struct ProtocolCommandTests {
         }
     }
 
+    @Test func theRunnersCatalogChoosesStreamsAndFields() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        try await simulator.withRunningServer { url in
+            let path = try Self.simulatorConfig(url, simulator)
+            let (catalog, extra) = try ProtocolCatalogTests.editedSingerCatalog()
+            let singer = try await ToolBinary.capture(["singer", "--config", path, "--catalog", catalog])
+            #expect(singer.code == 0, "\(singer.err)")
+            let messages = try singer.out.split(separator: "\n").map { try ProtocolMessageTests.parse(String($0)) }
+            let schemas = messages.filter { $0["type"] as? String == "SCHEMA" }
+            #expect(schemas.map { $0["stream"] as? String } == ["tiktok_ads_ad_insights"], "only the selected stream")
+            let properties = try #require((schemas.first?["schema"] as? [String: Any])?["properties"] as? [String: Any])
+            #expect(properties[extra] != nil && properties["spend"] == nil && properties["ad_id"] != nil)
+            let record = try #require(messages.first { $0["type"] as? String == "RECORD" }?["record"] as? [String: Any])
+            #expect(Set(record.keys) == Set(properties.keys))
+
+            let configured = try Self.config(["streams": [["stream": ["name": "tiktok_ads_ad_insights", "json_schema": ["properties": ["clicks": [:]]],
+                                                                      "supported_sync_modes": ["incremental"]],
+                                                           "sync_mode": "incremental", "destination_sync_mode": "append_dedup"]]])
+            let read = try await ToolBinary.capture(["airbyte", "read", "--config", path, "--catalog", configured])
+            #expect(read.code == 0, "\(read.err)")
+            let data = try read.out.split(separator: "\n").map { try ProtocolMessageTests.parse(String($0)) }
+                .compactMap { ($0["record"] as? [String: Any])?["data"] as? [String: Any] }
+            #expect(!data.isEmpty)
+            #expect(data.allSatisfy { Set($0.keys) == ["ad_id", "stat_time_day", "advertiser_id", "clicks"] }, "the configured fields and the keys")
+        }
+    }
+
     @Test func storageSettingsInATapConfigAreRefused() async throws {
         let path = try Self.config(["access_token": "unused-token-123456", "sqlite": "x.sqlite"])
         let result = try await ToolBinary.capture(["singer", "--config", path])
