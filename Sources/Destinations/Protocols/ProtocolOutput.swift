@@ -6,7 +6,7 @@ import Synchronization
 /// state that covers them).
 public final class ProtocolOutput: Sendable {
     private let sink: @Sendable (String) -> Void
-    private let written = Mutex(0)
+    private let writing = Mutex(())
 
     /// `sink` receives whole lines, each ending in a newline.
     public init(sink: @escaping @Sendable (String) -> Void) { self.sink = sink }
@@ -19,12 +19,6 @@ public final class ProtocolOutput: Sendable {
     /// Writes `lines` in order, none of another group between them.
     public func emit(_ lines: [String]) {
         guard !lines.isEmpty else { return }
-        written.withLock { count in
-            sink(lines.joined(separator: "\n") + "\n")
-            count += lines.count
-        }
+        writing.withLock { _ in sink(lines.joined(separator: "\n") + "\n") }
     }
-
-    /// Messages written so far.
-    public var count: Int { written.withLock { $0 } }
 }
