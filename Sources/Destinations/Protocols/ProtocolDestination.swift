@@ -6,8 +6,9 @@ import SyncKit
 /// message written after them, so a state never reaches the reader before the records it covers.
 ///
 /// It keeps no storage: the bookkeeping tables live in memory, the stream state and the learned pace start from the
-/// state the protocol handed in (`ProtocolState`) and go back out in STATE messages; the run history is kept for
-/// the run only. Rows it emitted cannot be deleted (the reader owns them), so retention is the reader's.
+/// state the protocol handed in (`ProtocolState`) and go back out in STATE messages; the run history (and any other
+/// `_tiktok_ads_…` table) is kept for the run only and never emitted. Data rows are not kept (read back, a stream is
+/// empty), and rows it emitted cannot be deleted (the reader owns them), so retention is the reader's.
 public final class ProtocolDestination: Destination {
     public let displayName: String
     public var loadScope: LoadScope { .page }
@@ -19,7 +20,8 @@ public final class ProtocolDestination: Destination {
 
     struct Book: Sendable {
         var state: ProtocolState
-        var runs: [String: [Value]] = [:]
+        /// Other bookkeeping tables (`_tiktok_ads_…`: the run history, …), for the run only: table → key → row.
+        var kept: [String: [[Value]: [Value]]] = [:]
         var started: Set<String> = []
         var sinceState: [String: Int] = [:]
     }
@@ -41,7 +43,8 @@ public final class ProtocolDestination: Destination {
 
     func streamName(_ object: String) -> String { streamNames[object] ?? object }
 
-    static let bookkeeping: Set<String> = [StateStore.schema.name, RunHistory.schema.name, PacingStore.schema.name]
+    /// Whether a table is the tool's bookkeeping (`_tiktok_ads_state`, `_runs`, `_pacing`, …), never a stream.
+    static func isBookkeeping(_ table: String) -> Bool { table.hasPrefix("_tiktok_ads_") }
 
     public var schemaRules: SchemaRules {
         SchemaRules(typeName: { $0.rawValue }, accepts: { _, _ in true }, keyRule: .columns, canAddColumns: true,
@@ -65,7 +68,7 @@ public final class ProtocolDestination: Destination {
 
     /// Declares each data stream (Singer: a SCHEMA message), before any record.
     public func applySchema(_ plans: [TablePlan]) async throws {
-        output.emit(plans.filter { !Self.bookkeeping.contains($0.schema.name) }.flatMap { plan in
+        output.emit(plans.filter { !Self.isBookkeeping($0.schema.name) }.flatMap { plan in
             dialect.declare(plan.schema, stream: plan.schema.name)
         })
     }
@@ -79,8 +82,7 @@ public final class ProtocolDestination: Destination {
         switch schema.name {
         case StateStore.schema.name: return book.state.stateRows
         case PacingStore.schema.name: return book.state.pacingRows
-        case RunHistory.schema.name: return book.runs.sorted { $0.key < $1.key }.map(\.value)
-        default: return []
+        default: return (book.kept[schema.name] ?? [:]).values.sorted { "\($0)" < "\($1)" }
         }
     }
 
@@ -103,8 +105,9 @@ public final class ProtocolDestination: Destination {
                     changed.formUnion(book.state.applyStateRows(batch.rows))
                 case PacingStore.schema.name:
                     if book.state.applyPacingRows(batch.rows) { changed.insert("") }
-                case RunHistory.schema.name:
-                    for row in batch.rows { if let id = row.first?.text { book.runs[id] = row } }
+                case let table where Self.isBookkeeping(table):
+                    let key = batch.schema.key.compactMap(batch.schema.index(of:))
+                    for row in batch.rows { book.kept[table, default: [:]][key.map { $0 < row.count ? row[$0] : .null }] = row }
                 default:
                     guard !batch.rows.isEmpty else { continue }
                     let stream = batch.schema.name

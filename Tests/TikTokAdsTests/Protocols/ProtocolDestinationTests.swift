@@ -79,6 +79,21 @@ struct ProtocolDestinationTests {
         #expect(try await PacingStore.load(from: destination)["report/integrated/get"]?.requestsPerSecond == 9.5)
     }
 
+    @Test func bookkeepingTablesStayInMemoryAndAreNeverEmitted() async throws {
+        let (destination, lines) = Self.destination(SingerDialect())
+        let other = TableSchema(name: "_tiktok_ads_findings", fields: [Field("id", .string, "id"), Field("note", .string, "note")], key: ["id"])
+        try await destination.commitBookkeeping(RowBatch(schema: other, rows: [[.string("a"), .string("first")]]))
+        try await destination.commitBookkeeping(RowBatch(schema: other, rows: [[.string("a"), .string("second")], [.string("b"), .string("x")]]))
+        var run = RunRecord(startedAt: Date(timeIntervalSince1970: 1_773_576_000))
+        try await destination.recordRun(run)
+        run.status = .succeeded
+        try await destination.recordRun(run)
+        #expect(lines.value.isEmpty, "no record of a bookkeeping table reaches the stream")
+        #expect(try await destination.rows(of: other) == [[.string("a"), .string("second")], [.string("b"), .string("x")]], "upserted on the key")
+        #expect(try await destination.recentRuns(limit: 5).map(\.status) == [.succeeded])
+        #expect(try await destination.rows(of: Self.schema).isEmpty, "data rows are not kept")
+    }
+
     @Test func emittedRowsCannotBeDeleted() async throws {
         let (destination, _) = Self.destination(SingerDialect())
         let error = try await #require(throws: SyncError.self) { try await destination.deleteRows(of: Self.schema, before: LocalDate(dayNumber: 0)) }
