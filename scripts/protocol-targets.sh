@@ -58,6 +58,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+: >"$SIM_LOG"  # exists before the simulator's shell opens it, so the first look below never fails
 "$BIN" simulate --port 0 --seed 42 --advertisers 2 --now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$SIM_LOG" 2>&1 &
 SIM_PID=$!
 PORT=""
@@ -81,5 +82,16 @@ fi
 echo "== simulator pid $SIM_PID on port $PORT, advertisers $ADVERTISERS; artefacts in $OUT"
 
 # 3. The checks.
+status=0
 "$VENV/bin/python" "$ROOT/scripts/protocol_targets.py" --tool "$BIN" --base "http://127.0.0.1:$PORT" \
-    --advertisers "$ADVERTISERS" --target "$VENV/bin/target-jsonl" --out "$OUT"
+    --advertisers "$ADVERTISERS" --target "$VENV/bin/target-jsonl" --out "$OUT" || status=$?
+if ! kill -0 "$SIM_PID" 2>/dev/null; then
+    simulator_status=0
+    wait "$SIM_PID" 2>/dev/null || simulator_status=$?
+    echo "error: the simulator (pid $SIM_PID) stopped during the checks with status $simulator_status; its log:" >&2
+    cat "$SIM_LOG" >&2
+    SIM_PID=""
+elif [[ "$status" != 0 ]]; then
+    echo "the simulator (pid $SIM_PID) is still running: $(ps -o stat=,etime=,nlwp= -p "$SIM_PID" 2>/dev/null), $(ls "/proc/$SIM_PID/fd" 2>/dev/null | wc -l) open files" >&2
+fi
+exit "$status"
