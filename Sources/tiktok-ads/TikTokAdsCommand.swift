@@ -12,7 +12,8 @@ struct TikTokAdsCommand: AsyncParsableCommand {
         discussion: "Start with `tiktok-ads demo`: it syncs simulated accounts into a local SQLite file, no account needed.",
         version: ToolVersion.current,
         subcommands: [DemoCommand.self, AuthCommand.self, SyncCommand.self, CheckCommand.self, DiscoverCommand.self, StateCommand.self,
-                      CleanupCommand.self, StatusCommand.self, ReconcileCommand.self, ScheduleCommand.self, SimulateCommand.self])
+                      CleanupCommand.self, StatusCommand.self, ReconcileCommand.self, ScheduleCommand.self, SimulateCommand.self,
+                      SingerCommand.self, AirbyteCommand.self])
 
     /// Parses and runs a command, mapping failures to the documented exit codes:
     /// 0 ok, 1 failed, 2 bad input, 3 finished with skipped advertisers.
