@@ -22,48 +22,37 @@ extension SimulatorCore {
                 rows.append((id, i, create))
             }
             rows.sort { $0.id > $1.id }
-            let shift = request.insertedRows
-            let total = rows.isEmpty ? 0 : rows.count + shift
             let owner = model.codec.encode(.advertiser, advertiser: adv, entity: 0)
-            w.raw("{\"list\":[")
-            let start = (page - 1) * pageSize
-            if start < total {
-                for position in start..<min(total, start + pageSize) {
-                    let r = rows[max(0, position - shift)]
-                    if position > start { w.byte(44) }
-                    let h = model.h(.audience, adv, r.index, 3)
-                    let typeIndex = Int(h % UInt64(WorldTables.audienceTypes.count))
-                    let type = WorldTables.audienceTypes[typeIndex]
-                    let expired = r.create + 365 * CivilTime.secondsPerDay
-                    let valid = now - r.create > 3600
-                    w.raw("{\"audience_id\":")
-                    w.quotedInt(Int64(bitPattern: r.id))
-                    w.raw(",\"name\":")
-                    w.string("\(["Purchasers", "Engaged viewers", "App users", "Site visitors", "Lookalike", "Leads"][typeIndex]) \(r.index + 1)")
-                    w.raw(",\"audience_type\":")
-                    w.string(type)
-                    w.raw(",\"audience_sub_type\":\"NORMAL\",\"calculate_type\":")
-                    if typeIndex == 0 { w.raw("\"SHA256\"") } else { w.null() }
-                    w.raw(",\"cover_num\":")
-                    w.int(valid ? Hashing.range(Hashing.mix(h ^ 1), 1000, 2_000_000) : 0)
-                    w.raw(",\"shared\":false,\"is_creator\":true,\"owner_id\":")
-                    w.quotedInt(Int64(bitPattern: owner))
-                    w.raw(",\"is_valid\":")
-                    w.bool(valid && expired > now)
-                    w.raw(",\"is_expiring\":")
-                    w.bool(expired > now && expired - now < 60 * CivilTime.secondsPerDay)
-                    w.raw(",\"is_auto_refresh\":")
-                    w.bool(typeIndex != 0)
-                    w.raw(",\"msg\":\"\",\"error_msg\":\"\",\"create_time\":")
-                    w.string(CivilTime.dateTimeString(seconds: r.create))
-                    w.raw(",\"expired_time\":")
-                    w.string(CivilTime.dateTimeString(seconds: expired))
-                    w.raw("}")
-                }
+            SimulatorCore.writeListing(rows, page: page, pageSize: pageSize, insertedRows: request.insertedRows, to: &w) { r, w in
+                let h = model.h(.audience, adv, r.index, 3)
+                let typeIndex = Int(h % UInt64(WorldTables.audienceTypes.count))
+                let type = WorldTables.audienceTypes[typeIndex]
+                let expired = r.create + 365 * CivilTime.secondsPerDay
+                let valid = now - r.create > 3600
+                w.raw("{\"audience_id\":")
+                w.quotedInt(Int64(bitPattern: r.id))
+                w.raw(",\"name\":")
+                w.string("\(["Purchasers", "Engaged viewers", "App users", "Site visitors", "Lookalike", "Leads"][typeIndex]) \(r.index + 1)")
+                w.raw(",\"audience_type\":")
+                w.string(type)
+                w.raw(",\"audience_sub_type\":\"NORMAL\",\"calculate_type\":")
+                if typeIndex == 0 { w.raw("\"SHA256\"") } else { w.null() }
+                w.raw(",\"cover_num\":")
+                w.int(valid ? Hashing.range(Hashing.mix(h ^ 1), 1000, 2_000_000) : 0)
+                w.raw(",\"shared\":false,\"is_creator\":true,\"owner_id\":")
+                w.quotedInt(Int64(bitPattern: owner))
+                w.raw(",\"is_valid\":")
+                w.bool(valid && expired > now)
+                w.raw(",\"is_expiring\":")
+                w.bool(expired > now && expired - now < 60 * CivilTime.secondsPerDay)
+                w.raw(",\"is_auto_refresh\":")
+                w.bool(typeIndex != 0)
+                w.raw(",\"msg\":\"\",\"error_msg\":\"\",\"create_time\":")
+                w.string(CivilTime.dateTimeString(seconds: r.create))
+                w.raw(",\"expired_time\":")
+                w.string(CivilTime.dateTimeString(seconds: expired))
+                w.raw("}")
             }
-            w.raw("],\"page_info\":")
-            SimulatorCore.writePageInfo(page: page, pageSize: pageSize, total: total, to: &w)
-            w.raw("}")
         }
     }
 }

@@ -71,20 +71,9 @@ extension SimulatorCore {
             }
             assets.sort { $0.uploaded != $1.uploaded ? $0.uploaded > $1.uploaded : $0.id > $1.id }
 
-            let shift = request.insertedRows
-            let total = assets.isEmpty ? 0 : assets.count + shift
-            w.raw("{\"list\":[")
-            let start = (page - 1) * pageSize
-            if start < total {
-                for position in start..<min(total, start + pageSize) {
-                    let asset = assets[max(0, position - shift)]
-                    if position > start { w.byte(44) }
-                    writeAsset(id: asset.id, ad: asset.ad, uploaded: asset.uploaded, kind: kind, now: now, to: &w)
-                }
+            SimulatorCore.writeListing(assets, page: page, pageSize: pageSize, insertedRows: request.insertedRows, to: &w) { asset, w in
+                writeAsset(id: asset.id, ad: asset.ad, uploaded: asset.uploaded, kind: kind, now: now, to: &w)
             }
-            w.raw("],\"page_info\":")
-            SimulatorCore.writePageInfo(page: page, pageSize: pageSize, total: total, to: &w)
-            w.raw("}")
         }
     }
 

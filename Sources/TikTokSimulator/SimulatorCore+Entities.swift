@@ -204,21 +204,28 @@ extension SimulatorCore {
             }
             rows.sort { $0.id > $1.id }
 
-            let shift = request.insertedRows
-            let total = rows.isEmpty ? 0 : rows.count + shift
-            w.raw("{\"list\":[")
-            let start = (page - 1) * pageSize
-            if start < total {
-                for position in start..<min(total, start + pageSize) {
-                    let row = rows[max(0, position - shift)]
-                    if position > start { w.byte(44) }
-                    writeEntity(row, kind: kind, fields: fields, dropNulls: dropNulls, now: now, to: &w)
-                }
+            SimulatorCore.writeListing(rows, page: page, pageSize: pageSize, insertedRows: request.insertedRows, to: &w) { row, w in
+                writeEntity(row, kind: kind, fields: fields, dropNulls: dropNulls, now: now, to: &w)
             }
-            w.raw("],\"page_info\":")
-            SimulatorCore.writePageInfo(page: page, pageSize: pageSize, total: total, to: &w)
-            w.raw("}")
         }
+    }
+
+    /// `{"list":[…],"page_info":{…}}` for page `page` of `items`, as offset paging answers after `insertedRows` rows were
+    /// inserted before the offset by rowInserted faults: the listing grows by that many, and the rows shift into later pages.
+    static func writeListing<Item>(_ items: [Item], page: Int, pageSize: Int, insertedRows shift: Int, to w: inout JSONWriter,
+                                   item write: (Item, inout JSONWriter) -> Void) {
+        let total = items.isEmpty ? 0 : items.count + shift
+        w.raw("{\"list\":[")
+        let start = (page - 1) * pageSize
+        if start < total {
+            for position in start..<min(total, start + pageSize) {
+                if position > start { w.byte(44) }
+                write(items[max(0, position - shift)], &w)
+            }
+        }
+        w.raw("],\"page_info\":")
+        writePageInfo(page: page, pageSize: pageSize, total: total, to: &w)
+        w.raw("}")
     }
 
     static func writePageInfo(page: Int, pageSize: Int, total: Int, to w: inout JSONWriter) {
