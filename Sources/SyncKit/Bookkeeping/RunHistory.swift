@@ -103,9 +103,15 @@ extension Destination {
     /// Upserts rows of a bookkeeping table on its own: they go as a checkpoint, which destinations upsert cheaply
     /// (no load job), in a transaction of their own.
     public func commitBookkeeping(_ batch: RowBatch) async throws {
+        try await commitAlone(checkpoints: [batch])
+    }
+
+    /// Upserts `data` then `checkpoints` in a load of their own, outside any stream: all of it becomes visible, or nothing.
+    public func commitAlone(_ data: [RowBatch] = [], checkpoints: [RowBatch] = []) async throws {
         let transaction = try await begin()
         do {
-            try await transaction.commit(checkpoints: [batch])
+            for batch in data { try await transaction.write(batch) }
+            try await transaction.commit(checkpoints: checkpoints)
         } catch {
             await transaction.rollback()
             throw error

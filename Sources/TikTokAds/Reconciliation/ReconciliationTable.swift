@@ -57,14 +57,7 @@ public enum ReconciliationTable {
     /// Writes the comparisons (upserted on advertiser, day, level and metric) and commits them.
     static func write(_ comparisons: [Comparison], checkedAt: Date, to destination: any Destination) async throws {
         guard !comparisons.isEmpty else { return }
-        let load = try await destination.begin()
-        do {
-            try await load.write(RowBatch(schema: schema, rows: comparisons.map { row($0, checkedAt: checkedAt) }))
-            try await load.commit()
-        } catch {
-            await load.rollback()
-            throw error
-        }
+        try await destination.commitAlone([RowBatch(schema: schema, rows: comparisons.map { row($0, checkedAt: checkedAt) })])
     }
 
     /// What the table holds, per advertiser: days and levels checked, the differences, and when it was last checked.

@@ -92,11 +92,7 @@ extension SyncJob {
         let plans = try await destination.checkSchemas([StateStore.schema, ReconciliationTable.schema] + levels.map { try $0.schema() })
         let state = try await StateStore.load(from: destination, shapeChecked: true)
         try await destination.applySchema(plans.filter { $0.schema.name == ReconciliationTable.schema.name })
-        var pacing = pacing
-        pacing.ceiling = rateBudget
-        let pacer = makeAdaptivePacer(pacing, learned: [:], clock: clock, logger: logger)
-        let client = TikTokClient(configuration: api, transport: transport, pacer: pacer, clock: clock, logger: logger)
-        let source = TikTokSource(client: client, settings: settings, logger: logger)
+        let (_, client, source) = reader(learned: [:], transport: transport)
         let statistics = RunStatistics()
         let (accounts, unavailable) = try await source.accounts(for: try await source.advertiserIDs(statistics: statistics), statistics: statistics)
         for (id, reason) in unavailable.sorted(by: { $0.key < $1.key }) {

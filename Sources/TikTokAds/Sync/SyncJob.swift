@@ -89,12 +89,7 @@ public struct SyncJob: Sendable {
         } catch {
             throw await fail(error, recording: false)
         }
-        // A configured budget stays a hard ceiling over the learned pace.
-        var pacing = pacing
-        pacing.ceiling = rateBudget
-        let pacer = makeAdaptivePacer(pacing, learned: learned, clock: clock, logger: logger)
-        let client = TikTokClient(configuration: api, transport: transport, pacer: pacer, clock: clock, logger: logger)
-        let source = TikTokSource(client: client, settings: settings, logger: logger)
+        let (pacer, client, source) = reader(learned: learned, transport: transport)
 
         let accounts: [AdvertiserAccount]
         let unavailable: [String: String]
@@ -142,6 +137,17 @@ public struct SyncJob: Sendable {
             "seconds": "\(String(format: "%.1f", (record.endedAt ?? runClock()).timeIntervalSince(record.startedAt)))",
         ])
         return record
+    }
+
+    /// How the job reads TikTok: a pacer starting from `learned` with the configured budget as its hard ceiling, the
+    /// client it paces, and the source over that client (the sync, its plan and `reconcile` read through the same).
+    func reader(learned: [String: LearnedRate], transport: HTTPTransport = .shared)
+        -> (pacer: any AdaptiveRequestPacer, client: TikTokClient, source: TikTokSource) {
+        var pacing = pacing
+        pacing.ceiling = rateBudget
+        let pacer = makeAdaptivePacer(pacing, learned: learned, clock: clock, logger: logger)
+        let client = TikTokClient(configuration: api, transport: transport, pacer: pacer, clock: clock, logger: logger)
+        return (pacer, client, TikTokSource(client: client, settings: settings, logger: logger))
     }
 
     /// Puts what the pacer learned in the run record and saves it for the next run (a failure to save is only logged:

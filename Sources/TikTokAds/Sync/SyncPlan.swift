@@ -208,11 +208,7 @@ extension SyncJob {
         // The pace the last sync learned, when there was one (a first run has no table yet).
         let hasPacing = try await destination.inspectTables([PacingStore.schema.name])[PacingStore.schema.name] != nil
         let learned = hasPacing ? try await PacingStore.load(from: destination) : [:]
-        var pacing = pacing
-        pacing.ceiling = rateBudget
-        let pacer = makeAdaptivePacer(pacing, learned: learned, clock: clock, logger: logger)
-        let client = TikTokClient(configuration: api, pacer: pacer, clock: clock, logger: logger)
-        let source = TikTokSource(client: client, settings: settings, logger: logger)
+        let source = reader(learned: learned).source
         let statistics = RunStatistics()
         let ids = try await source.advertiserIDs(statistics: statistics)
         let (accounts, unavailable) = try await source.accounts(for: ids, statistics: statistics)
