@@ -336,19 +336,24 @@ public actor BigQueryDestination: Destination {
 
     public func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] {
         guard let time = schema.timeField, let timeType = BigQuerySQL.parameterType(of: schema) else { return [] }
-        var conditions: [String] = []
         var parameters: [QueryParameter] = []
-        for (i, pair) in range.matching.enumerated() {
-            let type = schema.fields.first { $0.name == pair.column }.map { BigQuerySQL.type(of: $0.type) } ?? "STRING"
-            conditions.append("\(BigQuerySQL.column(pair.column)) = CAST(@v\(i) AS \(type))")
-            parameters.append(QueryParameter(name: "v\(i)", type: "STRING", value: pair.value.text ?? ""))
-        }
+        var conditions = Self.equalities(range.matching, of: schema, parameters: &parameters)
         // On the partitioning column, so only the range's partitions are read; a local hour of the last day is before the next day.
         func bound(_ day: LocalDate) -> String { timeType == "DATETIME" ? "\(day) 00:00:00" : day.description }
         conditions += ["\(BigQuerySQL.column(time)) >= @from", "\(BigQuerySQL.column(time)) < @until"]
         parameters += [QueryParameter(name: "from", type: timeType, value: bound(range.from)),
                        QueryParameter(name: "until", type: timeType, value: bound(range.through.adding(days: 1)))]
         return try await select(schema, where: " WHERE " + conditions.joined(separator: " AND "), parameters: parameters)
+    }
+
+    /// `column = CAST(@vN AS type)` for each pair, its value appended to `parameters` as text.
+    private static func equalities(_ pairs: [ColumnValue], of schema: TableSchema, parameters: inout [QueryParameter]) -> [String] {
+        pairs.map { pair in
+            let name = "v\(parameters.count)"
+            let type = schema.fields.first { $0.name == pair.column }.map { BigQuerySQL.type(of: $0.type) } ?? "STRING"
+            parameters.append(QueryParameter(name: name, type: "STRING", value: pair.value.text ?? ""))
+            return "\(BigQuerySQL.column(pair.column)) = CAST(@\(name) AS \(type))"
+        }
     }
 
     /// The table's rows as `schema` lays them out (absent columns NULL), filtered by `condition` over `parameters`.
@@ -385,12 +390,7 @@ public actor BigQueryDestination: Destination {
                 sql = delete
                 parameters = [QueryParameter(name: "cutoff", type: type, value: type == "DATETIME" ? "\(cutoff) 00:00:00" : cutoff.description)]
             case .matching(let pairs):
-                var conditions = ["TRUE"]
-                for (i, pair) in pairs.enumerated() {
-                    let type = schema.fields.first { $0.name == pair.column }.map { BigQuerySQL.type(of: $0.type) } ?? "STRING"
-                    conditions.append("\(BigQuerySQL.column(pair.column)) = CAST(@v\(i) AS \(type))")
-                    parameters.append(QueryParameter(name: "v\(i)", type: "STRING", value: pair.value.text ?? ""))
-                }
+                let conditions = ["TRUE"] + Self.equalities(pairs, of: schema, parameters: &parameters)
                 sql = "DELETE FROM \(qualified(schema.name)) WHERE \(conditions.joined(separator: " AND "))"
             }
             count(.query)

@@ -304,17 +304,21 @@ public actor PostgresDestination: Destination, WritabilityChecking {
 
     public func rows(of table: TableSchema, in range: RowRange) async throws -> [[Value]] {
         guard let time = table.timeField else { return [] }
-        var conditions: [String] = []
         var binds: [String?] = []
-        for pair in range.matching {
-            let type = table.fields.first { $0.name == pair.column }.map { PostgresSQL.columnType($0, in: table) } ?? "text"
-            binds.append(pair.value.text)
-            conditions.append("\(PostgresSQL.quote(pair.column)) = $\(binds.count)::\(type)")
-        }
+        var conditions = Self.equalities(range.matching, of: table, binds: &binds)
         // Local hours are timestamps without a zone: an hour of the last day is before the next day.
         binds += [range.from.description, range.through.adding(days: 1).description]
         conditions += ["\(PostgresSQL.quote(time)) >= $\(binds.count - 1)::date", "\(PostgresSQL.quote(time)) < $\(binds.count)::date"]
         return try await select(table, where: " WHERE " + conditions.joined(separator: " AND "), binds: binds)
+    }
+
+    /// `column = $n::type` for each pair, its value appended to `binds` (typed as the table declares the column).
+    private static func equalities(_ pairs: [ColumnValue], of table: TableSchema, binds: inout [String?]) -> [String] {
+        pairs.map { pair in
+            let type = table.fields.first { $0.name == pair.column }.map { PostgresSQL.columnType($0, in: table) } ?? "text"
+            binds.append(pair.value.text)
+            return "\(PostgresSQL.quote(pair.column)) = $\(binds.count)::\(type)"
+        }
     }
 
     /// The table's rows as `table` lays them out (absent columns NULL), filtered by `condition` over `binds`.
@@ -348,11 +352,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
                 conditions = ["\(PostgresSQL.quote(time)) < $1::date"]
                 binds = [cutoff.description]
             case .matching(let pairs):
-                for pair in pairs {
-                    let type = table.fields.first { $0.name == pair.column }.map { PostgresSQL.columnType($0, in: table) } ?? "text"
-                    binds.append(pair.value.text)
-                    conditions.append("\(PostgresSQL.quote(pair.column)) = $\(binds.count)::\(type)")
-                }
+                conditions = Self.equalities(pairs, of: table, binds: &binds)
             }
             let condition = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             let sql = "WITH deleted AS (DELETE FROM \(PostgresSQL.qualified(schema, table.name))\(condition) RETURNING 1) SELECT count(*)::text FROM deleted"
