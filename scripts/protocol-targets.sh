@@ -16,6 +16,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PYTHON="${PYTHON:-python3}"
+# shellcheck source=lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 VENV="${PROTOCOLS_VENV:-$ROOT/.venv-protocols}"
 TARGET_PIN="target-jsonl==0.1.4"
 MODELS_PIN="airbyte-protocol-models==0.18.0"
@@ -27,58 +29,13 @@ if [[ ! -x "$BIN" ]]; then
 fi
 
 # 1. One virtualenv with both pins (target-jsonl's singer-python and the pydantic models do not conflict).
-if ! "$VENV/bin/python" - <<'PY' 2>/dev/null; then
-import importlib.metadata as m, sys
-sys.exit(0 if (m.version("target-jsonl"), m.version("airbyte-protocol-models")) == ("0.1.4", "0.18.0") else 1)
-PY
-    echo "== installing $TARGET_PIN and $MODELS_PIN into $VENV"
-    rm -rf "$VENV"
-    if ! { "$PYTHON" -m venv "$VENV" && "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$TARGET_PIN" "$MODELS_PIN"; }; then
-        if [[ "${PROTOCOLS_SKIP_ON_INSTALL_FAILURE:-0}" == 1 ]]; then
-            echo "protocol checks skipped: could not install $TARGET_PIN and $MODELS_PIN from PyPI"
-            exit 0
-        fi
-        echo "error: could not install $TARGET_PIN and $MODELS_PIN from PyPI" >&2
-        exit 2
-    fi
-fi
+ensure_venv "$VENV" "${PROTOCOLS_SKIP_ON_INSTALL_FAILURE:-0}" "protocol checks" "$TARGET_PIN" "$MODELS_PIN"
 
 # 2. The simulator on a free port, its clock fixed at the start (every run below sees the same data).
 OUT="${PROTOCOLS_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/protocol-targets.XXXXXX")}"
 mkdir -p "$OUT"
 SIM_LOG="$OUT/simulator.log"
-SIM_PID=""
-cleanup() {
-    if [[ -n "$SIM_PID" ]] && kill -0 "$SIM_PID" 2>/dev/null; then
-        kill "$SIM_PID" 2>/dev/null || true
-        wait "$SIM_PID" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-: >"$SIM_LOG"  # exists before the simulator's shell opens it, so the first look below never fails
-"$BIN" simulate --port 0 --seed 42 --advertisers 2 --now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$SIM_LOG" 2>&1 &
-SIM_PID=$!
-PORT=""
-ADVERTISERS=""
-for _ in $(seq 1 150); do
-    if ! kill -0 "$SIM_PID" 2>/dev/null; then
-        echo "error: the simulator exited at start:" >&2
-        cat "$SIM_LOG" >&2
-        exit 2
-    fi
-    PORT="$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9]*\)/open_api/.*#\1#p' "$SIM_LOG" | head -n 1)"
-    ADVERTISERS="$(sed -n 's/^advertisers: //p' "$SIM_LOG" | head -n 1 | tr -d ' ')"
-    [[ -n "$PORT" && -n "$ADVERTISERS" ]] && break
-    sleep 0.2
-done
-if [[ -z "$PORT" || -z "$ADVERTISERS" ]]; then
-    echo "error: the simulator did not print its port and advertisers within 30 s:" >&2
-    cat "$SIM_LOG" >&2
-    exit 2
-fi
+start_simulator "$BIN" "$SIM_LOG" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "== simulator pid $SIM_PID on port $PORT, advertisers $ADVERTISERS; artefacts in $OUT"
 
 # 3. The checks.

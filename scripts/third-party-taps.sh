@@ -21,6 +21,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 RUNNER="$ROOT/scripts/third_party_taps.py"
 PYTHON="${PYTHON:-python3}"
+# shellcheck source=lib/common.sh
+source "$ROOT/scripts/lib/common.sh"
 VENV="${TAPS_VENV:-$ROOT/.venv-taps}"
 SINGER_PIN="tap-tiktok-ads==1.2.1"
 AIRBYTE_PIN="airbyte-source-tiktok-marketing==4.7.0"
@@ -49,66 +51,17 @@ export THIRD_PARTY_TAPS_STARTED="$(date +%s)"
 import sys
 sys.exit(0 if (3, 10) <= sys.version_info[:2] <= (3, 13) else 1)
 PY
-ensure_venv() { # dir requirement distribution version
-    local dir="$1" req="$2" dist="$3" version="$4"
-    if [[ -x "$dir/bin/python" ]] && "$dir/bin/python" - "$dist" "$version" <<'PY' 2>/dev/null; then
-import importlib.metadata as m, sys
-sys.exit(0 if m.version(sys.argv[1]) == sys.argv[2] else 1)
-PY
-        return 0
-    fi
-    echo "== installing $req into $dir"
-    rm -rf "$dir"
-    if ! { "$PYTHON" -m venv "$dir" && "$dir/bin/python" -m pip install --quiet --disable-pip-version-check "$req"; }; then
-        if [[ "${TAPS_SKIP_ON_INSTALL_FAILURE:-0}" == 1 ]]; then
-            echo "third-party connector check skipped: could not install $req from PyPI"
-            exit 0
-        fi
-        echo "error: could not install $req from PyPI" >&2
-        exit 2
-    fi
-}
-ensure_venv "$VENV/singer" "$SINGER_PIN" tap-tiktok-ads 1.2.1
-ensure_venv "$VENV/airbyte" "$AIRBYTE_PIN" airbyte-source-tiktok-marketing 4.7.0
+ensure_venv "$VENV/singer" "${TAPS_SKIP_ON_INSTALL_FAILURE:-0}" "third-party connector check" "$SINGER_PIN"
+ensure_venv "$VENV/airbyte" "${TAPS_SKIP_ON_INSTALL_FAILURE:-0}" "third-party connector check" "$AIRBYTE_PIN"
 
 # 2. The simulator, on a free port (port 0: it prints the one it bound).
 OUT="${TAPS_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/third-party-taps.XXXXXX")}"
 mkdir -p "$OUT"
 SIM_LOG="$OUT/simulator.log"
-SIM_PID=""
-cleanup() {
-    if [[ -n "$SIM_PID" ]] && kill -0 "$SIM_PID" 2>/dev/null; then
-        kill "$SIM_PID" 2>/dev/null || true
-        wait "$SIM_PID" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # The simulated clock stands still at the script's start: every connector, and the tiktok-ads sync the counts are
 # compared with, reads the same world (a running clock lets an ad deliver its first impression between two reads).
 export THIRD_PARTY_TAPS_NOW="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-"$BIN" simulate --port 0 --seed 42 --advertisers 2 --now "$THIRD_PARTY_TAPS_NOW" >"$SIM_LOG" 2>&1 &
-SIM_PID=$!
-PORT=""
-ADVERTISERS=""
-for _ in $(seq 1 150); do
-    if ! kill -0 "$SIM_PID" 2>/dev/null; then
-        echo "error: the simulator exited at start:" >&2
-        cat "$SIM_LOG" >&2
-        exit 2
-    fi
-    PORT="$(sed -n 's#.*listening on http://127\.0\.0\.1:\([0-9]*\)/open_api/.*#\1#p' "$SIM_LOG" | head -n 1)"
-    ADVERTISERS="$(sed -n 's/^advertisers: //p' "$SIM_LOG" | head -n 1 | tr -d ' ')"
-    [[ -n "$PORT" && -n "$ADVERTISERS" ]] && break
-    sleep 0.2
-done
-if [[ -z "$PORT" || -z "$ADVERTISERS" ]]; then
-    echo "error: the simulator did not print its port and advertisers within 30 s:" >&2
-    cat "$SIM_LOG" >&2
-    exit 2
-fi
+start_simulator "$BIN" "$SIM_LOG" "$THIRD_PARTY_TAPS_NOW"
 echo "== simulator pid $SIM_PID on port $PORT, advertisers $ADVERTISERS"
 
 # 3. The connectors.
