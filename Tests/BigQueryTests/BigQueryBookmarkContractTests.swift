@@ -12,4 +12,11 @@ struct BigQueryBookmarkContractTests {
         let observation = try await BookmarkContract.observe { try BigQueryHarness.destination(dataset: dataset) }
         #expect(observation.violations.isEmpty, "\(observation.violations)")
     }
+
+    /// A snapshot stream replaces its advertiser's earlier rows only after the run's load is committed.
+    @Test func aSnapshotReplacesTheLastOneOnlyWhenComplete() async throws {
+        let dataset = BigQueryHarness.newDataset("snapshot")
+        let observation = try await SnapshotContract.observe { try BigQueryHarness.destination(dataset: dataset) }
+        #expect(observation.violations.isEmpty, "\(observation.violations)")
+    }
 }

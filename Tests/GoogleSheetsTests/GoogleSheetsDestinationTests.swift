@@ -325,4 +325,12 @@ extension GoogleSheetsDestinationTests {
             #expect(observation.violations.isEmpty, "\(observation.violations)")
         }
     }
+
+    /// A snapshot stream replaces its advertiser's earlier rows only after the run's load is committed.
+    @Test func aSnapshotReplacesTheLastOneOnlyWhenComplete() async throws {
+        try await Self.withFake { _, url in
+            let observation = try await SnapshotContract.observe { try Self.destination(url) }
+            #expect(observation.violations.isEmpty, "\(observation.violations)")
+        }
+    }
 }

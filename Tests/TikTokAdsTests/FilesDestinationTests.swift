@@ -127,6 +127,13 @@ struct FilesDestinationTests {
         #expect(observation.violations.isEmpty, "\(observation.violations)")
     }
 
+    @Test(arguments: FileFormat.allCases)
+    func aSnapshotReplacesTheLastOneOnlyWhenComplete(format: FileFormat) async throws {
+        let directory = FilesHarness.temporaryDirectory()
+        let observation = try await SnapshotContract.observe { try FilesDestination(directory: directory, format: format) }
+        #expect(observation.violations.isEmpty, "\(observation.violations)")
+    }
+
     @Test func retentionAndCleanupRemoveThePartitionsBeforeTheWindow() async throws {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let settings = try SyncHarness.settings(objects: ["campaigns", "ad_insights", "ad_insights_hourly"], startDaysAgo: 10)

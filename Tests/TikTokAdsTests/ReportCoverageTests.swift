@@ -142,6 +142,36 @@ struct ReportCoverageTests {
         }
     }
 
+    /// A lifetime report is a snapshot: the next run replaces each advertiser's rows whole. Run once with deleted ads,
+    /// then (an hour later) without them: the deleted ads' rows leave the table, the others stay, and every row
+    /// carries the later run's synced_at.
+    @Test func aLifetimeSnapshotIsReplacedWholeByTheNextRun() async throws {
+        let earlier = SyncHarness.now
+        let later = earlier.addingTimeInterval(3600)
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions(advertisers: 4))
+        let database = SyncHarness.temporaryDatabase()
+        @Sendable func rows() async throws -> [String: String] {
+            let found = try await SyncHarness.query(database, "SELECT ad_id, synced_at FROM tiktok_ads_ad_insights_lifetime")
+            return Dictionary(found.map { ($0[0] ?? "", $0[1] ?? "") }, uniquingKeysWith: { first, _ in first })
+        }
+        let (first, second) = try await simulator.withRunningServer { url in
+            _ = try await SyncHarness.sync(baseURL: url, simulator: simulator, database: database,
+                                           settings: try SyncHarness.settings(objects: ["ad_insights_lifetime"], includeDeleted: true), at: earlier)
+            let first = try await rows()
+            simulator.setNow(later)
+            _ = try await SyncHarness.sync(baseURL: url, simulator: simulator, database: database,
+                                           settings: try SyncHarness.settings(objects: ["ad_insights_lifetime"]), at: later)
+            return (first, try await rows())
+        }
+        let deleted = Set(simulator.world.grantedAdvertiserIDs.flatMap { simulator.world.entities(.ad, advertiserID: $0) }
+            .filter(\.isDeleted).map(\.id)).intersection(first.keys)
+        #expect(!deleted.isEmpty, "the first run imported deleted ads")
+        #expect(Set(second.keys).isDisjoint(with: deleted), "deleted ads' lifetime rows were removed")
+        #expect(Set(second.keys) == Set(first.keys).subtracting(deleted), "the other ads' rows stayed")
+        #expect(Set(first.values) == [UTCText.format(earlier)])
+        #expect(Set(second.values) == [UTCText.format(later)])
+    }
+
     @Test func higherLevelBreakdownsEqualTheSumsOfTheirAdsBreakdowns() async throws {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let database = SyncHarness.temporaryDatabase()

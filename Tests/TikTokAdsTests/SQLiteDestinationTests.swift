@@ -93,6 +93,13 @@ extension SQLiteDestinationTests {
         let observation = try await BookmarkContract.observe { try SQLiteDestination(path: path) }
         #expect(observation.violations.isEmpty, "\(observation.violations)")
     }
+
+    /// A snapshot stream replaces its advertiser's earlier rows only once the whole new snapshot is committed.
+    @Test func aSnapshotReplacesTheLastOneOnlyWhenComplete() async throws {
+        let path = Self.temporaryPath()
+        let observation = try await SnapshotContract.observe { try SQLiteDestination(path: path) }
+        #expect(observation.violations.isEmpty, "\(observation.violations)")
+    }
 }
 
 extension SQLiteDestinationTests {

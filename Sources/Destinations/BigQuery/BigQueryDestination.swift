@@ -392,6 +392,11 @@ public actor BigQueryDestination: Destination {
             case .matching(let pairs):
                 let conditions = ["TRUE"] + Self.equalities(pairs, of: schema, parameters: &parameters)
                 sql = "DELETE FROM \(qualified(schema.name)) WHERE \(conditions.joined(separator: " AND "))"
+            case .superseded(let scope, let stamp):
+                let current = Self.equalities([stamp], of: schema, parameters: &parameters)[0]
+                let conditions = Self.equalities(scope, of: schema, parameters: &parameters)
+                    + ["(\(BigQuerySQL.column(stamp.column)) IS NULL OR NOT (\(current)))"]
+                sql = "DELETE FROM \(qualified(schema.name)) WHERE \(conditions.joined(separator: " AND "))"
             }
             count(.query)
             let job = try await client.query(sql, parameters: parameters, jobID: jobID(.query, schema.name), what: "deleting rows of \(schema.name)")

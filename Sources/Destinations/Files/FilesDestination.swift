@@ -178,10 +178,12 @@ public final class FilesDestination: Destination {
                     try claimOnce()
                     deleted += try read(file, codec)?.rows.count ?? 0
                     try AtomicFiles.remove(file)
-                case .matching(let pairs):
+                case .matching, .superseded:
                     guard var table = try read(file, codec) else { continue }
-                    let tests = pairs.map { (table.columns.firstIndex(of: $0.column), codec.cell($0.value)) }
-                    let kept = table.rows.filter { row in !tests.allSatisfy { position, cell in position.flatMap { row[$0] } == cell } }
+                    let positions = Dictionary(table.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+                    let kept = table.rows.filter { row in
+                        !filter.matches { column in codec.value(positions[column].flatMap { row[$0] }, as: .string).text }
+                    }
                     guard kept.count < table.rows.count else { continue }
                     try claimOnce()
                     deleted += table.rows.count - kept.count

@@ -530,9 +530,9 @@ public actor GoogleSheetsDestination: Destination {
                 case .before(let cutoff):
                     guard let time = schema.timeField else { return 0 }
                     matches = text(row, time).flatMap { LocalDate($0) }.map { $0 < cutoff } ?? false
-                case .matching(let pairs):
+                case .matching, .superseded:
                     guard row.contains(where: { !$0.text.isEmpty }) else { continue }
-                    matches = pairs.allSatisfy { text(row, $0.column) == ($0.value.text ?? "") }
+                    matches = filter.matches { text(row, $0).flatMap { $0.isEmpty ? nil : $0 } }
                 }
                 if matches { doomed.append(offset + 1) }
             }

@@ -312,12 +312,13 @@ public actor PostgresDestination: Destination, WritabilityChecking {
         return try await select(table, where: " WHERE " + conditions.joined(separator: " AND "), binds: binds)
     }
 
-    /// `column = $n::type` for each pair, its value appended to `binds` (typed as the table declares the column).
-    private static func equalities(_ pairs: [ColumnValue], of table: TableSchema, binds: inout [String?]) -> [String] {
+    /// `column = $n::type` (or another `comparison`) for each pair, its value appended to `binds` (typed as the table declares the column).
+    private static func equalities(_ pairs: [ColumnValue], of table: TableSchema, binds: inout [String?],
+                                   comparison: String = "=") -> [String] {
         pairs.map { pair in
             let type = table.fields.first { $0.name == pair.column }.map { PostgresSQL.columnType($0, in: table) } ?? "text"
             binds.append(pair.value.text)
-            return "\(PostgresSQL.quote(pair.column)) = $\(binds.count)::\(type)"
+            return "\(PostgresSQL.quote(pair.column)) \(comparison) $\(binds.count)::\(type)"
         }
     }
 
@@ -353,6 +354,8 @@ public actor PostgresDestination: Destination, WritabilityChecking {
                 binds = [cutoff.description]
             case .matching(let pairs):
                 conditions = Self.equalities(pairs, of: table, binds: &binds)
+            case .superseded(let scope, let stamp):
+                conditions = Self.equalities(scope, of: table, binds: &binds) + Self.equalities([stamp], of: table, binds: &binds, comparison: "IS DISTINCT FROM")
             }
             let condition = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
             let sql = "WITH deleted AS (DELETE FROM \(PostgresSQL.qualified(schema, table.name))\(condition) RETURNING 1) SELECT count(*)::text FROM deleted"

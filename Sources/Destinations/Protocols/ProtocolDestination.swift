@@ -86,7 +86,10 @@ public final class ProtocolDestination: Destination {
         }
     }
 
+    /// A snapshot's earlier rows (`.superseded`) are left to the target, which tells them apart by their `synced_at`:
+    /// the message stream has no delete. Any other deletion is refused.
     public func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int {
+        if case .superseded = filter { return 0 }
         throw SyncError(.destination, "\(displayName) cannot delete rows of \(schema.name): they were emitted as messages, and the target that read them owns them. Apply retention in the target.")
     }
 

@@ -341,6 +341,10 @@ public actor SQLiteDestination: Destination {
                 let conditions = pairs.map { "\(quoteIdentifier($0.column)) = ?" }
                 sql = "DELETE FROM \(quoteIdentifier(schema.name))" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
                 arguments = StatementArguments(pairs.map { Self.sqliteValue($0.value) })
+            case .superseded(let scope, let stamp):
+                let conditions = scope.map { "\(quoteIdentifier($0.column)) = ?" } + ["\(quoteIdentifier(stamp.column)) IS NOT ?"]
+                sql = "DELETE FROM \(quoteIdentifier(schema.name)) WHERE " + conditions.joined(separator: " AND ")
+                arguments = StatementArguments((scope + [stamp]).map { Self.sqliteValue($0.value) })
             }
             try db.cachedStatement(sql: sql).execute(arguments: arguments)
             return db.changesCount

@@ -53,6 +53,22 @@ public enum RowFilter: Sendable, Hashable {
     case before(LocalDate)
     /// Rows whose columns equal every given value (no pairs: every row).
     case matching([ColumnValue])
+    /// Rows whose columns equal every `scope` value but whose `stamp` column holds another value than `stamp`'s,
+    /// or none: an earlier snapshot's rows, once the snapshot stamped `stamp` is committed (see `Snapshot`).
+    case superseded(scope: [ColumnValue], stamp: ColumnValue)
+}
+
+extension RowFilter {
+    /// Whether a row matches an equality or snapshot filter, comparing values by their text (`.before`: see the time
+    /// field). For destinations that filter rows themselves; `cell` reads a column's text (nil: empty or absent).
+    public func matches(cell: (String) -> String?) -> Bool {
+        switch self {
+        case .before: false
+        case .matching(let pairs): pairs.allSatisfy { cell($0.column) == $0.value.text }
+        case .superseded(let scope, let stamp):
+            scope.allSatisfy { cell($0.column) == $0.value.text } && cell(stamp.column) != stamp.value.text
+        }
+    }
 }
 
 /// A column and a value, for `RowFilter.matching`.

@@ -7,6 +7,8 @@ final class LoadSession: Sendable {
     private let shared: (any LoadTransaction)?
     /// Checkpoints of slices whose every page is in `shared`.
     private let completed = Protected<[StreamCheckpoint]>([])
+    /// Snapshots whose every slice is in `shared`: their earlier rows are deleted after the run's commit.
+    private let replaced = Protected<[(schema: TableSchema, snapshot: Snapshot)]>([])
 
     private init(destination: any Destination, shared: (any LoadTransaction)?) {
         self.destination = destination
@@ -31,7 +33,26 @@ final class LoadSession: Sendable {
         try await destination.loadPage(batch, checkpoint: checkpoint)
     }
 
-    /// Ends the run's transaction: commits it with every completed slice's checkpoint, or discards it.
+    /// Called once every slice of a snapshot stream is loaded: deletes the earlier snapshot's rows now that the new
+    /// one is committed (`.page` scope), or after the run's commit (`.run` scope).
+    func completed(_ snapshot: Snapshot, of schema: TableSchema) async throws {
+        if shared != nil {
+            replaced.withLock { $0.append((schema, snapshot)) }
+            return
+        }
+        try await retire(snapshot, of: schema)
+    }
+
+    private func retire(_ snapshot: Snapshot, of schema: TableSchema) async throws {
+        do {
+            _ = try await destination.deleteRows(of: schema, where: snapshot.supersededRows)
+        } catch {
+            throw SyncError(.destination, "Could not remove the earlier snapshot's rows of \(schema.name) from \(destination.displayName); the new rows are committed, and the next run removes the old ones.", cause: error)
+        }
+    }
+
+    /// Ends the run's transaction: commits it with every completed slice's checkpoint, then deletes the rows the
+    /// run's snapshots superseded; or discards it.
     func end(committing: Bool) async throws {
         guard let shared else { return }
         guard committing else {
@@ -39,7 +60,12 @@ final class LoadSession: Sendable {
             return
         }
         let checkpoints = completed.value
-        try await shared.commit(checkpoints: checkpoints.isEmpty ? [] : [StateStore.batch(checkpoints)])
+        do {
+            try await shared.commit(checkpoints: checkpoints.isEmpty ? [] : [StateStore.batch(checkpoints)])
+        } catch {
+            throw SyncError(.destination, "Could not commit the run's rows to \(destination.displayName).", cause: error)
+        }
+        for (schema, snapshot) in replaced.value { try await retire(snapshot, of: schema) }
     }
 }
 

@@ -5,12 +5,34 @@ public struct StreamPlan: Sendable {
     public var schema: TableSchema
     /// Read in order; each slice's checkpoint commits only after all of its pages did.
     public var slices: [StreamSlice]
+    /// Set when the stream's rows are a snapshot that replaces the previous run's (a lifetime report): once every
+    /// slice is committed, the rows of the snapshot's scope that this run did not stamp are deleted.
+    public var snapshot: Snapshot?
 
-    public init(key: StreamKey, schema: TableSchema, slices: [StreamSlice]) {
+    public init(key: StreamKey, schema: TableSchema, slices: [StreamSlice], snapshot: Snapshot? = nil) {
         self.key = key
         self.schema = schema
         self.slices = slices
+        self.snapshot = snapshot
     }
+}
+
+/// A stream whose every run reads the whole of `scope` (e.g. one advertiser's rows) and stamps each row it writes
+/// with `stamp` (e.g. `synced_at` = the run's time). Rows of the scope without this run's stamp belong to an earlier
+/// snapshot (an entity that is gone, or no longer reported) and are deleted after the new snapshot is committed,
+/// never before: a run that fails leaves the previous snapshot whole, and a crash between the commit and the
+/// deletion leaves rows the next run deletes.
+public struct Snapshot: Sendable, Hashable {
+    public var scope: [ColumnValue]
+    public var stamp: ColumnValue
+
+    public init(scope: [ColumnValue], stamp: ColumnValue) {
+        self.scope = scope
+        self.stamp = stamp
+    }
+
+    /// The rows an earlier snapshot left.
+    public var supersededRows: RowFilter { .superseded(scope: scope, stamp: stamp) }
 }
 
 /// A unit of reading whose completion moves the stream's state: one report window, one entity listing.

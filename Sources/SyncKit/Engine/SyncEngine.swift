@@ -89,7 +89,7 @@ public struct SyncEngine: Sendable {
         do {
             try await session.end(committing: keepsWhatWasRead && !Task.isCancelled)
         } catch {
-            let failure = SyncError(.destination, "Could not commit the run's rows to \(destination.displayName).", cause: error)
+            let failure = SyncEngine.classify(error)
             outcome.withLock { $0.errors.append(failure.description) }
         }
         return await finish(record, outcome: outcome, statistics: statistics)
@@ -202,6 +202,7 @@ public struct SyncEngine: Sendable {
             }
             progress(.sliceLoaded(plan.key))
         }
+        if let snapshot = plan.snapshot { try await session.completed(snapshot, of: plan.schema) }
         return written
     }
 

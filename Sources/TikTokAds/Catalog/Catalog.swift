@@ -63,7 +63,7 @@ public enum Catalog {
         }
         for (level, prefix, plural) in levels {
             objects.append(reportObject(name: "\(prefix)_insights_lifetime", spec: .lifetime(level: level),
-                                        description: "Lifetime totals of \(plural) (since each began), replaced on every run; the sync time is the stream's synced_at"))
+                                        description: "Lifetime totals of \(plural) (since each began): a snapshot replaced on every run, each row stamped with the run's synced_at"))
         }
         return objects
     }()
@@ -78,7 +78,7 @@ public enum Catalog {
         switch spec.granularity {
         case .day: fields.append(CatalogField("stat_time_day", .date, "Day of the row, in the account's timezone"))
         case .hour: fields.append(CatalogField("stat_time_hour", .datetime, "Hour of the row, local time of the account"))
-        case nil: break
+        case nil: fields.append(CatalogField("synced_at", .datetime, "When the run that read this snapshot started (UTC); an advertiser's rows share it", injected: true))
         }
         let breakdownDescriptions = [
             "country_code": "Country (ISO 3166-1 alpha-2)", "age": "Age group, e.g. AGE_25_34",
@@ -97,7 +97,8 @@ public enum Catalog {
         let time = spec.granularity.map { [$0.rawValue] } ?? []
         let key = (spec.level == .advertiser ? [] : [idField]) + time + spec.breakdowns + ["advertiser_id"]
         return CatalogObject(name: name, table: "tiktok_ads_\(name)", description: description, source: .report(spec),
-                             fields: fields, key: key, timeField: spec.granularity?.rawValue)
+                             fields: fields, key: key, timeField: spec.granularity?.rawValue,
+                             snapshotStamp: spec.isLifetime ? "synced_at" : nil)
     }
 
     public static func object(named name: String) -> CatalogObject? {

@@ -52,6 +52,9 @@ public struct CatalogObject: Sendable, Hashable {
     public var fields: [CatalogField]
     public var key: [String]
     public var timeField: String?
+    /// For an object whose rows are a snapshot replaced on every run (lifetime reports): the column that stamps each
+    /// row with the time of the run that read it (`synced_at`). Always selected; see `SyncKit.Snapshot`.
+    public var snapshotStamp: String? = nil
 
     public var isTimeSeries: Bool { timeField != nil }
 
@@ -72,10 +75,10 @@ public struct CatalogObject: Sendable, Hashable {
                 throw SyncError(.badInput,
                     "Unknown field(s) \(unknown.map { "'\($0)'" }.joined(separator: ", ")) for object '\(name)'. Run `tiktok-ads discover --object \(name)` to list its fields.")
             }
-            let wanted = Set(selection).union(key)
+            let wanted = Set(selection).union(key).union(snapshotStamp.map { [$0] } ?? [])
             chosen = fields.filter { wanted.contains($0.name) || $0.isInjected && key.contains($0.name) }
         } else {
-            chosen = fields.filter { $0.isDefault || key.contains($0.name) }
+            chosen = fields.filter { $0.isDefault || key.contains($0.name) || $0.name == snapshotStamp }
         }
         return TableSchema(name: table, fields: chosen.map(\.field), key: key, timeField: timeField, knownColumns: fields.map(\.name))
     }

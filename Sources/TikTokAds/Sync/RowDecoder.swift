@@ -10,8 +10,10 @@ struct RowDecoder: Sendable {
     private let advertiserColumn: Int?
     private let keyColumns: [Int]
     private let timeColumn: Int?
+    /// Columns the stream sets on every row (e.g. a snapshot's `synced_at`), by position.
+    private let constants: [(column: Int, value: Value)]
 
-    init(schema: TableSchema, object: CatalogObject, advertiserID: String) {
+    init(schema: TableSchema, object: CatalogObject, advertiserID: String, constants: [ColumnValue] = []) {
         self.schema = schema
         self.advertiserID = advertiserID
         var map: [String: Int] = [:]
@@ -24,6 +26,7 @@ struct RowDecoder: Sendable {
         advertiserColumn = schema.index(of: "advertiser_id")
         keyColumns = schema.key.compactMap { schema.index(of: $0) }
         timeColumn = schema.timeField.flatMap { schema.index(of: $0) }
+        self.constants = constants.compactMap { pair in schema.index(of: pair.column).map { ($0, pair.value) } }
     }
 
     func row(_ item: JSONValue) -> [Value] {
@@ -35,6 +38,7 @@ struct RowDecoder: Sendable {
             fill(&row, from: members)
         }
         if let advertiserColumn, row[advertiserColumn].isNull { row[advertiserColumn] = .string(advertiserID) }
+        for (column, value) in constants { row[column] = value }
         return row
     }
 

@@ -110,6 +110,7 @@ public struct TikTokSource: Sendable {
                 let count = counter(statistics, object: object.name)
                 let listed = StreamState(bookmark: nil, syncedAt: now)
                 let slices: [StreamSlice]
+                var snapshot: Snapshot?
                 switch object.source {
                 case .advertiserInfo:
                     let row = decoder.row(account.record)
@@ -132,13 +133,16 @@ public struct TikTokSource: Sendable {
                                             window: nil, seen: Protected([]), count: count)
                     }]
                 case .report(let spec) where spec.isLifetime:
-                    slices = [lifetimeSlice(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
+                    let stamp = ColumnValue(object.snapshotStamp ?? "synced_at", .datetime(UTCText.format(now)))
+                    snapshot = Snapshot(scope: [ColumnValue("advertiser_id", .string(account.id))], stamp: stamp)
+                    let stamped = RowDecoder(schema: schema, object: object, advertiserID: account.id, constants: [stamp])
+                    slices = [lifetimeSlice(spec: spec, account: account, object: object, schema: schema, decoder: stamped,
                                             checkpoint: listed, statistics: statistics, count: count)]
                 case .report(let spec):
                     slices = reportSlices(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
                                           bookmark: state[key]?.bookmark, now: now, statistics: statistics, count: count)
                 }
-                plans.append(StreamPlan(key: key, schema: schema, slices: slices))
+                plans.append(StreamPlan(key: key, schema: schema, slices: slices, snapshot: snapshot))
             }
         }
         return plans

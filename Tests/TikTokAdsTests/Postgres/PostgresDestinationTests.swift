@@ -210,6 +210,14 @@ struct PostgresDestinationTests {
         try await PostgresHarness.dropSchema(name)
     }
 
+    /// A snapshot stream replaces its advertiser's earlier rows only once the whole new snapshot is committed.
+    @Test func aSnapshotReplacesTheLastOneOnlyWhenComplete() async throws {
+        let name = PostgresHarness.uniqueSchema()
+        let observation = try await SnapshotContract.observe { try PostgresHarness.destination(schema: name) }
+        #expect(observation.violations.isEmpty, "\(observation.violations)")
+        try await PostgresHarness.dropSchema(name)
+    }
+
     /// The advisory lock is keyed on the schema: a second holder of the same schema is refused, naming the first; another
     /// schema is free; closing releases it.
     @Test func theAdvisoryLockKeepsASecondWriterOffTheSchema() async throws {
