@@ -62,12 +62,16 @@ public struct AdaptivePacingSettings: Sendable, Hashable {
     public var floor: Double
     /// The factor applied to the pace after a rate-limit answer.
     public var decrease: Double
-    /// The pace grows by this share per successful answer while callers wait on it: about `increase × rate²`
-    /// requests per second each second, slow enough near the limit that a rate-limit answer comes once in a few
-    /// hundred calls.
-    public var increase: Double
+    /// While callers wait on the pace, it grows by these shares of itself per second: `recovery` below `nearLimit` ×
+    /// the pace the API last refused (back there within a second or two of a cut), `creep` from there (so the limit is
+    /// probed about once a minute: every probe costs the calls already in flight, more of them the longer the
+    /// latency), and `explore` once past the old limit without a refusal (the budget grew).
+    public var recovery: Double
+    public var creep: Double
+    public var explore: Double
+    public var nearLimit: Double
     /// The first pace, after the first rate-limit answer of an endpoint never paced before: this share of the
-    /// answers the API accepted in the last second.
+    /// answers the API accepted in the second before (refined by the answers still coming back).
     public var firstEstimateShare: Double
     /// Rate-limit answers in a row, each one window after the pace was cut, that mean the app is restricted
     /// rather than a little too fast.
@@ -77,13 +81,17 @@ public struct AdaptivePacingSettings: Sendable, Hashable {
     /// The share of the calls counted in the minute before a restriction taken as the endpoint's per-minute budget.
     public var perMinuteShare: Double
 
-    public init(ceiling: RateBudget = .unlimited, floor: Double = 1, decrease: Double = 0.85, increase: Double = 0.001,
+    public init(ceiling: RateBudget = .unlimited, floor: Double = 1, decrease: Double = 0.9, recovery: Double = 0.05,
+                creep: Double = 0.001, explore: Double = 0.01, nearLimit: Double = 0.95,
                 firstEstimateShare: Double = 0.9, restrictedAfter: Int = 3,
                 restrictionWaits: [Duration] = [.seconds(60), .seconds(120), .seconds(300)], perMinuteShare: Double = 0.9) {
         self.ceiling = ceiling
         self.floor = floor
         self.decrease = decrease
-        self.increase = increase
+        self.recovery = recovery
+        self.creep = creep
+        self.explore = explore
+        self.nearLimit = nearLimit
         self.firstEstimateShare = firstEstimateShare
         self.restrictedAfter = restrictedAfter
         self.restrictionWaits = restrictionWaits
@@ -98,15 +106,22 @@ public struct AdaptivePacingSettings: Sendable, Hashable {
 ///
 /// An endpoint never rate limited is not paced at all (only the configured ceiling applies). Its first rate-limit
 /// answer sets its pace to a share of what the API accepted in the last second, and from then on calls are spaced
-/// evenly at that pace: it grows slowly while answers succeed and callers are waiting on it, and falls by
-/// `decrease` on a rate-limit answer to a call sent at least one window after the last cut (earlier calls were
-/// sent at the old pace, and the server's window still held them). Rate-limit answers that go on after several
+/// evenly at that pace. It falls by `decrease` on a rate-limit answer to a call sent at least one window after the
+/// last cut (earlier calls were sent at the old pace, and the server's window still held them), and remembers the
+/// pace that was refused. While answers succeed and callers wait on it, it grows back quickly to just under that
+/// pace, then creeps, so the limit is probed rarely: each probe costs every call already in flight. Rate-limit answers that go on after several
 /// cuts, or an answer that names a wait, mean the app is restricted (TikTok's per-minute penalty): the endpoint
 /// waits it out, and the calls counted in the minute before become its per-minute budget, so it is not
 /// breached again. A configured budget stays a hard ceiling on arrivals at the server.
 public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
     private struct Endpoint {
         var rate: Double?
+        /// The pace the API last refused, or the first estimate of its budget.
+        var limit: Double?
+        /// When the pace last grew (growth is per second of waiting callers).
+        var grownAt: C.Instant?
+        /// Until then, answers still coming back from before the first cut refine the first estimate.
+        var estimatingUntil: C.Instant?
         var perMinute: Int?
         var nextSendAt: C.Instant?
         var lastCutAt: C.Instant?
@@ -148,6 +163,7 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
         for (endpoint, rate) in learned {
             var state = Endpoint()
             state.rate = min(max(rate.requestsPerSecond, settings.floor), Self.ceilingRate(settings.ceiling) ?? .infinity)
+            state.limit = state.rate
             state.perMinute = rate.requestsPerMinute.map { max(1, $0) }
             endpoints[endpoint] = state
         }
@@ -217,8 +233,18 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
             let secondAgo = now.advanced(by: .seconds(-1))
             state.successes.removeAll { $0 <= secondAgo }
             state.successes.append(now)
-            if let rate = state.rate, let waited = state.lastWaitedAt, waited > secondAgo {
-                state.rate = min(rate * (1 + settings.increase), Self.ceilingRate(settings.ceiling) ?? .infinity)
+            if let until = state.estimatingUntil, now < until {
+                // An answer to a call sent before the first cut: the API accepted more than was known at the cut.
+                let accepted = Double(state.successes.count)
+                if accepted > state.limit ?? 0 {
+                    state.limit = accepted
+                    state.rate = clamp(accepted * settings.firstEstimateShare)
+                }
+            } else if let rate = state.rate {
+                let waiting = state.lastWaitedAt.map { $0 > secondAgo } ?? false
+                let elapsed = state.grownAt.map { min(1, Self.seconds($0.duration(to: now))) } ?? 0
+                if waiting, elapsed > 0 { state.rate = clamp(rate * (1 + growth(at: rate, limit: state.limit) * elapsed)) }
+                state.grownAt = now
             }
             return nil
         case .rateLimited(let signal):
@@ -242,20 +268,41 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
     }
 
     private func cut(_ state: inout Endpoint, now: C.Instant) {
+        let secondAgo = now.advanced(by: .seconds(-1))
         if let rate = state.rate {
-            state.rate = max(settings.floor, rate * settings.decrease)
+            // What the API accepted in the last second measures its budget when it fell below the pace (a budget
+            // that shrank, another client on the same app): fall to it at once, by at most half, not step by step.
+            let accepted = Double(state.successes.filter { $0 > secondAgo }.count)
+            state.limit = rate
+            state.rate = clamp(min(rate, max(accepted, rate / 2)) * settings.decrease)
             state.nextSendAt = now.advanced(by: .seconds(1 / state.rate!))
         } else {
             // Never paced: the server's window of one second held what it accepted in the last second when it said
-            // "too many"; start just under that, once that second has slid by.
-            let secondAgo = now.advanced(by: .seconds(-1))
-            let accepted = state.successes.filter { $0 > secondAgo }.count
-            let sent = state.sends.filter { $0 > secondAgo }.count
-            let estimate = Double(accepted > 0 ? accepted : max(1, sent / 2))
-            state.rate = min(max(settings.floor, estimate * settings.firstEstimateShare), Self.ceilingRate(settings.ceiling) ?? .infinity)
+            // "too many"; start just under that, once that second has slid by. Answers to calls sent before now
+            // that come back in that second raise the estimate.
+            let accepted = Double(max(1, state.successes.filter { $0 > secondAgo }.count))
+            state.limit = accepted
+            state.rate = clamp(accepted * settings.firstEstimateShare)
             state.nextSendAt = now.advanced(by: .seconds(1))
+            state.estimatingUntil = state.nextSendAt
         }
+        state.grownAt = nil
         state.lastCutAt = now
+    }
+
+    /// The share of itself the pace grows by per second of waiting callers, by how near it is to the refused pace.
+    private func growth(at rate: Double, limit: Double?) -> Double {
+        guard let limit else { return settings.explore }
+        if rate < limit * settings.nearLimit { return settings.recovery }
+        return rate < limit ? settings.creep : settings.explore
+    }
+
+    private func clamp(_ rate: Double) -> Double {
+        min(max(settings.floor, rate), Self.ceilingRate(settings.ceiling) ?? .infinity)
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func restrict(_ state: inout Endpoint, endpoint: String, now: C.Instant, wait: Duration?) {

@@ -10,10 +10,12 @@ import TikTokSimulator
 @Suite(PostgresHarness.enabled)
 struct PostgresSyncTests {
     /// Every value as comparable text across destinations: numbers by their double (SQLite keeps decimals as REAL),
-    /// JSON by its parsed value (jsonb keeps its own spacing and key order).
+    /// JSON by its parsed value (jsonb keeps its own spacing and key order), times by their instant (PostgreSQL prints
+    /// no zero fraction of a second: a snapshot's `synced_at` of 12:00:00.000000 reads back as 12:00:00).
     static func canonical(_ value: Value) -> String {
         switch value {
         case .decimal(let text): return Double(text).map { "\($0)" } ?? text
+        case .datetime(let text): return UTCText.parse(text).map(UTCText.format) ?? text
         case .json(let text):
             guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]),
                   let data = try? JSONSerialization.data(withJSONObject: parsed, options: [.sortedKeys, .fragmentsAllowed]) else { return text }
