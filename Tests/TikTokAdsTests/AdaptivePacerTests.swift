@@ -64,15 +64,6 @@ struct AdaptivePacerTests {
         return done
     }
 
-    func maxInAnyWindow(_ times: [Duration], window: Duration) -> Int {
-        var best = 0
-        var start = 0
-        for (end, t) in times.enumerated() {
-            while times[start] <= t - window { start += 1 }
-            best = max(best, end - start + 1)
-        }
-        return best
-    }
 
     func pacer(_ clock: VirtualClock, settings: AdaptivePacingSettings = AdaptivePacingSettings(),
                learned: [String: LearnedRate] = [:]) -> AdaptivePacer<VirtualClock> {
@@ -129,7 +120,7 @@ struct AdaptivePacerTests {
         let pacer = pacer(clock, settings: AdaptivePacingSettings(ceiling: RateBudget(perSecond: 8)))
         let server = ModelServer(perSecond: 20)
         try await drive(pacer, server: server, clock: clock, calls: 800)
-        #expect(maxInAnyWindow(server.arrivals, window: .seconds(1)) <= 8)
+        #expect(server.arrivals.mostInAnyWindow(of: .seconds(1)) <= 8)
         #expect(server.rateLimited == 0)
         // Keeps the ceiling saturated: 800 calls at 8/s, each slot held one window after its answer (20 ms later).
         #expect(clock.now.offset <= .seconds(103), "\(clock.now.offset)")
@@ -147,7 +138,7 @@ struct AdaptivePacerTests {
         let penaltyStart = try #require(server.penaltyStarts.first)
         let during = server.arrivals.filter { $0 > penaltyStart + .seconds(1) && $0 < penaltyStart + .seconds(300) }
         #expect(during.isEmpty)
-        #expect(maxInAnyWindow(server.arrivals.filter { $0 > penaltyStart + .seconds(300) }, window: .seconds(60)) <= 600)
+        #expect((server.arrivals.filter { $0 > penaltyStart + .seconds(300) }).mostInAnyWindow(of: .seconds(60)) <= 600)
         let report = try #require(await pacer.report().first)
         #expect(report.restrictions == 1)
         #expect(try #require(report.requestsPerMinute) <= 600)
@@ -183,6 +174,6 @@ struct AdaptivePacerTests {
         let nextServer = ModelServer(perSecond: 10)
         try await drive(next, server: nextServer, clock: nextClock, calls: 100)
         #expect(nextServer.rateLimited <= 1, "starts at the learned pace, not with a burst")
-        #expect(maxInAnyWindow(nextServer.arrivals, window: .seconds(1)) <= 11)
+        #expect(nextServer.arrivals.mostInAnyWindow(of: .seconds(1)) <= 11)
     }
 }

@@ -108,15 +108,6 @@ struct PacingUnderLatencyTests {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
-    static func maxInAnyWindow(_ times: [Duration], window: Duration) -> Int {
-        var best = 0
-        var start = 0
-        for (end, t) in times.enumerated() {
-            while times[start] <= t - window { start += 1 }
-            best = max(best, end - start + 1)
-        }
-        return best
-    }
 
     /// The table: with no budget given, after the first 30 seconds the run holds within 1.15x of requests /
     /// budget, under 3% of the answers are rate limits, and no per-minute penalty is provoked.
@@ -138,7 +129,7 @@ struct PacingUnderLatencyTests {
         let run = try await Self.run(perSecond: 20, perMinute: 600, latency: .milliseconds(100), calls: 2_000)
         #expect(run.penalties == 1, "\(run.penalties) penalties")
         let learnedAt = try #require(run.penaltyStarts.first) + .seconds(300)
-        #expect(Self.maxInAnyWindow(run.arrivals.filter { $0 >= learnedAt }, window: .seconds(60)) <= 600)
+        #expect((run.arrivals.filter { $0 >= learnedAt }).mostInAnyWindow(of: .seconds(60)) <= 600)
         #expect(run.arrivals.filter { $0 >= learnedAt }.count > 500, "the run went on after the penalty")
     }
 

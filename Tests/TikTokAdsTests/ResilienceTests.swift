@@ -16,19 +16,12 @@ struct RateLimiterTests {
         return times
     }
 
-    func maxInAnyWindow(_ times: [Duration], window: Duration) -> Int {
-        var best = 0
-        for (i, t) in times.enumerated() {
-            best = max(best, times[i...].prefix { $0 < t + window }.count)
-        }
-        return best
-    }
 
     @Test(arguments: [1, 5, 20])
     func neverExceedsThePerSecondBudget(qps: Int) async throws {
         let clock = VirtualClock()
         let times = try await grants(RateBudget(perSecond: qps), count: qps * 5, clock: clock)
-        #expect(maxInAnyWindow(times, window: .seconds(1)) == qps)
+        #expect(times.mostInAnyWindow(of: .seconds(1)) == qps)
         // And keeps it saturated: qps*5 calls take just over 4 seconds.
         #expect(times.last! <= .seconds(4))  // 5 batches, the last one at 4 s
     }
@@ -36,8 +29,8 @@ struct RateLimiterTests {
     @Test func neverExceedsThePerMinuteBudget() async throws {
         let clock = VirtualClock()
         let times = try await grants(RateBudget(perSecond: 10, perMinute: 30), count: 90, clock: clock)
-        #expect(maxInAnyWindow(times, window: .seconds(60)) == 30)
-        #expect(maxInAnyWindow(times, window: .seconds(1)) <= 10)
+        #expect(times.mostInAnyWindow(of: .seconds(60)) == 30)
+        #expect(times.mostInAnyWindow(of: .seconds(1)) <= 10)
     }
 
     /// A call whose answer is reported keeps its slot until one window after the answer: the server counted it at
