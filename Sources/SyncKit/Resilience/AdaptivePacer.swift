@@ -109,10 +109,10 @@ public struct AdaptivePacingSettings: Sendable, Hashable {
 /// evenly at that pace. It falls by `decrease` on a rate-limit answer to a call sent at least one window after the
 /// last cut (earlier calls were sent at the old pace, and the server's window still held them), and remembers the
 /// pace that was refused. While answers succeed and callers wait on it, it grows back quickly to just under that
-/// pace, then creeps, so the limit is probed rarely: each probe costs every call already in flight. Rate-limit answers that go on after several
-/// cuts, or an answer that names a wait, mean the app is restricted (TikTok's per-minute penalty): the endpoint
-/// waits it out, and the calls counted in the minute before become its per-minute budget, so it is not
-/// breached again. A configured budget stays a hard ceiling on arrivals at the server.
+/// pace, then creeps, so the limit is probed rarely: each probe costs every call already in flight. Rate-limit
+/// answers that go on after several cuts, or an answer that names a wait, mean the app is restricted (TikTok's
+/// per-minute penalty): the endpoint waits it out, and the calls counted in the minute before become its
+/// per-minute budget, so it is not breached again. A configured budget stays a hard ceiling on arrivals at the server.
 public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
     private struct Endpoint {
         var rate: Double?
