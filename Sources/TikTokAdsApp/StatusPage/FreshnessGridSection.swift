@@ -1,12 +1,14 @@
 import Foundation
 import SyncKit
 
-/// The freshness grid: advertisers × objects, each cell coloured by its state (fresh, late, failing; "none" where the
-/// object was never synced for the advertiser), the last error on hover (`title`) and in a details row below.
+/// The freshness grid: objects × advertisers (one column per advertiser, one row per object: objects outnumber
+/// advertisers on most accounts), each cell coloured by its state (fresh, late, failing; "none" where the object was
+/// never synced for the advertiser), the last error on hover (`title`) and, with its advice, in a details row per
+/// advertiser below the grid.
 enum FreshnessGridSection {
     static func render(_ report: StatusReport) -> String {
         let objects = Array(Set(report.streams.map(\.object)).subtracting(["-"])).sorted()
-        let columns = objects.isEmpty ? ["-"] : objects
+        let rows = objects.isEmpty ? ["-"] : objects
         var advertisers: [String] = []
         for stream in report.streams where !advertisers.contains(stream.advertiserID) { advertisers.append(stream.advertiserID) }
         var html = "<section id=\"freshness\"><h2>Freshness</h2>"
@@ -16,20 +18,24 @@ enum FreshnessGridSection {
         html += "<p class=\"legend\"><span class=\"cell fresh\">fresh</span> committed within \(HTML.escape(StatusReport.age(report.freshWithinSeconds))) "
             + "<span class=\"cell late\">late</span> no commit within that time "
             + "<span class=\"cell failing\">failing</span> the last run failed for it (reason below)</p>"
-        html += "<table class=\"grid\"><thead><tr><th>advertiser</th>"
-        for object in columns { html += "<th data-object=\"\(HTML.escape(object))\">\(HTML.escape(object == "-" ? "every object" : object))</th>" }
-        html += "</tr></thead><tbody>"
+        html += "<div class=\"scroll\"><table class=\"grid\"><thead><tr><th>object</th>"
         for advertiser in advertisers {
-            let streams = report.streams.filter { $0.advertiserID == advertiser }
-            let skipped = streams.first { $0.object == "-" }
-            html += "<tr class=\"advertiser\" data-advertiser=\"\(HTML.escape(advertiser))\"><th>\(advertiserLabel(advertiser, report))</th>"
-            for object in columns {
-                html += cell(streams.first { $0.object == object } ?? skipped, advertiser: advertiser, object: object)
+            html += "<th data-advertiser=\"\(HTML.escape(advertiser))\">\(advertiserLabel(advertiser, report))</th>"
+        }
+        html += "</tr></thead><tbody>"
+        let byAdvertiser = Dictionary(grouping: report.streams, by: \.advertiserID)
+        for object in rows {
+            html += "<tr class=\"object\" data-object=\"\(HTML.escape(object))\"><th>\(HTML.escape(object == "-" ? "every object" : object))</th>"
+            for advertiser in advertisers {
+                let streams = byAdvertiser[advertiser] ?? []
+                html += cell(streams.first { $0.object == object } ?? streams.first { $0.object == "-" }, advertiser: advertiser, object: object)
             }
             html += "</tr>"
-            html += detailsRow(streams, advertiser: advertiser, width: columns.count + 1)
         }
-        return html + "</tbody></table></section>"
+        html += "</tbody></table></div>"
+        let details = advertisers.map { detailsRow(byAdvertiser[$0] ?? [], advertiser: $0, report: report) }.joined()
+        if !details.isEmpty { html += "<h3>Last errors</h3><table class=\"errors\"><tbody>\(details)</tbody></table>" }
+        return html + "</section>"
     }
 
     /// The advertiser's name (when the advertiser table holds it) over its id.
@@ -44,19 +50,18 @@ enum FreshnessGridSection {
         guard let stream else {
             return "<td class=\"cell none\" \(attributes) data-state=\"none\" title=\"not synced for this advertiser\">not synced</td>"
         }
-        var lines = [stream.object == "-" ? "skipped" : stream.state]
-        if let age = stream.ageSeconds { lines.append(StatusReport.age(age) + " ago") }
-        if let bookmark = stream.bookmark {
-            lines.append("to " + bookmark + (stream.daysBehind.map { $0 > 0 ? " (\($0) d behind)" : "" } ?? ""))
-        }
-        if let rows = stream.rows { lines.append(HTML.number(Double(rows)) + " rows") }
+        var lines = [(stream.object == "-" ? "skipped" : stream.state) + (stream.ageSeconds.map { " · " + StatusReport.age($0) + " ago" } ?? "")]
+        var detail: [String] = []
+        if let bookmark = stream.bookmark { detail.append("to " + bookmark + (stream.daysBehind.map { $0 > 0 ? " (\($0) d behind)" : "" } ?? "")) }
+        if let rows = stream.rows { detail.append(HTML.number(Double(rows)) + " rows") }
+        if !detail.isEmpty { lines.append(detail.joined(separator: ", ")) }
         let hover = stream.lastError ?? "last commit \(stream.syncedAt.map(HTML.time) ?? "never")"
         return "<td class=\"cell \(stream.state)\" \(attributes) data-state=\"\(stream.state)\" title=\"\(HTML.escape(hover))\">"
-            + lines.map(HTML.escape).joined(separator: "<br>") + "</td>"
+            + lines.map(HTML.escape).joined(separator: " · ") + "</td>"
     }
 
     /// The advertiser's distinct last errors (each with the advice it carries), and the objects each concerns.
-    static func detailsRow(_ streams: [StatusReport.Stream], advertiser: String, width: Int) -> String {
+    static func detailsRow(_ streams: [StatusReport.Stream], advertiser: String, report: StatusReport) -> String {
         var errors: [(text: String, objects: [String])] = []
         for stream in streams {
             guard let error = stream.lastError else { continue }
@@ -66,6 +71,7 @@ enum FreshnessGridSection {
         guard !errors.isEmpty else { return "" }
         let items = errors.map { "<li><span class=\"objects\">\(HTML.escape($0.objects.joined(separator: ", ")))</span>: "
             + "<span class=\"advice\">\(HTML.escape($0.text))</span></li>" }
-        return "<tr class=\"details\" data-advertiser=\"\(HTML.escape(advertiser))\"><td colspan=\"\(width)\"><ul>\(items.joined())</ul></td></tr>"
+        return "<tr class=\"details\" data-advertiser=\"\(HTML.escape(advertiser))\"><th>\(advertiserLabel(advertiser, report))</th>"
+            + "<td><ul>\(items.joined())</ul></td></tr>"
     }
 }

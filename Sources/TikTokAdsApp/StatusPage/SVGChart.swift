@@ -23,11 +23,11 @@ struct SVGChart {
     var points: [Point]
     /// Formats the scale's top value.
     var format: (Double) -> String = { HTML.number($0) }
-    var width = 280
-    var height = 72
+    var width = 300
+    var height = 84
 
     static let padding = 6.0
-    static let labelHeight = 14.0
+    static let labelHeight = 20.0
 
     /// The chart's x for a slot.
     func x(_ slot: Int) -> Double {

@@ -14,7 +14,8 @@ enum StatusPageStyle {
         .verdict.ok{color:#2e7d32;font-weight:600}.verdict.bad{color:#b71c1c;font-weight:600}
         table{border-collapse:collapse;background:#fff}th,td{border:1px solid #e3e3e3;padding:4px 8px;text-align:left;vertical-align:top}
         td.num{text-align:right}.id{color:#666;font-family:ui-monospace,monospace;font-size:12px}
-        .cell{font-size:12px;border-radius:3px;padding:2px 6px}
+        .cell{font-size:12px;border-radius:3px;padding:2px 6px;white-space:nowrap}.scroll{overflow-x:auto}
+        table.grid th{font-size:12px}table.grid td.cell{min-width:120px}
         .cell.fresh{background:\(colours["fresh"]!)}.cell.late{background:\(colours["late"]!)}.cell.failing{background:\(colours["failing"]!)}.cell.none{background:\(colours["none"]!);color:#777}
         tr.details td{background:#fff7f7;font-size:12px}tr.details ul{margin:0;padding-left:18px}.advice{white-space:pre-wrap}
         tr.run.failed .status,tr.run.interrupted .status{color:#b71c1c;font-weight:600}tr.run.partial .status{color:#a05a00;font-weight:600}tr.run.succeeded .status{color:#2e7d32}
