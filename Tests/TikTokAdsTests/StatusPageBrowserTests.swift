@@ -58,6 +58,7 @@ struct StatusPageBrowserTests {
         #expect(exit == 0)
         let json = try StatusPageHarness.object(body)
         #expect(dom.contains("<h1>tiktok-ads status</h1>"), "\(dom.prefix(1000))")
+        #expect(!dom.contains("sim-access-token"), "never a secret")
 
         // Every selected advertiser and object is in the grid, fresh after the run.
         let cells = Set(Self.cells(dom))

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Glibc
 import NIOCore
 import NIOHTTP1
 import SyncKit
@@ -36,9 +37,11 @@ enum StatusPageHarness {
         try out.fileHandleForWriting.close()
         try errorFile.close()
         let banner = await ToolBinary.readUntil(out.fileHandleForReading) { $0.contains("\n") }
-        let match = try #require(banner.firstMatch(of: /status page on (http:\/\/127\.0\.0\.1:\d+)\//),
+        let match = try #require(banner.firstMatch(of: /status page on http:\/\/([0-9.]+):(\d+)\//),
                                  "no banner: \(banner) \((try? String(contentsOf: stderr, encoding: .utf8)) ?? "")")
-        return Server(child: child, base: String(match.1), stderr: stderr, stdout: banner)
+        // A server bound to every interface (0.0.0.0) is reached here on the loopback address.
+        let host = match.1 == "0.0.0.0" ? "127.0.0.1" : String(match.1)
+        return Server(child: child, base: "http://\(host):\(match.2)", stderr: stderr, stdout: banner)
     }
 
     /// `schedule` on the simulator into `database`, hourly at a minute far from now (so only the catch-up run happens).
@@ -77,5 +80,36 @@ enum StatusPageHarness {
 
     static func object(_ json: String) throws -> [String: Any] {
         try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any], "\(json.prefix(500))")
+    }
+
+    /// An IPv4 address of this machine other than loopback, if it has one.
+    static func nonLoopbackIPv4() -> String? {
+        var list: UnsafeMutablePointer<ifaddrs>?
+        guard getifaddrs(&list) == 0, let first = list else { return nil }
+        defer { freeifaddrs(list) }
+        for entry in sequence(first: first, next: { $0.pointee.ifa_next }) {
+            guard let address = entry.pointee.ifa_addr, address.pointee.sa_family == sa_family_t(AF_INET) else { continue }
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 else { continue }
+            let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !text.hasPrefix("127.") { return text }
+        }
+        return nil
+    }
+
+    /// Whether a TCP connection to `host:port` (an address of this machine) is refused: a plain connect, answered at once
+    /// by the kernel (an HTTP client would retry a refused connection until its deadline).
+    static func connectionRefused(host: String, port: Int) -> Bool {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { return false }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { return false }
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return result != 0 && errno == ECONNREFUSED
     }
 }

@@ -46,6 +46,7 @@ struct StatusPageServerTests {
         #expect(page.headers.first(name: "Content-Type") == "text/html; charset=utf-8")
         #expect(page.body.hasPrefix("<!DOCTYPE html>"))
         #expect(!page.body.contains("<script"))
+        #expect(!page.body.contains("sim-access-token") && !served.body.contains("sim-access-token"), "never a secret")
         #expect(health.status == 200 && health.body == "ok\n")
         #expect(metrics.contains("tiktok_ads_runs_total{status=\"succeeded\"} 1"))
     }
@@ -89,6 +90,28 @@ struct StatusPageServerTests {
         let logs = try String(contentsOf: server.stderr, encoding: .utf8) + server.stdout
         #expect(!logs.contains(password))
         for answer in [missing.body, wrong.body, page.body, served.body] { #expect(!answer.contains(password)) }
+    }
+
+    @Test(.enabled(if: StatusPageHarness.nonLoopbackIPv4() != nil, "this machine has no IPv4 address besides loopback to try"))
+    func theDefaultBindIsLoopbackOnlyAndMetricsBindExposesThePage() async throws {
+        let address = try #require(StatusPageHarness.nonLoopbackIPv4())
+        let database = SyncHarness.temporaryDatabase()
+        _ = FileManager.default.createFile(atPath: database, contents: nil)  // an empty SQLite database: nothing synced yet
+        let loopback = try await StatusPageHarness.start(["serve", "--sqlite", database, "--port", "0"])
+        let port = try #require(URL(string: loopback.base)?.port)
+        let local = try await StatusPageHarness.get(loopback.base + "/")
+        #expect(StatusPageHarness.connectionRefused(host: address, port: port), "the default bind answers on 127.0.0.1 only")
+        #expect(await loopback.stop() == 0)
+        #expect(local.status == 200)
+        #expect(local.body.contains("Nothing has been synced into this destination yet."))
+
+        let exposed = try await StatusPageHarness.start(["serve", "--sqlite", database, "--port", "0", "--metrics-bind", "0.0.0.0"])
+        #expect(exposed.stdout.hasPrefix("status page on http://0.0.0.0:"))
+        let exposedPort = try #require(URL(string: exposed.base)?.port)
+        let remote = try await StatusPageHarness.get("http://\(address):\(exposedPort)/status.json")
+        #expect(await exposed.stop() == 0)
+        #expect(remote.status == 200)
+        #expect(try StatusPageHarness.object(remote.body)["streams"] as? [Any] != nil)
     }
 
     @Test func badServeFlagsAreBadInput() async throws {
