@@ -12,7 +12,7 @@ struct TikTokAdsCommand: AsyncParsableCommand {
         discussion: "Start with `tiktok-ads demo`: it syncs simulated accounts into a local SQLite file, no account needed.",
         version: ToolVersion.current,
         subcommands: [DemoCommand.self, AuthCommand.self, SyncCommand.self, CheckCommand.self, DiscoverCommand.self, StateCommand.self,
-                      CleanupCommand.self, StatusCommand.self, ReconcileCommand.self, ScheduleCommand.self, SimulateCommand.self,
+                      CleanupCommand.self, StatusCommand.self, ServeCommand.self, ReconcileCommand.self, ScheduleCommand.self, SimulateCommand.self,
                       SingerCommand.self, AirbyteCommand.self])
 
     /// Parses and runs a command, mapping failures to the documented exit codes:

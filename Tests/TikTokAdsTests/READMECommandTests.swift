@@ -5,7 +5,7 @@ import Testing
 import TikTokSimulator
 
 /// Every `tiktok-ads` command in the README's shell blocks runs, against the simulator, and exits as the README
-/// says (0), so the README cannot drift from the tool. Commands that run until stopped (`schedule`, `simulate`) are
+/// says (0), so the README cannot drift from the tool. Commands that run until stopped (`schedule`, `simulate`, `serve`) are
 /// started, watched until they have done their first work, and stopped with SIGTERM (exit 0); commands that need
 /// Google credentials are the only ones not run, each by a named rule.
 @Suite(.serialized)
@@ -25,6 +25,7 @@ struct READMECommandTests {
     static let runsUntilStopped: [(rule: String, ready: String)] = [
         (" schedule ", "schedule started"),
         (" simulate ", "listening on"),
+        (" serve ", "status page on"),
     ]
 
     @Test func everyCommandInTheREADMERunsAsDocumented() async throws {
@@ -62,6 +63,7 @@ struct READMECommandTests {
                     .replacingOccurrences(of: ".build/release/tiktok-ads", with: "tiktok-ads")
                     .replacingOccurrences(of: "127.0.0.1:8080", with: "127.0.0.1:\(port)")
                     .replacingOccurrences(of: "--port 8080", with: "--port 0")
+                    .replacingOccurrences(of: "--port 9464", with: "--port 0")
                     .replacingOccurrences(of: Self.exampleAdvertiser, with: advertiser)
                     .replacingOccurrences(of: "localhost:8910", with: "localhost:\(AuthCommandTests.freePort())")
                 let isLogin = line.contains(" auth login")

@@ -13,6 +13,7 @@ public enum RunHistory {
         Field("objects", .string, "Per-object counters (JSON text)"),
         Field("skipped_advertisers", .string, "Advertiser id -> reason (JSON text)"),
         Field("errors", .string, "Errors (JSON text)"),
+        Field("pacing", .string, "Per endpoint family: the pace the run settled on and its rate-limit answers (JSON text)"),
     ], key: ["run_id"])
 
     /// Inserts or updates a run (a run records itself when it starts, and again with its outcome). The row is
@@ -52,7 +53,8 @@ public enum RunHistory {
     static func row(_ run: RunRecord) -> [Value] {
         [.string(run.id), .datetime(UTCText.format(run.startedAt)), run.endedAt.map { .datetime(UTCText.format($0)) } ?? .null,
          .string(run.status.rawValue), .integer(Int64(run.totalRows)), .integer(Int64(run.totalRequests)),
-         .string(jsonText(run.objects)), .string(jsonText(run.skippedAdvertisers)), .string(jsonText(run.errors))]
+         .string(jsonText(run.objects)), .string(jsonText(run.skippedAdvertisers)), .string(jsonText(run.errors)),
+         run.pacing.isEmpty ? .null : .string(jsonText(run.pacing))]
     }
 
     static func run(from row: [Value]) -> RunRecord? {
@@ -60,12 +62,15 @@ public enum RunHistory {
         func decode<T: Decodable>(_ value: Value, as type: T.Type, default fallback: T) -> T {
             value.text.flatMap { try? JSONDecoder().decode(T.self, from: Data($0.utf8)) } ?? fallback
         }
-        return RunRecord(id: id, startedAt: row[1].text.flatMap(UTCText.parse) ?? Date(timeIntervalSince1970: 0),
-                         endedAt: row[2].text.flatMap(UTCText.parse),
-                         status: row[3].text.flatMap(RunStatus.init(rawValue:)) ?? .failed,
-                         objects: decode(row[6], as: [String: ObjectStatistics].self, default: [:]),
-                         skippedAdvertisers: decode(row[7], as: [String: String].self, default: [:]),
-                         errors: decode(row[8], as: [String].self, default: []))
+        var run = RunRecord(id: id, startedAt: row[1].text.flatMap(UTCText.parse) ?? Date(timeIntervalSince1970: 0),
+                            endedAt: row[2].text.flatMap(UTCText.parse),
+                            status: row[3].text.flatMap(RunStatus.init(rawValue:)) ?? .failed,
+                            objects: decode(row[6], as: [String: ObjectStatistics].self, default: [:]),
+                            skippedAdvertisers: decode(row[7], as: [String: String].self, default: [:]),
+                            errors: decode(row[8], as: [String].self, default: []))
+        // Runs recorded before the column existed have none (NULL): their pacing is unknown, shown as empty.
+        run.pacing = decode(row[9], as: [EndpointPacing].self, default: [])
+        return run
     }
 
     static func jsonText(_ value: some Encodable) -> String {

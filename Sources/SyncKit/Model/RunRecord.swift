@@ -57,7 +57,7 @@ public struct RunRecord: Sendable, Codable {
     /// Advertiser id -> why it was skipped.
     public var skippedAdvertisers: [String: String]
     public var errors: [String]
-    /// What the pacer did per endpoint family (this run only; not kept in the run history).
+    /// What the pacer did per endpoint family (kept in the run history's `pacing` column).
     public var pacing: [EndpointPacing] = []
     /// Which API the data came from when it is not TikTok's production API, e.g. "TikTok's sandbox API" (this run only).
     public var source: String?

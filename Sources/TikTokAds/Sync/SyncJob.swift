@@ -123,6 +123,7 @@ public struct SyncJob: Sendable {
             record = await engine.run(plans, run: record, statistics: statistics, alreadySkipped: unavailable)
             try await reconcile(&record, accounts: accounts, before: state, client: client, statistics: statistics, signpost: signpost)
             await keepPacing(of: pacer, in: &record)
+            await recordPacing(of: record)
         } catch {
             await keepPacing(of: pacer, in: &record)
             throw await fail(error, recording: true)
@@ -167,6 +168,17 @@ public struct SyncJob: Sendable {
             try await PacingStore.save(await pacer.learnedRates(), at: now(), in: destination)
         } catch {
             logger.warning("could not save the learned pace; the next run learns it again", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Records the run again with what the pacer did (its outcome was recorded before the pacer's report was read), so
+    /// the run history (`status`, the status page) shows the pace and the rate-limit answers; a failure is only logged.
+    private func recordPacing(of record: RunRecord) async {
+        guard !record.pacing.isEmpty else { return }
+        do {
+            try await destination.recordRun(record)
+        } catch {
+            logger.warning("could not record the run's pacing in the run history", metadata: ["error": "\(error)"])
         }
     }
 

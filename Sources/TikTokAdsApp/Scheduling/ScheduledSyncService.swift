@@ -58,6 +58,7 @@ public struct ScheduleSettings: Sendable {
 /// server) as services until SIGTERM or SIGINT; each tick runs the same sync as `tiktok-ads sync`, under its lock.
 public enum ScheduledSyncService {
     public static func run(request: SyncRequest, settings: ScheduleSettings, file: ToolConfiguration, logger: Logger,
+                           page: StatusPageServing = StatusPageServing(),
                            onMetricsPort: @escaping @Sendable (Int) async -> Void) async throws {
         let schedule = try settings.schedule()
         // A SQLite file's lock is found (and a file with extra hard links refused) before anything opens it.
@@ -75,7 +76,12 @@ public enum ScheduledSyncService {
                   successTerminationBehavior: .gracefullyShutdownGroup),
         ]
         if let metricsPort = settings.metricsPort {
-            services.append(.init(service: MetricsServer.application(metrics: metrics, port: metricsPort, logger: logger, onStarted: onMetricsPort)))
+            // The status page reads the destination through the same code as `tiktok-ads status`, on each request.
+            let routes = StatusPageRoutes(server: .schedule, credentials: page.credentials) {
+                try await request.status(schedule: settings, logger: logger)
+            }
+            services.append(.init(service: MetricsServer.application(metrics: metrics, port: metricsPort, bind: page.bind, page: routes,
+                                                                     logger: logger, onStarted: onMetricsPort)))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

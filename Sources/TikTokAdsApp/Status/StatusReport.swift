@@ -13,7 +13,7 @@ public struct StatusReport: Sendable, Encodable {
         public var object: String
         public var bookmark: String?
         public var syncedAt: Date?
-        /// Seconds since the stream last committed.
+        /// Seconds from the stream's last commit to `checked_at` (time of request, as `checked_at` is).
         public var ageSeconds: Int?
         /// Local days between the bookmark and today in the account's timezone (report streams whose account is known).
         public var daysBehind: Int?
@@ -21,13 +21,39 @@ public struct StatusReport: Sendable, Encodable {
         public var fresh: Bool
         /// The last run's error for this stream or advertiser, when that run came after the stream's last commit.
         public var lastError: String?
+        /// "failing" when the last run failed for it (`last_error`), else "fresh" or "late" (`fresh`).
+        public var state: String {
+            lastError != nil ? "failing" : fresh ? "fresh" : "late"
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(advertiserID, forKey: .advertiserID)
+            try container.encode(object, forKey: .object)
+            try container.encodeIfPresent(bookmark, forKey: .bookmark)
+            try container.encodeIfPresent(syncedAt, forKey: .syncedAt)
+            try container.encodeIfPresent(ageSeconds, forKey: .ageSeconds)
+            try container.encodeIfPresent(daysBehind, forKey: .daysBehind)
+            try container.encodeIfPresent(rows, forKey: .rows)
+            try container.encode(fresh, forKey: .fresh)
+            try container.encodeIfPresent(lastError, forKey: .lastError)
+            try container.encode(state, forKey: .state)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case advertiserID, object, bookmark, syncedAt, ageSeconds, daysBehind, rows, fresh, lastError, state
+        }
     }
 
+    /// The instant the report was read for (the clock, or `--now`): time of request, as `age_seconds` is.
     public var checkedAt: Date
     public var destination: String
     /// A stream is fresh when it committed within this many seconds (twice the schedule's interval, as `/health`).
     public var freshWithinSeconds: Int
+    /// The schedule in words, e.g. "daily at 05:00 Europe/Berlin".
     public var schedule: String
+    /// The schedule's first tick after `checked_at` (a scheduler adds its jitter to it); absent when no schedule is given.
+    public var nextTick: Date?
     public var fresh: Bool
     public var streams: [Stream]
     public var lastSuccessfulRun: Date?
@@ -35,17 +61,11 @@ public struct StatusReport: Sendable, Encodable {
     /// Per advertiser, what `_tiktok_ads_reconciliation` holds: days checked against the account totals, how many differ,
     /// how many with no known cause (empty when no sync reconciled yet).
     public var reconciliation: [ReconciliationTable.AdvertiserResult] = []
-
-    public struct RunSummary: Sendable, Encodable {
-        public var runID: String
-        public var startedAt: Date
-        public var endedAt: Date?
-        public var status: String
-        public var rows: Int
-        public var requests: Int
-        public var skippedAdvertisers: Int
-        public var errors: [String]
-    }
+    /// Per advertiser, daily spend, impressions and clicks over the last 30 local days, read from the destination, and
+    /// each day's reconciliation (`StatusReport+Daily.swift`).
+    public var daily: [AdvertiserDaily] = []
+    /// Advertiser id -> the account's name, from the advertiser table when it was synced.
+    public var advertiserNames: [String: String] = [:]
 }
 
 extension SyncRequest {
@@ -63,6 +83,7 @@ extension SyncRequest {
             let state = try await StateStore.load(from: destination)
             let runs = try await RunHistory.recent(limit: 10, in: destination)
             let zones = try await Self.accountTimeZones(in: destination)
+            let names = try await Self.accountNames(in: destination)
             let objects = Set(state.keys.map(\.object)).sorted().compactMap(Catalog.object(named:))
             let rows = try await DestinationCensus.read(objects, countingDays: false, from: destination).rows
             let freshWithin = interval * 2
@@ -87,17 +108,27 @@ extension SyncRequest {
             for (advertiser, reason) in (last?.skippedAdvertisers ?? [:]).sorted(by: { $0.key < $1.key }) where !known.contains(advertiser) {
                 streams.append(StatusReport.Stream(advertiserID: advertiser, object: "-", fresh: false, lastError: reason))
             }
-            let summaries = runs.map {
-                StatusReport.RunSummary(runID: $0.id, startedAt: $0.startedAt, endedAt: $0.endedAt, status: $0.status.rawValue, rows: $0.totalRows,
-                                        requests: $0.totalRequests, skippedAdvertisers: $0.skippedAdvertisers.count, errors: $0.errors)
-            }
-            let reconciled = try await destination.inspectTables([ReconciliationTable.schema.name]).isEmpty ? []
-                : try await ReconciliationTable.results(in: destination)
+            let summaries = runs.map(StatusReport.RunSummary.init)
+            let hasReconciliation = try await !destination.inspectTables([ReconciliationTable.schema.name]).isEmpty
+            let reconciled = hasReconciliation ? try await ReconciliationTable.results(in: destination) : []
+            let daily = try await StatusReport.dailySeries(state: state, zones: zones, now: now, reconciled: hasReconciliation, in: destination)
             return StatusReport(
                 checkedAt: now, destination: destination.displayName, freshWithinSeconds: Int(freshWithin.components.seconds),
-                schedule: described, fresh: !streams.isEmpty && streams.allSatisfy(\.fresh), streams: streams,
-                lastSuccessfulRun: runs.first { $0.status == .succeeded }?.endedAt, runs: summaries, reconciliation: reconciled)
+                schedule: described, nextTick: given?.next(after: now), fresh: !streams.isEmpty && streams.allSatisfy(\.fresh), streams: streams,
+                lastSuccessfulRun: runs.first { $0.status == .succeeded }?.endedAt, runs: summaries, reconciliation: reconciled, daily: daily,
+                advertiserNames: names)
         }
+    }
+
+    /// Each advertiser's name, from the advertiser table when it was synced.
+    static func accountNames(in destination: any Destination) async throws -> [String: String] {
+        guard let advertiser = Catalog.object(named: "advertiser"),
+              let rows = try await DestinationCensus.columns(["advertiser_id", "advertiser_name"], of: advertiser.table, in: destination) else { return [:] }
+        var names: [String: String] = [:]
+        for row in rows {
+            if let id = row[0].text, let name = row[1].text { names[id] = name }
+        }
+        return names
     }
 
     /// Each advertiser's timezone, from the advertiser table when it was synced.
@@ -132,10 +163,11 @@ extension StatusReport {
                 stream.daysBehind.map { "\($0) d" } ?? "-",
                 stream.ageSeconds.map { Self.age($0) + " ago" } ?? "never",
                 stream.rows.map(String.init) ?? "-",
-                stream.fresh ? "fresh" : (stream.lastError == nil ? "LATE" : "FAILING"),
+                stream.state == "fresh" ? "fresh" : stream.state.uppercased(),
             ])
         }
-        var text = "destination: \(destination)\nschedule: \(schedule); fresh = committed within \(Self.age(freshWithinSeconds))\n\n"
+        var text = "destination: \(destination)\nschedule: \(schedule)" + (nextTick.map { ", next tick \($0.formatted(.iso8601))" } ?? "")
+            + "; fresh = committed within \(Self.age(freshWithinSeconds))\n\n"
         text += TextTable.render(lines, leftAligned: lines[0].count)
         for stream in streams {
             if let error = stream.lastError { text += "\(stream.advertiserID) \(stream.object): \(error)\n" }

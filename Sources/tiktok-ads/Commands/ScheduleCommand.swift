@@ -30,8 +30,14 @@ struct ScheduleCommand: AsyncParsableCommand {
     @Option(help: "Add a random delay of up to this many seconds to each tick.")
     var jitterSeconds: Int?
 
-    @Option(help: "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics and a health check at /health (0 picks a port).")
+    @Option(help: "Serve the status page at http://127.0.0.1:PORT/ (and /status.json), Prometheus metrics at /metrics and a health check at /health (0 picks a port).")
     var metricsPort: Int?
+
+    @Option(help: "Address the --metrics-port server listens on (default 127.0.0.1, this machine only; 0.0.0.0 for every interface). The page has no authentication unless --metrics-basic-auth-file is given.")
+    var metricsBind: String?
+
+    @Option(help: "File with user:password on its first line: the status page and /status.json then ask for them (basic auth).")
+    var metricsBasicAuthFile: String?
 
     func settings(_ file: ToolConfiguration) -> ScheduleSettings {
         ScheduleSettings(daily: daily, hourly: hourly, cron: cron, timezone: timezone, jitterSeconds: jitterSeconds,
@@ -45,6 +51,7 @@ struct ScheduleCommand: AsyncParsableCommand {
                                                 metricsPort: metricsPort).validate(origin: .flags)
             // Without a config file the flags must say everything; with one, `run` checks the merged settings.
             if options.config == nil { _ = try settings(ToolConfiguration()).schedule() }
+            if let metricsBind { try MetricsServer.checkBindAddress(metricsBind) }
         }
     }
 
@@ -52,8 +59,10 @@ struct ScheduleCommand: AsyncParsableCommand {
         let logger = LoggingSetup.bootstrap(options.output)
         let request = options.request
         let file = try request.loadConfiguration()
-        try await ScheduledSyncService.run(request: request, settings: settings(file), file: file, logger: logger) { port in
-            FileHandle.standardOutput.write(Data("metrics on http://127.0.0.1:\(port)/metrics, health on http://127.0.0.1:\(port)/health\n".utf8))
+        let page = try StatusPageServing(bind: metricsBind, basicAuthFile: metricsBasicAuthFile)
+        try await ScheduledSyncService.run(request: request, settings: settings(file), file: file, logger: logger, page: page) { port in
+            FileHandle.standardOutput.write(Data(("status page on \(page.url(port: port)), metrics on \(page.url(port: port, path: "/metrics")), "
+                + "health on \(page.url(port: port, path: "/health"))\n").utf8))
         }
     }
 }

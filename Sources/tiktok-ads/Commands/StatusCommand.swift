@@ -17,6 +17,8 @@ struct StatusCommand: AsyncParsableCommand {
     var hourly: Int?
     @Option(help: "A five-field cron expression.")
     var cron: String?
+    @Option(help: "Timezone of --daily and --cron, e.g. Europe/Berlin (default: the config's schedule timezone, else UTC).")
+    var timezone: String?
 
     enum StatusFormat: String, ExpressibleByArgument { case text, json }
 
@@ -28,7 +30,7 @@ struct StatusCommand: AsyncParsableCommand {
         let logger = LoggingSetup.bootstrap(options.output)
         let request = options.request
         let file = try request.loadConfiguration(needsAPI: false)
-        let schedule = ScheduleSettings(daily: daily, hourly: hourly, cron: cron, timezone: nil, jitterSeconds: nil, metricsPort: nil, file: file.schedule)
+        let schedule = ScheduleSettings(daily: daily, hourly: hourly, cron: cron, timezone: timezone, jitterSeconds: nil, metricsPort: nil, file: file.schedule)
         let report = try await request.status(schedule: schedule, logger: logger)
         print(format == .json ? report.json : report.text, terminator: "")
         if !report.fresh { throw ExitCode(1) }
