@@ -70,19 +70,35 @@ struct PacingUnderLatencyTests {
     /// `calls` calls spread over `concurrency` callers, each retried after a rate-limit answer until it is answered.
     static func run(perSecond: Int?, perMinute: Int? = nil, latency: Duration, concurrency: Int = 16, calls: Int,
                     settings: AdaptivePacingSettings = AdaptivePacingSettings()) async throws -> Run {
+        let server = CountingServer(perSecond: perSecond, perMinute: perMinute)
+        let answered = try await drive(Array(repeating: endpoint, count: calls), servers: [endpoint: server], latency: latency,
+                                       concurrency: concurrency, settings: settings)
+        let log = server.log.withLock { $0 }
+        let times = answered.times.sorted()
+        let steady = times.filter { $0 >= .seconds(30) }
+        return Run(requests: log.arrivals.count, rateLimited: log.rateLimited, penaltyStarts: log.penaltyStarts,
+                   wall: times.last ?? .zero, steadyAnswers: steady.count,
+                   steadyWall: (steady.last ?? .zero) - (steady.first ?? .zero), arrivals: log.arrivals,
+                   settledPace: answered.report.first?.requestsPerSecond)
+    }
+
+    /// Sends `calls` (each names its endpoint) in order from `concurrency` callers through one pacer, each retried after
+    /// a rate-limit answer until it is answered; each endpoint's `servers` entry answers it. Returns when each call was
+    /// answered and the pacer's report.
+    static func drive(_ calls: [String], servers: [String: CountingServer], latency: Duration, concurrency: Int,
+                      settings: AdaptivePacingSettings = AdaptivePacingSettings()) async throws -> (times: [Duration], report: [EndpointPacing]) {
         let clock = DiscreteEventClock(participants: concurrency)
         let pacer = AdaptivePacer(settings: settings, clock: clock, logger: Logger(label: "test"))
-        let server = CountingServer(perSecond: perSecond, perMinute: perMinute)
-        let remaining = Protected(calls)
+        let queue = Protected(calls[...])
         let answered = Protected<[Duration]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
                     defer { clock.leave() }
-                    while remaining.withLock({ left in left > 0 ? { left -= 1; return true }() : false }) {
+                    while let endpoint = queue.withLock({ $0.popFirst() }) {
                         while true {
                             let ticket = try await pacer.begin(endpoint)
-                            let outcome = server.answer(at: clock.now.offset)
+                            let outcome = try #require(servers[endpoint]).answer(at: clock.now.offset)
                             try await clock.sleep(for: latency)
                             await pacer.end(ticket, outcome)
                             if outcome == .answered {
@@ -95,13 +111,7 @@ struct PacingUnderLatencyTests {
             }
             try await group.waitForAll()
         }
-        let log = server.log.withLock { $0 }
-        let times = answered.value.sorted()
-        let steady = times.filter { $0 >= .seconds(30) }
-        return Run(requests: log.arrivals.count, rateLimited: log.rateLimited, penaltyStarts: log.penaltyStarts,
-                   wall: times.last ?? .zero, steadyAnswers: steady.count,
-                   steadyWall: (steady.last ?? .zero) - (steady.first ?? .zero), arrivals: log.arrivals,
-                   settledPace: await pacer.report().first?.requestsPerSecond)
+        return (answered.value, await pacer.report())
     }
 
     static func seconds(_ duration: Duration) -> Double {
@@ -131,6 +141,25 @@ struct PacingUnderLatencyTests {
         let learnedAt = try #require(run.penaltyStarts.first) + .seconds(300)
         #expect((run.arrivals.filter { $0 >= learnedAt }).mostInAnyWindow(of: .seconds(60)) <= 600)
         #expect(run.arrivals.filter { $0 >= learnedAt }.count > 500, "the run went on after the penalty")
+    }
+
+    /// TikTok limits each endpoint on its own, from the app's tier (the same budget for each). Once the first listing
+    /// endpoint has taught the pace, the next ones start there instead of with a burst of 16 calls the API refuses.
+    @Test func anEndpointNotYetLimitedStartsAtThePaceAnotherWasFound() async throws {
+        let listings = ["campaign/get", "adgroup/get", "ad/get", "dmp/custom_audience/list", Self.endpoint]
+        let servers = Dictionary(uniqueKeysWithValues: listings.map { ($0, CountingServer(perSecond: 20)) })
+        let calls = listings.flatMap { Array(repeating: $0, count: $0 == Self.endpoint ? 1_500 : 100) }
+        let answered = try await Self.drive(calls, servers: servers, latency: .milliseconds(300), concurrency: 16)
+        let refused = listings.map { servers[$0]!.log.withLock(\.rateLimited) }
+        #expect(refused[0] > 5, "the first endpoint learns the pace from a burst")
+        #expect(refused.dropFirst().dropLast().allSatisfy { $0 <= 2 }, "the next ones start at its pace: \(refused)")
+        // The long one probes the limit about once a minute, each probe costing the calls in flight.
+        let reportArrivals = servers[Self.endpoint]!.log.withLock(\.arrivals.count)
+        #expect(Double(refused.last!) < 0.01 * Double(reportArrivals), "\(refused.last!) of \(reportArrivals)")
+        #expect(answered.report.allSatisfy { ($0.requestsPerSecond ?? 0) > 17 }, "\(answered.report)")
+        let reports = answered.times.sorted().suffix(1_400)
+        let rate = Double(reports.count - 1) / Self.seconds(reports.last! - reports.first!)
+        #expect(20 / rate <= 1.15, "the report endpoint ran at \(rate)/s")
     }
 
     /// With no limit at all, the callers are never held back: the run takes requests x latency / concurrency.

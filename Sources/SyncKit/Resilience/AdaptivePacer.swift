@@ -34,8 +34,8 @@ public struct LearnedRate: Sendable, Hashable, Codable {
 /// What the pacer did for one endpoint family in a run: the rate it settled on and how many answers were rate limits.
 public struct EndpointPacing: Sendable, Hashable, Codable {
     public var endpoint: String
-    /// The pace at the end of the run; nil when the API never limited this endpoint (the run went as fast as its
-    /// concurrency allowed).
+    /// The pace at the end of the run; nil when the endpoint was never paced (no endpoint was limited before it, nor
+    /// it: the run went as fast as its concurrency allowed).
     public var requestsPerSecond: Double?
     public var requestsPerMinute: Int?
     public var answers: Int
@@ -178,6 +178,14 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
 
     /// Waits until a call to `endpoint` may be sent.
     public func begin(_ endpoint: String) async throws -> PacingTicket {
+        if endpoints[endpoint] == nil, let prior = endpoints.values.filter({ $0.limit != nil && $0.rate != nil }).max(by: { $0.rate! < $1.rate! }) {
+            // TikTok sets every endpoint's budget from the app's tier: one not limited yet starts at the pace and the
+            // limit another was found to have, instead of a burst of `concurrency` calls that the API refuses; it
+            // creeps past that limit like the others if its own budget is larger.
+            var seeded = Endpoint()
+            (seeded.rate, seeded.limit) = (prior.rate, prior.limit)
+            endpoints[endpoint] = seeded
+        }
         while true {
             try Task.checkCancellation()
             let now = clock.now
@@ -349,7 +357,8 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
     /// The paces worth starting the next run from: every endpoint the API has limited.
     public func learnedRates() -> [String: LearnedRate] {
         endpoints.compactMapValues { state in
-            state.rate.map { LearnedRate(requestsPerSecond: $0, requestsPerMinute: state.perMinute) }
+            guard let rate = state.rate else { return nil }
+            return LearnedRate(requestsPerSecond: rate, requestsPerMinute: state.perMinute)
         }
     }
 }
