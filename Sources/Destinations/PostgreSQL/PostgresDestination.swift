@@ -264,14 +264,18 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     public func begin() -> any LoadTransaction { BufferedLoad { try await self.apply($0) } }
 
     /// Copies each batch into its staging table and merges it into its table, checkpoints last, in one transaction.
-    func apply(_ batches: [RowBatch]) async throws {
+    /// Encoding runs off the actor, in the committing stream's task: concurrent streams encode their pages in
+    /// parallel, and while one encodes, the actor hands connections to the others.
+    nonisolated func apply(_ batches: [RowBatch]) async throws {
         let batches = batches.filter { !$0.isEmpty }
         guard !batches.isEmpty else { return }
+        try await load(batches, texts: batches.map { PostgresCopyText.encode(PostgresCopyText.lastPerKey($0)) })
+    }
+
+    private func load(_ batches: [RowBatch], texts: [ByteBuffer]) async throws {
         let unprepared = batches.schemas(notIn: prepared)
         if !unprepared.isEmpty { try await prepare(unprepared) }
         let names = batches.map(\.schema.name).joined(separator: ", ")
-        // Encoded before taking the connection, so one page's encoding overlaps another's server work.
-        let texts = batches.map { PostgresCopyText.encode(PostgresCopyText.lastPerKey($0)) }
         try await session("write \(names) to schema \(configuration.schema)", writing: true) { connection, lane in
             for batch in batches where lanes[lane].staging[batch.schema] == nil {
                 // Created outside the transaction (a rollback would drop it), with its merge prepared once per connection.

@@ -19,7 +19,7 @@ public enum PostgresSQL {
     }
 
     /// The type a column of `schema` is created with: an hourly report's hour is `timestamp` (without time zone), the
-    /// local hour of the account as TikTok reports it (`tiktok_ads_advertiser.timezone` says which zone).
+    /// local hour of the account as TikTok reports it (the row's `timezone` column says which zone).
     public static func columnType(_ field: Field, in schema: TableSchema) -> String {
         field.type == .datetime && field.name == schema.timeField ? "timestamp without time zone" : typeName(field.type)
     }

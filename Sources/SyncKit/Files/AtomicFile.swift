@@ -29,10 +29,11 @@ public enum AtomicFile {
     public static func write(_ text: String, to path: String, permissions: mode_t = 0o644) throws {
         let temporary = temporaryPath(for: path)
         unlink(temporary)
-        try put(text, at: temporary, permissions: permissions)
-        guard rename(temporary, path) == 0 else {
-            let error = failure("rename into place", path)
-            unlink(temporary)
+        do {
+            try put(text, at: temporary, permissions: permissions)
+            guard rename(temporary, path) == 0 else { throw failure("rename into place", path) }
+        } catch {
+            unlink(temporary)  // no part of the text stays behind
             throw error
         }
         try syncDirectory(of: path)
