@@ -1,5 +1,6 @@
 import Testing
-@testable import TikTokAds
+import SyncKit
+import TikTokAds
 
 struct JSONParserTests {
     @Test func parsesNestedDocumentsAndKeepsNumbersExact() throws {

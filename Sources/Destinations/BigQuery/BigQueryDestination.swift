@@ -97,11 +97,10 @@ public actor BigQueryDestination: Destination {
 
     /// Wraps any failure in a destination error that stops the run and says what to do.
     func destinationError(_ error: any Error, _ doing: String) -> SyncError {
-        if let error = error as? SyncError { return error }
+        if let known = SyncError.known(error) { return known }
         if let error = error as? BigQueryError {
             return SyncError(error.code == .unauthenticated ? .authentication : .destination, error.message)
         }
-        if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
         return SyncError(.destination, "BigQuery failed while \(doing) in \(displayName).", cause: error)
     }
 

@@ -36,7 +36,8 @@ struct StagingFile {
             for (i, value) in row.enumerated() where !value.isNull {
                 text += names[i]
                 text += ":"
-                Self.append(value, to: &text)
+                // NUMERIC as a string (exact), JSON columns as the raw JSON.
+                JSONText.appendValue(value, decimals: .string, to: &text)
                 text += ","
             }
             text += "\"\(BigQuerySQL.sequenceColumn)\":\(rows)}\n"
@@ -57,18 +58,6 @@ struct StagingFile {
     func remove() {
         try? handle.close()
         try? FileManager.default.removeItem(atPath: path)
-    }
-
-    /// The JSON form of a value in a load file: NUMERIC as a string (exact), JSON columns as the raw JSON.
-    static func append(_ value: Value, to text: inout String) {
-        switch value {
-        case .null: text += "null"
-        case .string(let s), .date(let s), .datetime(let s), .decimal(let s): text += quoted(s)
-        case .integer(let i): text += String(i)
-        case .float(let d): text += d.isFinite ? String(d) : "null"
-        case .boolean(let b): text += b ? "true" : "false"
-        case .json(let s): text += s.isEmpty ? "null" : s
-        }
     }
 
     /// A JSON string literal.

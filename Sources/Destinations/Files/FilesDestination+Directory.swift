@@ -6,6 +6,8 @@ import SyncKit
 extension FilesDestination {
     static let markerName = ".tiktok-ads"
     static let lockName = ".tiktok-ads.lock"
+    /// The suffix of the hidden staging files earlier versions kept entity listings in; a sync removes any it finds.
+    static let stagingSuffix = ".tiktok-ads-staging"
 
     var markerPath: String { directory + "/" + Self.markerName }
 
@@ -41,32 +43,34 @@ extension FilesDestination {
             }
         }
         do {
-            try AtomicFiles.makeDirectory(directory)
+            try AtomicFile.makeDirectory(directory)
             if FileManager.default.fileExists(atPath: markerPath) {
                 // A probe of this process's own, so two processes claiming at once do not trip over one temporary name.
-                let probe = directory + "/.probe-\(ProcessInfo.processInfo.processIdentifier)" + AtomicFiles.temporarySuffix
-                try AtomicFiles.append("", to: probe, fresh: true)
-                try AtomicFiles.remove(probe)
+                let probe = directory + "/.probe-\(ProcessInfo.processInfo.processIdentifier)" + AtomicFile.temporarySuffix
+                try AtomicFile.write("", to: probe)
+                try AtomicFile.remove(probe)
             } else {
-                try AtomicFiles.write("tiktok-ads files destination: do not put other files here\nformat: \(format.rawValue)\n", to: markerPath)
+                try AtomicFile.write("tiktok-ads files destination: do not put other files here\nformat: \(format.rawValue)\n", to: markerPath)
             }
         } catch let error as SyncError {
             throw SyncError(.badInput, "tiktok-ads cannot write in \(directory): \(error.message) Or pass another --directory.")
         }
     }
 
-    /// `claim`, once per instance (on the destination's queue).
+    /// `claim` and `sweep`, once per instance (on the destination's queue), before its first write; every command that
+    /// writes holds the directory's lock, so no other run's temporary file is swept.
     func claimOnce() throws {
         guard !session.withLock({ $0.claimed }) else { return }
         try claim()
+        try sweep()
         session.withLock { $0.claimed = true }
     }
 
-    /// Removes the temporary and staging files a killed run left anywhere in the directory.
+    /// Removes the temporary files (and older versions' staging files) a killed run left anywhere in the directory.
     func sweep() throws {
         guard let walk = FileManager.default.enumerator(atPath: directory) else { return }
-        for case let file as String in walk where file.hasSuffix(AtomicFiles.temporarySuffix) || file.hasSuffix(AtomicFiles.stagingSuffix) {
-            try AtomicFiles.remove(directory + "/" + file)
+        for case let file as String in walk where file.hasSuffix(AtomicFile.temporarySuffix) || file.hasSuffix(Self.stagingSuffix) {
+            try AtomicFile.remove(directory + "/" + file)
         }
     }
 }

@@ -6,16 +6,17 @@ import SyncKit
 /// (`DIR/<table>/<advertiser_id>.<ext>`, replaced whole by each run's listing), and the bookkeeping tables as JSON
 /// beside them (`_tiktok_ads_state.json`, `_tiktok_ads_runs.jsonl`, `_tiktok_ads_pacing.json`).
 ///
-/// Every file is written whole to a temporary name in its directory, flushed and renamed into place (`AtomicFiles`),
+/// Every file is written whole to a temporary name in its directory, flushed and renamed into place (`AtomicFile`),
 /// so a reader sees the old file or the new one, never part of one; rows are sorted by the table's key and columns
 /// follow the catalog, so the same rows give the same bytes. A report page is merged into its partitions (rows with
 /// the same key replaced), so a page may hold part of a day, or several days.
 ///
 /// The load scope is `.page`: a commit is a few renames, and each page goes straight into its partitions, so memory
 /// holds one page and one partition (one advertiser-day, or one advertiser's entity listing when it is complete),
-/// never the run; `.run` would hold every row until the end. An entity listing's pages are appended to a hidden
-/// staging file and published (sorted, renamed over the old file) only with the page that carries the listing's
-/// checkpoint: a run that fails halfway leaves the previous complete file, never a truncated one.
+/// never the run; `.run` would hold every row until the end. An entity listing's pages are kept (one advertiser's
+/// listing at most, the size of the file it becomes) and published (sorted, renamed over the old file) only with the
+/// page that carries the listing's checkpoint: a run that fails halfway leaves the previous complete file, never a
+/// truncated one.
 public final class FilesDestination: Destination {
     /// The directory, absolute.
     public let directory: String
@@ -33,9 +34,8 @@ public final class FilesDestination: Destination {
 
     struct Session {
         var claimed = false
-        var swept = false
-        /// Staging files this instance started (an entity listing in progress).
-        var staging: Set<String> = []
+        /// Entity listings in progress: table and advertiser → the rows of its pages so far (cells).
+        var staging: [String: [[String?]]] = [:]
     }
 
     /// Opens `directory` (nothing is created until the first write). Throws `.badInput` when tiktok-ads wrote it in
@@ -82,13 +82,13 @@ public final class FilesDestination: Destination {
     }
 
     func read(_ file: String, _ codec: FileCodec) throws -> FileCodec.Table? {
-        try AtomicFiles.read(file).map { try codec.decode($0, file: file) }
+        try AtomicFile.read(file).map { try codec.decode($0, file: file) }
     }
 
     /// A file's column names, from its first line (its header, or its first object) where it has one per line.
     func header(of file: String, _ codec: FileCodec) throws -> [String]? {
         guard codec != .jsonArray else { return try read(file, codec)?.columns }
-        return try AtomicFiles.firstLine(file).map { try codec.decode($0, file: file).columns }
+        return try AtomicFile.firstLine(file).map { try codec.decode($0, file: file).columns }
     }
 
     /// A value as a path component: refused when it could leave its directory or hide a file.
@@ -136,15 +136,11 @@ public final class FilesDestination: Destination {
     }
 
     /// Creates each data table's directory (added columns need nothing: partitions get them when next written), after
-    /// removing temporary and staging files a killed run left. Only a sync calls this, holding the directory's lock.
+    /// removing temporary files a killed run left (`claimOnce`). Only a sync calls this, holding the directory's lock.
     public func applySchema(_ plans: [TablePlan]) async throws {
         try await access { [self] in
             try claimOnce()
-            if !session.withLock({ $0.swept }) {
-                try sweep()
-                session.withLock { $0.swept = true }
-            }
-            for plan in plans where !Self.isBookkeeping(plan.schema.name) { try AtomicFiles.makeDirectory(path(of: plan.schema.name)) }
+            for plan in plans where !Self.isBookkeeping(plan.schema.name) { try AtomicFile.makeDirectory(path(of: plan.schema.name)) }
         }
     }
 
@@ -156,9 +152,8 @@ public final class FilesDestination: Destination {
             var result: [[Value]] = []
             for file in try files(of: schema.name) {
                 guard let table = try read(file, codec) else { continue }
-                let positions = schema.fields.map { table.columns.firstIndex(of: $0.name) }
-                for row in table.rows {
-                    result.append(zip(positions, schema.fields).map { position, field in codec.value(position.flatMap { row[$0] }, as: field.type) })
+                for row in table.rows(in: schema.columnNames) {
+                    result.append(zip(row, schema.fields).map { codec.value($0, as: $1.type) })
                 }
             }
             return result
@@ -177,7 +172,7 @@ public final class FilesDestination: Destination {
                     guard schema.timeField != nil, !Self.isBookkeeping(schema.name), let date = LocalDate(day), date < cutoff else { continue }
                     try claimOnce()
                     deleted += try read(file, codec)?.rows.count ?? 0
-                    try AtomicFiles.remove(file)
+                    try AtomicFile.remove(file)
                 case .matching, .superseded:
                     guard var table = try read(file, codec) else { continue }
                     let positions = Dictionary(table.columns.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
@@ -188,7 +183,7 @@ public final class FilesDestination: Destination {
                     try claimOnce()
                     deleted += table.rows.count - kept.count
                     table.rows = kept
-                    try AtomicFiles.write(codec.encode(table), to: file)
+                    try AtomicFile.write(codec.encode(table), to: file)
                 }
             }
             return deleted
@@ -197,15 +192,15 @@ public final class FilesDestination: Destination {
 
     // MARK: Loading
 
-    public func begin() -> any LoadTransaction { FilesLoad(destination: self) }
+    public func begin() -> any LoadTransaction { BufferedLoad { try await self.commit($0) } }
 
-    /// Writes one load: data first (report pages merged into partitions, entity pages staged, and published when the
-    /// page carries its listing's checkpoint), then the checkpoints (bookkeeping rows, upserted into their files).
-    func commit(_ batches: [RowBatch], checkpoints: [RowBatch]) async throws {
+    /// Writes one load: data first (report pages merged into partitions, entity pages kept, and published when the
+    /// load carries its listing's checkpoint), then the checkpoints (bookkeeping rows, upserted into their files).
+    func commit(_ batches: [RowBatch]) async throws {
         try await access { [self] in
             try claimOnce()
-            let finished = Set(checkpoints.filter { $0.schema.name == StateStore.schema.name }.flatMap { $0.rows.compactMap { $0.first?.text } })
-            for batch in batches + checkpoints {
+            let finished = Set(batches.filter { $0.schema.name == StateStore.schema.name }.flatMap { $0.rows.compactMap { $0.first?.text } })
+            for batch in batches {
                 let schema = batch.schema
                 if Self.isBookkeeping(schema.name) {
                     try upsert(batch.rows.map { $0.map(codec(schema.name).cell) }, into: path(of: schema.name), schema: schema)
@@ -228,13 +223,10 @@ public final class FilesDestination: Destination {
                 }
                 for (file, group) in groups.sorted(by: { $0.key < $1.key }) {
                     if schema.timeField != nil {
-                        try AtomicFiles.makeDirectory(URL(fileURLWithPath: file).deletingLastPathComponent().path)
+                        try AtomicFile.makeDirectory(URL(fileURLWithPath: file).deletingLastPathComponent().path)
                         try upsert(group.rows, into: file, schema: schema)
                     } else {
-                        let staging = stagingPath(schema.name, advertiser: group.advertiser)
-                        let fresh = session.withLock { $0.staging.insert(staging).inserted }
-                        try AtomicFiles.append((fresh && format == .csv ? FileCodec.csvLine(schema.columnNames.map(Optional.some)) : "")
-                                               + data.encodeRows(group.rows, columns: schema.columnNames), to: staging, fresh: fresh)
+                        session.withLock { $0.staging[schema.name + "/" + group.advertiser, default: []] += group.rows }
                     }
                 }
                 if schema.timeField == nil, !finished.isEmpty {
@@ -245,70 +237,36 @@ public final class FilesDestination: Destination {
         }
     }
 
-    /// The hidden file an advertiser's entity listing is staged in until it is complete.
-    func stagingPath(_ table: String, advertiser: String) -> String {
-        path(of: table) + "/." + advertiser + "." + format.rawValue + AtomicFiles.stagingSuffix
-    }
-
-    /// Replaces an advertiser's entity file with its staged listing (an empty one when nothing was staged).
+    /// Replaces an advertiser's entity file with its listing (an empty one when nothing was listed).
     private func publish(_ schema: TableSchema, advertiser: String) throws {
         let id = try Self.component(.string(advertiser), "advertiser_id", of: schema.name)
-        let staging = stagingPath(schema.name, advertiser: id)
-        let staged = session.withLock { $0.staging.remove(staging) != nil } ? try read(staging, data) : nil
-        let positions = schema.columnNames.map { staged?.columns.firstIndex(of: $0) }
-        let rows = staged?.rows.map { row in positions.map { $0.flatMap { row[$0] } } } ?? []
+        let rows = session.withLock { $0.staging.removeValue(forKey: schema.name + "/" + id) } ?? []
         try upsert(rows, into: path(of: schema.name) + "/" + id + "." + format.rawValue, schema: schema, replacing: true)
-        if staged != nil { try AtomicFiles.remove(staging) }
     }
 
-    /// Merges rows (cells in `schema` order) into the file on the table's key and writes it back: rows with a key
-    /// already there replace that row (its columns the schema no longer has are kept), the others are added; rows
+    /// Merges rows (cells in `schema` order) into the file on the table's key and writes it back: a row with a key
+    /// already there replaces that row (keeping its columns the schema no longer has), the others are added; rows
     /// sorted by key (the run history keeps its order). `replacing`: the file's rows are dropped first.
     private func upsert(_ rows: [[String?]], into file: String, schema: TableSchema, replacing: Bool = false) throws {
         let codec = codec(schema.name)
         let existing = replacing ? nil : try read(file, codec)
         let names = schema.columnNames
-        let extra = existing?.columns.filter { !names.contains($0) } ?? []
-        var table = FileCodec.Table(columns: names + extra, rows: [])
+        let columns = names + (existing?.columns.filter { !names.contains($0) } ?? [])
         let key = schema.key.compactMap(schema.index(of:))
-        var position: [[String?]: Int] = [:]
-        if let existing {
-            let from = table.columns.map { existing.columns.firstIndex(of: $0) }
-            for row in existing.rows {
-                let cells = from.map { $0.flatMap { row[$0] } }
-                position[key.map { cells[$0] }] = table.rows.count
-                table.rows.append(cells)
-            }
-        }
+        var merged = KeyedRows<String?>(key: key)
+        for row in existing?.rows(in: columns) ?? [] { merged.upsert(row) }
         for row in rows {
-            let cells = row + [String?](repeating: nil, count: extra.count)
-            if let at = position[key.map { cells[$0] }] {
-                table.rows[at] = Array(cells[..<names.count] + table.rows[at][names.count...])
-            } else {
-                position[key.map { cells[$0] }] = table.rows.count
-                table.rows.append(cells)
+            merged.upsert(row + [String?](repeating: nil, count: columns.count - names.count)) { old, new in
+                Array(new[..<names.count] + old[names.count...])
             }
         }
+        var table = FileCodec.Table(columns: columns, rows: merged.rows)
         if schema.name != RunHistory.schema.name {
             table.rows.sort { left, right in
                 for index in key where left[index] != right[index] { return (left[index] ?? "") < (right[index] ?? "") }
                 return false
             }
         }
-        try AtomicFiles.write(codec.encode(table), to: file)
+        try AtomicFile.write(codec.encode(table), to: file)
     }
-}
-
-/// One page's load: rows are kept until `commit` writes them with the checkpoints.
-struct FilesLoad: LoadTransaction {
-    let destination: FilesDestination
-    let batches = Protected<[RowBatch]>([])
-
-    func write(_ batch: RowBatch) { batches.withLock { $0.append(batch) } }
-
-    func commit(checkpoints: [RowBatch]) async throws {
-        try await destination.commit(batches.withLock { pending in defer { pending = [] }; return pending }, checkpoints: checkpoints)
-    }
-
-    func rollback() { batches.withLock { $0 = [] } }
 }

@@ -89,8 +89,7 @@ public actor GoogleSheetsDestination: Destination {
     }
 
     func destinationError(_ error: any Error, _ doing: String) -> SyncError {
-        if let error = error as? SyncError { return error }
-        if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
+        if let known = SyncError.known(error) { return known }
         return SyncError(.destination, "Google Sheets failed while \(doing) in \(displayName).", cause: error)
     }
 

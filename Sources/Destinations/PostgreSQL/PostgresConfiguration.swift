@@ -47,46 +47,20 @@ public struct PostgresConfiguration: Sendable {
     /// the URL's. Any problem is bad input that shows the URL without its user info.
     public static func parse(url text: String, schema: String? = nil, passwordFile: String? = nil, sslMode: String? = nil,
                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> PostgresConfiguration {
-        let shown = SecretRedactor.displayURL(text)
         let example = "postgres://USER@HOST:5432/DATABASE"
-        guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              scheme == "postgres" || scheme == "postgresql" else {
-            throw SyncError(.badInput, "The PostgreSQL URL '\(shown)' is not a postgres:// URL; use e.g. \(example).")
+        let url = try ServerURL(text, label: "The PostgreSQL URL", schemes: ["postgres", "postgresql"], example: example, known: ["sslmode"])
+        guard !url.path.contains("/") else {
+            throw SyncError(.badInput, "The PostgreSQL URL '\(SecretRedactor.displayURL(text))' has more than a database name after the host; use e.g. \(example).")
         }
-        SecretRedactor.register(components.percentEncodedPassword?.removingPercentEncoding)
-        guard let host = components.host, !host.isEmpty else {
-            throw SyncError(.badInput, "The PostgreSQL URL '\(shown)' names no host; use e.g. \(example).")
-        }
-        guard let user = components.percentEncodedUser?.removingPercentEncoding, !user.isEmpty else {
-            throw SyncError(.badInput, "The PostgreSQL URL '\(shown)' names no user; put it before the host: \(example).")
-        }
-        let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        guard !path.contains("/") else {
-            throw SyncError(.badInput, "The PostgreSQL URL '\(shown)' has more than a database name after the host; use e.g. \(example).")
-        }
-        let database = path.isEmpty ? user : path
-        let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
-        if let unknown = query.keys.sorted().first(where: { $0 != "sslmode" }) {
-            throw SyncError(.badInput, "The PostgreSQL URL '\(shown)' has the parameter '\(unknown)', which tiktok-ads does not read; only sslmode is read from the URL.")
-        }
-        let modeText = sslMode ?? query["sslmode"] ?? SSLMode.prefer.rawValue
+        let modeText = sslMode ?? url.parameters["sslmode"] ?? SSLMode.prefer.rawValue
         guard let mode = SSLMode(rawValue: modeText) else {
             throw SyncError(.badInput, "sslmode '\(modeText)' is not one tiktok-ads supports; use \(SSLMode.allCases.map(\.rawValue).joined(separator: ", ")).")
         }
-        var password = components.percentEncodedPassword?.removingPercentEncoding
-        if password == nil, let passwordFile {
-            guard let content = try? String(contentsOfFile: passwordFile, encoding: .utf8) else {
-                throw SyncError(.badInput, "Cannot read the PostgreSQL password file \(passwordFile). Check the path and that this user may read it.")
-            }
-            password = content.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first
-                .map { String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\r")) }
-            guard password?.isEmpty == false else {
-                throw SyncError(.badInput, "The PostgreSQL password file \(passwordFile) is empty; put the password on its first line.")
-            }
-        }
+        var password = url.password
+        if password == nil, let passwordFile { password = try ServerURL.secret(inFile: passwordFile, label: "The PostgreSQL password file") }
         if password == nil, let variable = environment["PGPASSWORD"], !variable.isEmpty { password = variable }
-        let configuration = PostgresConfiguration(host: host, port: components.port ?? 5432, user: user, password: password,
-                                                  database: database, schema: schema ?? defaultSchema, sslMode: mode)
+        let configuration = PostgresConfiguration(host: url.host, port: url.port ?? 5432, user: url.user, password: password,
+                                                  database: url.path.isEmpty ? url.user : url.path, schema: schema ?? defaultSchema, sslMode: mode)
         try configuration.validate()
         return configuration
     }

@@ -18,17 +18,15 @@ enum PostgresCopyText {
         return buffer
     }
 
+    /// A value as COPY reads it: NULL as `\N`, every other value as its text (PostgreSQL reads `true`/`false`, and a
+    /// rate's `nan`, `inf` and `-inf` into numeric).
     static func write(_ value: Value, into buffer: inout ByteBuffer) {
         switch value {
         case .null: buffer.writeStaticString("\\N")
-        case .integer(let number): buffer.writeString(String(number))
-        case .boolean(let flag): buffer.writeInteger(UInt8(ascii: flag ? "t" : "f"))
-        case .float(let number):
-            buffer.writeString(number.isNaN ? "NaN" : number.isInfinite ? (number < 0 ? "-Infinity" : "Infinity") : "\(number)")
-        case .string(let text), .decimal(let text), .date(let text), .datetime(let text): writeEscaped(text, into: &buffer)
         case .json(let text):
             // jsonb refuses the escape \u0000 (text cannot hold NUL); U+FFFD stands in for it, as in text columns.
             writeEscaped(text.contains("\\u0000") ? text.replacingOccurrences(of: "\\u0000", with: "\\ufffd") : text, into: &buffer)
+        default: writeEscaped(value.text ?? "", into: &buffer)
         }
     }
 
@@ -56,12 +54,9 @@ enum PostgresCopyText {
     /// The batch's rows with only the last of rows sharing a key (one INSERT … ON CONFLICT may touch a row once; the
     /// last row wins, as when rows are upserted one by one).
     static func lastPerKey(_ batch: RowBatch) -> [[Value]] {
-        let key = batch.schema.key.compactMap { batch.schema.index(of: $0) }
-        guard !key.isEmpty, batch.rows.count > 1 else { return batch.rows }
-        var last: [[Value]: Int] = [:]
-        last.reserveCapacity(batch.rows.count)
-        for (index, row) in batch.rows.enumerated() { last[key.map { row[$0] }] = index }
-        guard last.count < batch.rows.count else { return batch.rows }
-        return batch.rows.enumerated().compactMap { index, row in last[key.map { row[$0] }] == index ? row : nil }
+        guard !batch.schema.key.isEmpty, batch.rows.count > 1 else { return batch.rows }
+        var rows = KeyedRows<Value>(key: batch.schema.key.compactMap { batch.schema.index(of: $0) })
+        for row in batch.rows { rows.upsert(row) }
+        return rows.rows
     }
 }

@@ -115,7 +115,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
 
     private func takeLock() async throws {
         let candidate = try await connect("connect to take the sync lock")
-        let schema = PostgresSQL.literal(configuration.schema)
+        let schema = SQLText.literal(configuration.schema)
         do {
             try await Self.run(candidate, "SET lock_timeout = \(max(1, Int(lockWait / .milliseconds(1))))")
             do {
@@ -174,12 +174,12 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     /// Queries log every statement at trace level; the tool's log has no use for them.
     static let silent = Logger(label: "postgres", factory: { _ in SwiftLogNoOpLogHandler() })
 
-    /// Runs `body` in one transaction, rolled back on failure.
-    private func transaction(_ connection: PostgresConnection, _ body: () async throws -> Void) async throws {
+    /// Runs `body` in one transaction, rolled back on failure (and after success too where `rehearsal`).
+    private func transaction(_ connection: PostgresConnection, rehearsal: Bool = false, _ body: () async throws -> Void) async throws {
         try await Self.run(connection, "BEGIN")
         do {
             try await body()
-            try await Self.run(connection, "COMMIT")
+            try await Self.run(connection, rehearsal ? "ROLLBACK" : "COMMIT")
         } catch {
             try? await Self.run(connection, "ROLLBACK")
             throw error
@@ -189,7 +189,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     // MARK: Schema
 
     public nonisolated var schemaRules: SchemaRules {
-        let schema = configuration.schema, quote = PostgresSQL.quote
+        let schema = configuration.schema, quote = SQLText.quote
         return SchemaRules(
             typeName: { PostgresSQL.typeName($0) }, accepts: { PostgresSQL.accepts($0, $1) },
             keyRule: .uniqueConstraint, canAddColumns: true, caseInsensitiveNames: false, destination: displayName,
@@ -208,7 +208,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     /// Each table's kind, columns (`format_type` names, in order) and unique keys (primary key and unique indexes on
     /// plain columns, not partial).
     private func inspect(_ names: [String], on connection: PostgresConnection) async throws -> [String: FoundTable] {
-        let wanted = "ARRAY[\(names.map(PostgresSQL.literal).joined(separator: ", "))]::text[]"
+        let wanted = "ARRAY[\(names.map(SQLText.literal).joined(separator: ", "))]::text[]"
         let scope = "n.nspname = $1 AND c.relname = ANY(\(wanted))"
         let columns = try await Self.strings(connection, """
             SELECT c.relname, c.relkind::text, a.attname, format_type(a.atttypid, a.atttypmod),
@@ -247,7 +247,7 @@ public actor PostgresDestination: Destination, WritabilityChecking {
             try await session("create tables in schema \(schema)", writing: true) { connection, _ in
                 let exists = try await Self.strings(connection, "SELECT nspname::text FROM pg_namespace WHERE nspname = $1", [schema])
                 try await transaction(connection) {
-                    if exists.isEmpty { try await Self.run(connection, "CREATE SCHEMA \(PostgresSQL.quote(schema))") }
+                    if exists.isEmpty { try await Self.run(connection, "CREATE SCHEMA \(SQLText.quote(schema))") }
                     for plan in plans {
                         let statements = plan.exists ? plan.addedColumns.map { PostgresSQL.addColumn($0, to: plan.schema, in: schema) }
                             : PostgresSQL.createTable(plan.schema, in: schema)
@@ -264,33 +264,35 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     public func begin() -> any LoadTransaction { BufferedLoad { try await self.apply($0) } }
 
     /// Copies each batch into its staging table and merges it into its table, checkpoints last, in one transaction.
-    func apply(_ batches: [RowBatch]) async throws {
+    /// Encoding runs off the actor, in the committing stream's task: concurrent streams encode their pages in
+    /// parallel, and while one encodes, the actor hands connections to the others.
+    nonisolated func apply(_ batches: [RowBatch]) async throws {
         let batches = batches.filter { !$0.isEmpty }
         guard !batches.isEmpty else { return }
-        var unprepared: [TableSchema] = []
-        for batch in batches where !prepared.contains(batch.schema.name) && !unprepared.contains(where: { $0.name == batch.schema.name }) {
-            unprepared.append(batch.schema)
-        }
+        try await load(batches, texts: batches.map { PostgresCopyText.encode(PostgresCopyText.lastPerKey($0)) })
+    }
+
+    private func load(_ batches: [RowBatch], texts: [ByteBuffer]) async throws {
+        let unprepared = batches.schemas(notIn: prepared)
         if !unprepared.isEmpty { try await prepare(unprepared) }
         let names = batches.map(\.schema.name).joined(separator: ", ")
-        // Encoded before taking the connection, so one page's encoding overlaps another's server work.
-        let texts = batches.map { PostgresCopyText.encode(PostgresCopyText.lastPerKey($0)) }
         try await session("write \(names) to schema \(configuration.schema)", writing: true) { connection, lane in
             for batch in batches where lanes[lane].staging[batch.schema] == nil {
-                // Created outside the transaction: a rollback would drop it.
+                // Created outside the transaction (a rollback would drop it), with its merge prepared once per connection.
                 let name = "_tiktok_ads_stage_\(lanes[lane].staging.count + 1)"
                 try await Self.run(connection, PostgresSQL.createStaging(name, for: batch.schema))
+                try await Self.run(connection, "PREPARE \(name)_merge AS " + PostgresSQL.merge(from: name, into: batch.schema, in: configuration.schema))
                 lanes[lane].staging[batch.schema] = name
             }
             try await transaction(connection) {
                 var used: Set<String> = []
                 for (batch, text) in zip(batches, texts) {
                     guard let stage = lanes[lane].staging[batch.schema] else { continue }
-                    if !used.insert(stage).inserted { try await Self.run(connection, "TRUNCATE pg_temp.\(PostgresSQL.quote(stage))") }
+                    if !used.insert(stage).inserted { try await Self.run(connection, "TRUNCATE pg_temp.\(SQLText.quote(stage))") }
                     let logger = logger
                     // COPY gives up when its task is cancelled; a cancelled run still commits the page in hand.
                     try await Task { try await connection.copyFrom(table: stage, logger: logger) { try await $0.write(text) } }.value
-                    try await Self.run(connection, PostgresSQL.merge(from: stage, into: batch.schema, in: configuration.schema))
+                    try await Self.run(connection, "EXECUTE \(stage)_merge")
                 }
             }
         }
@@ -299,67 +301,45 @@ public actor PostgresDestination: Destination, WritabilityChecking {
     // MARK: Reading and deleting
 
     public func rows(of table: TableSchema) async throws -> [[Value]] {
-        try await select(table, where: "", binds: [])
+        try await select(table, in: nil)
     }
 
     public func rows(of table: TableSchema, in range: RowRange) async throws -> [[Value]] {
-        guard let time = table.timeField else { return [] }
-        var binds: [String?] = []
-        var conditions = Self.equalities(range.matching, of: table, binds: &binds)
-        // Local hours are timestamps without a zone: an hour of the last day is before the next day.
-        binds += [range.from.description, range.through.adding(days: 1).description]
-        conditions += ["\(PostgresSQL.quote(time)) >= $\(binds.count - 1)::date", "\(PostgresSQL.quote(time)) < $\(binds.count)::date"]
-        return try await select(table, where: " WHERE " + conditions.joined(separator: " AND "), binds: binds)
+        try await select(table, in: range)
     }
 
-    /// `column = $n::type` (or another `comparison`) for each pair, its value appended to `binds` (typed as the table declares the column).
-    private static func equalities(_ pairs: [ColumnValue], of table: TableSchema, binds: inout [String?],
-                                   comparison: String = "=") -> [String] {
-        pairs.map { pair in
-            let type = table.fields.first { $0.name == pair.column }.map { PostgresSQL.columnType($0, in: table) } ?? "text"
-            binds.append(pair.value.text)
-            return "\(PostgresSQL.quote(pair.column)) \(comparison) $\(binds.count)::\(type)"
-        }
+    /// `$n::type`, typed as the table declares the column (`text` for one it does not have).
+    private static func placeholder(in table: TableSchema) -> (Field?, Int) -> String {
+        { field, number in "$\(number)::" + (field.map { PostgresSQL.columnType($0, in: table) } ?? "text") }
     }
 
-    /// The table's rows as `table` lays them out (absent columns NULL), filtered by `condition` over `binds`.
-    private func select(_ table: TableSchema, where condition: String, binds: [String?]) async throws -> [[Value]] {
+    /// The table's rows as `table` lays them out (absent columns NULL, every cell read as text, UTC instants without
+    /// their offset), in `range` if one is given.
+    private func select(_ table: TableSchema, in range: RowRange?) async throws -> [[Value]] {
         let schema = configuration.schema
         return try await session("read \(schema).\(table.name)", writing: false) { connection, _ in
             guard let found = try await inspect([table.name], on: connection)[table.name] else { return [] }
             let types = Dictionary(found.columns.map { ($0.name, $0.type ?? "") }, uniquingKeysWith: { first, _ in first })
-            let cells = table.fields.map { field -> String in
-                let column = PostgresSQL.quote(field.name)
-                switch types[field.name] {
-                case nil: return "NULL"
-                case "timestamp with time zone": return "(\(column) AT TIME ZONE 'UTC')::text"
-                default: return "\(column)::text"
+            let read = { (column: String) in
+                types[column].map { type in
+                    type == "timestamp with time zone" ? "(\(SQLText.quote(column)) AT TIME ZONE 'UTC')::text" : "\(SQLText.quote(column))::text"
                 }
             }
-            let sql = "SELECT \(cells.joined(separator: ", ")) FROM \(PostgresSQL.qualified(schema, table.name))\(condition)"
-            return try await Self.strings(connection, sql, binds).map { row in zip(row, table.fields).map { Value(text: $0, as: $1.type) } }
+            guard let statement = SQLText.select(table, from: PostgresSQL.qualified(schema, table.name), in: range, read: read,
+                                                 placeholder: Self.placeholder(in: table)) else { return [] }
+            return try await Self.strings(connection, statement.sql, statement.binds.map(\.text))
+                .map { row in zip(row, table.fields).map { Value(text: $0, as: $1.type) } }
         }
     }
 
     public func deleteRows(of table: TableSchema, where filter: RowFilter) async throws -> Int {
         let schema = configuration.schema
         return try await session("delete rows of \(schema).\(table.name)", writing: true) { connection, _ in
-            guard try await inspect([table.name], on: connection)[table.name] != nil else { return 0 }
-            var conditions: [String] = []
-            var binds: [String?] = []
-            switch filter {
-            case .before(let cutoff):
-                guard let time = table.timeField else { return 0 }
-                conditions = ["\(PostgresSQL.quote(time)) < $1::date"]
-                binds = [cutoff.description]
-            case .matching(let pairs):
-                conditions = Self.equalities(pairs, of: table, binds: &binds)
-            case .superseded(let scope, let stamp):
-                conditions = Self.equalities(scope, of: table, binds: &binds) + Self.equalities([stamp], of: table, binds: &binds, comparison: "IS DISTINCT FROM")
-            }
-            let condition = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-            let sql = "WITH deleted AS (DELETE FROM \(PostgresSQL.qualified(schema, table.name))\(condition) RETURNING 1) SELECT count(*)::text FROM deleted"
-            return try await Self.strings(connection, sql, binds).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
+            guard try await inspect([table.name], on: connection)[table.name] != nil,
+                  let delete = SQLText.delete(table, from: PostgresSQL.qualified(schema, table.name), where: filter,
+                                              placeholder: Self.placeholder(in: table)) else { return 0 }
+            let sql = "WITH deleted AS (\(delete.sql) RETURNING 1) SELECT count(*)::text FROM deleted"
+            return try await Self.strings(connection, sql, delete.binds.map(\.text)).first?.first.flatMap { $0.flatMap { Int($0) } } ?? 0
         }
     }
 
@@ -368,15 +348,10 @@ public actor PostgresDestination: Destination, WritabilityChecking {
         let schema = configuration.schema
         try await session("create a table in schema \(schema)", writing: false) { connection, _ in
             let exists = try await Self.strings(connection, "SELECT nspname::text FROM pg_namespace WHERE nspname = $1", [schema])
-            try await Self.run(connection, "BEGIN")
-            do {
-                if exists.isEmpty { try await Self.run(connection, "CREATE SCHEMA \(PostgresSQL.quote(schema))") }
+            try await transaction(connection, rehearsal: true) {
+                if exists.isEmpty { try await Self.run(connection, "CREATE SCHEMA \(SQLText.quote(schema))") }
                 try await Self.run(connection, "CREATE TABLE \(PostgresSQL.qualified(schema, "_tiktok_ads_check")) (probe integer)")
-            } catch {
-                try? await Self.run(connection, "ROLLBACK")
-                throw error
             }
-            try await Self.run(connection, "ROLLBACK")
         }
     }
 

@@ -5,8 +5,7 @@ import SyncKit
 /// generically on purpose; the server's SQLSTATE and message (which never hold the password) are what a user needs.
 enum PostgresFailure {
     static func describe(_ error: any Error, doing action: String, in configuration: PostgresConfiguration) -> SyncError {
-        if let error = error as? SyncError { return error }
-        if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
+        if let known = SyncError.known(error) { return known }
         let server = "PostgreSQL server at \(configuration.host):\(configuration.port)"
         let user = configuration.user, database = configuration.database, schema = configuration.schema
         guard let error = error as? PSQLError else {

@@ -19,7 +19,7 @@ public enum PostgresSQL {
     }
 
     /// The type a column of `schema` is created with: an hourly report's hour is `timestamp` (without time zone), the
-    /// local hour of the account as TikTok reports it (`tiktok_ads_advertiser.timezone` says which zone).
+    /// local hour of the account as TikTok reports it (the row's `timezone` column says which zone).
     public static func columnType(_ field: Field, in schema: TableSchema) -> String {
         field.type == .datetime && field.name == schema.timeField ? "timestamp without time zone" : typeName(field.type)
     }
@@ -37,55 +37,42 @@ public enum PostgresSQL {
         }
     }
 
-    public static func quote(_ name: String) -> String { "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-
-    /// A string literal (for names that go in as values: the schema in catalog queries is bound, this is for DDL only).
-    public static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
-
-    static func qualified(_ schema: String, _ table: String) -> String { "\(quote(schema)).\(quote(table))" }
+    static func qualified(_ schema: String, _ table: String) -> String { "\(SQLText.quote(schema)).\(SQLText.quote(table))" }
 
     /// `CREATE TABLE` (typed columns, key columns NOT NULL, the key as primary key) and, for report tables, the index on
     /// the date column; each column's catalog description as its comment.
     public static func createTable(_ table: TableSchema, in schema: String) -> [String] {
         let name = qualified(schema, table.name)
-        var columns = table.fields.map { "\(quote($0.name)) \(columnType($0, in: table))\(table.key.contains($0.name) ? " NOT NULL" : "")" }
-        if !table.key.isEmpty { columns.append("PRIMARY KEY (\(table.key.map(quote).joined(separator: ", ")))") }
-        var statements = ["CREATE TABLE \(name) (\n  \(columns.joined(separator: ",\n  "))\n)"]
+        var statements = [SQLText.createTable(table, named: name) { columnType($0, in: table) }]
         if let time = table.timeField {
             // Named by PostgreSQL, so a renamed older table keeping its index name never collides.
-            statements.append("CREATE INDEX ON \(name) (\(quote(time)))")
+            statements.append("CREATE INDEX ON \(name) (\(SQLText.quote(time)))")
         }
         for field in table.fields where !field.description.isEmpty {
-            statements.append("COMMENT ON COLUMN \(name).\(quote(field.name)) IS \(literal(field.description))")
+            statements.append("COMMENT ON COLUMN \(name).\(SQLText.quote(field.name)) IS \(SQLText.literal(field.description))")
         }
         return statements
     }
 
     public static func addColumn(_ field: Field, to table: TableSchema, in schema: String) -> String {
-        "ALTER TABLE \(qualified(schema, table.name)) ADD COLUMN \(quote(field.name)) \(columnType(field, in: table))"
+        "ALTER TABLE \(qualified(schema, table.name)) ADD COLUMN \(SQLText.quote(field.name)) \(columnType(field, in: table))"
     }
 
     /// The staging table a page is copied into: the table's columns and types, no key, emptied at each commit.
     static func createStaging(_ name: String, for table: TableSchema) -> String {
-        let columns = table.fields.map { "\(quote($0.name)) \(columnType($0, in: table))" }
-        return "CREATE TEMPORARY TABLE \(quote(name)) (\(columns.joined(separator: ", "))) ON COMMIT DELETE ROWS"
+        let columns = table.fields.map { "\(SQLText.quote($0.name)) \(columnType($0, in: table))" }
+        return "CREATE TEMPORARY TABLE \(SQLText.quote(name)) (\(columns.joined(separator: ", "))) ON COMMIT DELETE ROWS"
     }
 
     /// Moves the staged rows into the table: inserted, or updating the row with the same key.
     static func merge(from staging: String, into table: TableSchema, in schema: String) -> String {
-        let columns = table.fields.map { quote($0.name) }.joined(separator: ", ")
-        let updates = table.fields.filter { !table.key.contains($0.name) }.map { "\(quote($0.name)) = EXCLUDED.\(quote($0.name))" }
-        var sql = "INSERT INTO \(qualified(schema, table.name)) (\(columns)) SELECT \(columns) FROM pg_temp.\(quote(staging))"
-        if !table.key.isEmpty {
-            sql += " ON CONFLICT (\(table.key.map(quote).joined(separator: ", "))) "
-                + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))")
-        }
-        return sql
+        let columns = table.fields.map { SQLText.quote($0.name) }.joined(separator: ", ")
+        return "INSERT INTO \(qualified(schema, table.name)) (\(columns)) SELECT \(columns) FROM pg_temp.\(SQLText.quote(staging))" + SQLText.onConflictUpdate(table)
     }
 
     /// The whole DDL of `tables`, as `discover --format postgres` prints it.
     public static func script(_ tables: [TableSchema], schema: String = PostgresConfiguration.defaultSchema) -> String {
-        (["CREATE SCHEMA IF NOT EXISTS \(quote(schema))"] + tables.flatMap { createTable($0, in: schema) })
+        (["CREATE SCHEMA IF NOT EXISTS \(SQLText.quote(schema))"] + tables.flatMap { createTable($0, in: schema) })
             .map { $0 + ";\n" }.joined(separator: "\n")
     }
 }

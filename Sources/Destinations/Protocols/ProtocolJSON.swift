@@ -17,18 +17,12 @@ public enum ProtocolJSON {
         return out + "}"
     }
 
-    /// Appends one value.
+    /// Appends one value (`JSONText.appendValue` with money as numbers), date-times in ISO 8601.
     public static func append(_ value: Value, to out: inout String) {
-        switch value {
-        case .null: out += "null"
-        case .string(let text), .date(let text): JSONText.appendQuoted(text, to: &out)
-        case .datetime(let text): JSONText.appendQuoted(isoDateTime(text), to: &out)
-        case .integer(let number): out += String(number)
-        case .decimal(let text):
-            if let number = number(text) { out += number } else { JSONText.appendQuoted(text, to: &out) }
-        case .float(let number): out += number.isFinite ? "\(number)" : "null"
-        case .boolean(let flag): out += flag ? "true" : "false"
-        case .json(let text): out += text.isEmpty ? "null" : text
+        if case .datetime(let text) = value {
+            JSONText.appendQuoted(isoDateTime(text), to: &out)
+        } else {
+            JSONText.appendValue(value, decimals: .number, to: &out)
         }
     }
 
@@ -37,22 +31,6 @@ public enum ProtocolJSON {
         var characters = Array(text)
         if characters.count >= 19, characters[10] == " " { characters[10] = "T" }
         return String(characters)
-    }
-
-    /// A decimal's text as a JSON number with the same value and digits (`.5` → `0.5`, `5.` → `5`, `007` → `7`);
-    /// nil when it is not a plain decimal literal.
-    public static func number(_ text: String) -> String? {
-        var rest = Substring(text)
-        var sign = ""
-        if rest.first == "-" || rest.first == "+" {
-            if rest.first == "-" { sign = "-" }
-            rest = rest.dropFirst()
-        }
-        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        let whole = parts[0], fraction = parts.count > 1 ? parts[1] : ""
-        guard !(whole.isEmpty && fraction.isEmpty), (whole + fraction).allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        let digits = whole.drop { $0 == "0" }
-        return sign + (digits.isEmpty ? "0" : String(digits)) + (fraction.isEmpty ? "" : "." + fraction)
     }
 
     /// A column's JSON Schema (every column may be null). `airbyte`: date-times also say Airbyte's

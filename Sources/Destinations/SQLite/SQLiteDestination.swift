@@ -93,10 +93,10 @@ public actor SQLiteDestination: Destination {
             accepts: { declared, type in Self.affinity(declared) == Self.affinity(Self.sqlType(type)) },
             keyRule: .uniqueConstraint, canAddColumns: true, caseInsensitiveNames: true, destination: displayName(path: path),
             tableFix: { table in
-                "Keep that table under another name (ALTER TABLE \(quoteIdentifier(table)) RENAME TO \(quoteIdentifier(table + "_old")), e.g. in the "
+                "Keep that table under another name (ALTER TABLE \(SQLText.quote(table)) RENAME TO \(SQLText.quote(table + "_old")), e.g. in the "
                     + "sqlite3 shell) or drop it, and the next sync creates it afresh (--start-date refills past days); or pass another database with --sqlite."
             },
-            dropColumn: { table, column in "ALTER TABLE \(quoteIdentifier(table)) DROP COLUMN \(quoteIdentifier(column))" })
+            dropColumn: { table, column in "ALTER TABLE \(SQLText.quote(table)) DROP COLUMN \(SQLText.quote(column))" })
     }
 
     /// The affinity SQLite gives a declared type (its rules, in order: INT, CHAR/CLOB/TEXT, BLOB or none, REAL/FLOA/DOUB, else NUMERIC).
@@ -188,15 +188,13 @@ public actor SQLiteDestination: Destination {
     private static func apply(_ plan: TablePlan, in db: Database) throws {
         let schema = plan.schema
         if !plan.exists {
-            let columns = schema.fields.map { "\(quoteIdentifier($0.name)) \(sqlType($0.type))\(schema.key.contains($0.name) ? " NOT NULL" : "")" }
-            let key = schema.key.map(quoteIdentifier).joined(separator: ", ")
-            try db.execute(sql: "CREATE TABLE \(quoteIdentifier(schema.name)) (\(columns.joined(separator: ", ")), PRIMARY KEY (\(key)))")
+            try db.execute(sql: SQLText.createTable(schema, named: SQLText.quote(schema.name)) { sqlType($0.type) })
             if let time = schema.timeField {
-                try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(quoteIdentifier("\(schema.name)_\(time)")) ON \(quoteIdentifier(schema.name)) (\(quoteIdentifier(time)))")
+                try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(SQLText.quote("\(schema.name)_\(time)")) ON \(SQLText.quote(schema.name)) (\(SQLText.quote(time)))")
             }
         } else {
             for field in plan.addedColumns {
-                try db.execute(sql: "ALTER TABLE \(quoteIdentifier(schema.name)) ADD COLUMN \(quoteIdentifier(field.name)) \(sqlType(field.type))")
+                try db.execute(sql: "ALTER TABLE \(SQLText.quote(schema.name)) ADD COLUMN \(SQLText.quote(field.name)) \(sqlType(field.type))")
             }
         }
     }
@@ -215,10 +213,7 @@ public actor SQLiteDestination: Destination {
         let cache = cache, path = path
         try await access { db in
             // Tables this destination has not prepared yet are checked (all of them before any is created) and prepared.
-            var unprepared: [TableSchema] = []
-            for batch in batches where !batch.isEmpty && !cache.withLock({ $0.prepared.contains(batch.schema.name) }) {
-                if !unprepared.contains(where: { $0.name == batch.schema.name }) { unprepared.append(batch.schema) }
-            }
+            let unprepared = batches.schemas(notIn: cache.withLock { $0.prepared })
             if !unprepared.isEmpty { try Self.prepare(unprepared, in: db, cache: cache, path: path) }
             do {
                 try db.inTransaction(.immediate) {
@@ -254,13 +249,9 @@ public actor SQLiteDestination: Destination {
 
     private static func upsertSQL(for schema: TableSchema, cache: Protected<SchemaCache>) -> String {
         if let sql = cache.withLock({ $0.upsertSQL[schema] }) { return sql }
-        let columns = schema.fields.map { quoteIdentifier($0.name) }
+        let columns = schema.fields.map { SQLText.quote($0.name) }
         let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        let updates = schema.fields.filter { !schema.key.contains($0.name) }
-            .map { "\(quoteIdentifier($0.name)) = excluded.\(quoteIdentifier($0.name))" }
-        let conflict = schema.key.map(quoteIdentifier).joined(separator: ", ")
-        let action = updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))"
-        let sql = "INSERT INTO \(quoteIdentifier(schema.name)) (\(columns.joined(separator: ", "))) VALUES (\(placeholders)) ON CONFLICT (\(conflict)) \(action)"
+        let sql = "INSERT INTO \(SQLText.quote(schema.name)) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))" + SQLText.onConflictUpdate(schema)
         cache.withLock { $0.upsertSQL[schema] = sql }
         return sql
     }
@@ -299,29 +290,21 @@ public actor SQLiteDestination: Destination {
     // MARK: Reading and deleting
 
     public func rows(of schema: TableSchema) async throws -> [[Value]] {
-        try await access { db in
-            let existing = try Self.columns(of: schema.name, in: db)
-            guard !existing.isEmpty else { return [] }
-            let selected = schema.fields.map { existing.contains($0.name) ? quoteIdentifier($0.name) : "NULL" }
-            return try Self.query("SELECT \(selected.joined(separator: ", ")) FROM \(quoteIdentifier(schema.name))", in: db).map { row in
-                zip(row, schema.fields).map { Value(text: Self.text($0), as: $1.type) }
-            }
-        }
+        try await select(schema, in: nil)
     }
 
     public func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] {
-        guard let time = schema.timeField else { return [] }
-        return try await access { db in
+        try await select(schema, in: range)
+    }
+
+    /// The table's rows as `schema` lays them out (absent columns NULL), in `range` if one is given.
+    private func select(_ schema: TableSchema, in range: RowRange?) async throws -> [[Value]] {
+        try await access { db in
             let existing = try Self.columns(of: schema.name, in: db)
-            guard existing.contains(time), range.matching.allSatisfy({ existing.contains($0.column) }) else { return [] }
-            let selected = schema.fields.map { existing.contains($0.name) ? quoteIdentifier($0.name) : "NULL" }
-            // Dates and local hours are text that sorts by time: an hour of the last day is before the next day.
-            let conditions = range.matching.map { "\(quoteIdentifier($0.column)) = ?" }
-                + ["\(quoteIdentifier(time)) >= ?", "\(quoteIdentifier(time)) < ?"]
-            let arguments = StatementArguments(range.matching.map { Self.sqliteValue($0.value) }
-                + [range.from.description.databaseValue, range.through.adding(days: 1).description.databaseValue])
-            let sql = "SELECT \(selected.joined(separator: ", ")) FROM \(quoteIdentifier(schema.name)) WHERE \(conditions.joined(separator: " AND "))"
-            return try Self.query(sql, arguments, in: db).map { row in
+            guard !existing.isEmpty, let statement = SQLText.select(schema, from: SQLText.quote(schema.name), in: range,
+                                                                     read: { existing.contains($0) ? SQLText.quote($0) : nil },
+                                                                     placeholder: { _, _ in "?" }) else { return [] }
+            return try Self.query(statement.sql, StatementArguments(statement.binds.map(Self.sqliteValue)), in: db).map { row in
                 zip(row, schema.fields).map { Value(text: Self.text($0), as: $1.type) }
             }
         }
@@ -329,24 +312,10 @@ public actor SQLiteDestination: Destination {
 
     public func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int {
         try await access { db in
-            guard try !Self.columns(of: schema.name, in: db).isEmpty else { return 0 }
-            let sql: String
-            let arguments: StatementArguments
-            switch filter {
-            case .before(let cutoff):
-                guard let time = schema.timeField else { return 0 }
-                sql = "DELETE FROM \(quoteIdentifier(schema.name)) WHERE \(quoteIdentifier(time)) < ?"
-                arguments = [cutoff.description]
-            case .matching(let pairs):
-                let conditions = pairs.map { "\(quoteIdentifier($0.column)) = ?" }
-                sql = "DELETE FROM \(quoteIdentifier(schema.name))" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-                arguments = StatementArguments(pairs.map { Self.sqliteValue($0.value) })
-            case .superseded(let scope, let stamp):
-                let conditions = scope.map { "\(quoteIdentifier($0.column)) = ?" } + ["\(quoteIdentifier(stamp.column)) IS NOT ?"]
-                sql = "DELETE FROM \(quoteIdentifier(schema.name)) WHERE " + conditions.joined(separator: " AND ")
-                arguments = StatementArguments((scope + [stamp]).map { Self.sqliteValue($0.value) })
-            }
-            try db.cachedStatement(sql: sql).execute(arguments: arguments)
+            guard try !Self.columns(of: schema.name, in: db).isEmpty,
+                  let statement = SQLText.delete(schema, from: SQLText.quote(schema.name), where: filter, distinct: "IS NOT",
+                                                placeholder: { _, _ in "?" }) else { return 0 }
+            try db.cachedStatement(sql: statement.sql).execute(arguments: StatementArguments(statement.binds.map(Self.sqliteValue)))
             return db.changesCount
         }
     }
@@ -357,7 +326,7 @@ public actor SQLiteDestination: Destination {
     public func dump(table: String) async throws -> [String] {
         try await access { db in
             guard try !Self.columns(of: table, in: db).isEmpty else { return [] }
-            return try Self.query("SELECT * FROM \(quoteIdentifier(table))", in: db)
+            return try Self.query("SELECT * FROM \(SQLText.quote(table))", in: db)
                 .map { $0.map { Self.text($0).map { "'\($0)'" } ?? "NULL" }.joined(separator: "|") }
                 .sorted()
         }
@@ -377,9 +346,4 @@ public actor SQLiteDestination: Destination {
             try Self.query(sql, in: db).map { $0.map(Self.text) }
         }
     }
-}
-
-/// Quotes an identifier for SQL.
-func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
 }

@@ -208,8 +208,7 @@ public struct SyncEngine: Sendable {
 
     /// Maps any error to a `SyncError`.
     public static func classify(_ error: any Error) -> SyncError {
-        if let error = error as? SyncError { return error }
-        if error is CancellationError { return SyncError(.cancelled, "The run was cancelled.") }
+        if let known = SyncError.known(error) { return known }
         return SyncError(.transient, "Unexpected error.", cause: error)
     }
 }

@@ -76,3 +76,12 @@ public struct DescribedFailure: Error, Sendable, CustomStringConvertible {
     public var text: String
     public var description: String { text }
 }
+
+extension SyncError {
+    /// `error` when it already says what happened: a `SyncError` itself, or a cancellation; nil for any other error,
+    /// which its caller words.
+    public static func known(_ error: any Error) -> SyncError? {
+        if let error = error as? SyncError { return error }
+        return error is CancellationError ? SyncError(.cancelled, "The run was cancelled.") : nil
+    }
+}

@@ -53,3 +53,15 @@ public struct RowBatch: Sendable {
     public var isEmpty: Bool { rows.isEmpty }
     public var count: Int { rows.count }
 }
+
+extension Sequence<RowBatch> {
+    /// The tables of the non-empty batches that `prepared` does not name, each once, in order: what a destination
+    /// that prepares tables on first write has still to check and create.
+    public func schemas(notIn prepared: Set<String>) -> [TableSchema] {
+        var schemas: [TableSchema] = []
+        for batch in self where !batch.isEmpty && !prepared.contains(batch.schema.name) && !schemas.contains(where: { $0.name == batch.schema.name }) {
+            schemas.append(batch.schema)
+        }
+        return schemas
+    }
+}

@@ -73,35 +73,17 @@ package indirect enum SheetsFakeJSON: Sendable, Decodable {
         return false
     }
 
-    /// Compact JSON text.
-    package var text: String {
-        var out = ""
-        write(into: &out)
-        return out
-    }
+    /// Compact JSON text, written by SyncKit's `JSONValue` (numbers in this fake's form).
+    package var text: String { jsonValue.jsonText }
 
-    private func write(into out: inout String) {
+    private var jsonValue: JSONValue {
         switch self {
-        case .null: out += "null"
-        case .bool(let b): out += b ? "true" : "false"
-        case .number(let d): out += Self.format(d)
-        case .string(let s): Self.writeString(s, into: &out)
-        case .array(let items):
-            out += "["
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                item.write(into: &out)
-            }
-            out += "]"
-        case .object(let pairs):
-            out += "{"
-            for (i, pair) in pairs.enumerated() {
-                if i > 0 { out += "," }
-                Self.writeString(pair.0, into: &out)
-                out += ":"
-                pair.1.write(into: &out)
-            }
-            out += "}"
+        case .null: .null
+        case .bool(let b): .bool(b)
+        case .number(let d): .number(Self.format(d))
+        case .string(let s): .string(s)
+        case .array(let items): .array(items.map(\.jsonValue))
+        case .object(let pairs): .object(pairs.map { ($0.0, $0.1.jsonValue) })
         }
     }
 
@@ -110,9 +92,5 @@ package indirect enum SheetsFakeJSON: Sendable, Decodable {
         if !d.isFinite { return "0" }
         if d.rounded() == d && abs(d) < 1e15 { return String(Int64(d)) }
         return "\(d)"
-    }
-
-    private static func writeString(_ s: String, into out: inout String) {
-        JSONText.appendQuoted(s, to: &out)
     }
 }

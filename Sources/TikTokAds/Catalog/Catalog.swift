@@ -77,7 +77,10 @@ public enum Catalog {
         fields.append(CatalogField("advertiser_id", .string, "Advertiser ID", injected: spec.level != .advertiser))
         switch spec.granularity {
         case .day: fields.append(CatalogField("stat_time_day", .date, "Day of the row, in the account's timezone"))
-        case .hour: fields.append(CatalogField("stat_time_hour", .datetime, "Hour of the row, local time of the account"))
+        case .hour:
+            fields.append(CatalogField("stat_time_hour", .datetime, "Hour of the row, local time of the account"))
+            fields.append(CatalogField("timezone", .string, "The account's timezone (IANA name, as advertiser info reports it) that stat_time_hour is local to",
+                                       injected: true))
         case nil: fields.append(CatalogField("synced_at", .datetime, "When the run that read this snapshot started (UTC); an advertiser's rows share it", injected: true))
         }
         let breakdownDescriptions = [

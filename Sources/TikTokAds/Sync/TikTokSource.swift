@@ -106,7 +106,9 @@ public struct TikTokSource: Sendable {
             for account in accounts {
                 let key = StreamKey(advertiserID: account.id, object: selection.object.name)
                 let object = selection.object
-                let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id)
+                // Hourly rows carry the account's timezone (as advertiser info reports it) beside their local hour.
+                let zone = object.field(named: "timezone")?.isInjected == true ? [ColumnValue("timezone", .string(account.timeZoneName))] : []
+                let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id, constants: zone)
                 let count = counter(statistics, object: object.name)
                 let listed = StreamState(bookmark: nil, syncedAt: now)
                 let slices: [StreamSlice]

@@ -136,18 +136,10 @@ public struct CredentialsFile: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         let data = try encoder.encode(contents) + Data("\n".utf8)
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            throw SyncError(.badInput, "Cannot write the credentials file \(path): \(String(cString: strerror(errno))). Pass another with --credentials-file.")
-        }
-        let written = data.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        let flushed = fsync(fd) == 0
-        close(fd)
-        guard written == data.count, flushed, rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw SyncError(.badInput, "Cannot write the credentials file \(path): \(reason). Nothing was saved.")
+        do {
+            try AtomicFile.write(String(decoding: data, as: UTF8.self), to: path, permissions: 0o600)
+        } catch let error as SyncError {
+            throw SyncError(.badInput, "Cannot write the credentials file \(path): \(error.message) Nothing was saved.")
         }
     }
 

@@ -20,11 +20,11 @@ struct ProtocolMessageTests {
 
     @Test(arguments: [("12.30", "12.30"), (".5", "0.5"), ("5.", "5"), ("-007.10", "-7.10"), ("+3", "3"), ("0", "0"), ("-0.000001", "-0.000001")])
     func decimalsKeepTheirDigitsAsJSONNumbers(text: String, number: String) {
-        #expect(ProtocolJSON.number(text) == number)
+        #expect(JSONText.number(text) == number)
     }
 
     @Test func aDecimalThatIsNoNumberStaysText() {
-        #expect(ProtocolJSON.number("1e3x") == nil)
+        #expect(JSONText.number("1e3x") == nil)
         var out = ""
         ProtocolJSON.append(.decimal("n/a"), to: &out)
         #expect(out == #""n/a""#)

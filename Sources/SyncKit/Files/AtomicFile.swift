@@ -1,5 +1,4 @@
 import Foundation
-import SyncKit
 #if canImport(Glibc)
 import Glibc
 private let posixWrite = Glibc.write
@@ -10,12 +9,13 @@ private let posixWrite = Darwin.write
 
 /// Whole-file writes a reader never sees half of: the text goes to a temporary name in the same directory, is
 /// flushed (fsync), renamed over the target, and the directory is flushed so the rename survives a power loss.
-enum AtomicFiles {
-    /// The suffix of temporary and staging files; a sync removes any it finds left by a killed run.
-    static let temporarySuffix = ".tiktok-ads-tmp"
-    static let stagingSuffix = ".tiktok-ads-staging"
+/// Failures are `.destination` errors naming the file and the system's reason.
+public enum AtomicFile {
+    /// The suffix of the temporary file a write goes through (`.NAME.tiktok-ads-tmp` beside the target, hidden);
+    /// a writer killed mid-write leaves one behind, which its owner may sweep.
+    public static let temporarySuffix = ".tiktok-ads-tmp"
 
-    static func temporaryPath(for path: String) -> String {
+    public static func temporaryPath(for path: String) -> String {
         let url = URL(fileURLWithPath: path)
         return url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + temporarySuffix).path
     }
@@ -24,26 +24,24 @@ enum AtomicFiles {
         SyncError(.destination, "Cannot \(what) \(path): \(String(cString: strerror(code))). Check the directory is writable and has space.")
     }
 
-    /// Replaces the file at `path` with `text`, atomically.
-    static func write(_ text: String, to path: String) throws {
+    /// Replaces the file at `path` with `text`, atomically; a new file gets `permissions`. The temporary file is
+    /// created afresh (never one found there), so it has those permissions and no one else's content.
+    public static func write(_ text: String, to path: String, permissions: mode_t = 0o644) throws {
         let temporary = temporaryPath(for: path)
-        try put(text, at: temporary, flags: O_TRUNC, flush: true)
-        guard rename(temporary, path) == 0 else {
-            let error = failure("rename into place", path)
-            unlink(temporary)
+        unlink(temporary)
+        do {
+            try put(text, at: temporary, permissions: permissions)
+            guard rename(temporary, path) == 0 else { throw failure("rename into place", path) }
+        } catch {
+            unlink(temporary)  // no part of the text stays behind
             throw error
         }
         try syncDirectory(of: path)
     }
 
-    /// Adds `text` to the end of the file (created, or emptied first when `fresh`); not flushed: a staging file
-    /// only becomes data through `write`.
-    static func append(_ text: String, to path: String, fresh: Bool) throws {
-        try put(text, at: path, flags: fresh ? O_TRUNC : O_APPEND, flush: false)
-    }
-
-    private static func put(_ text: String, at path: String, flags: Int32, flush: Bool) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | flags, 0o644)
+    /// Writes `text` to a new file and flushes it.
+    private static func put(_ text: String, at path: String, permissions: mode_t) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard descriptor >= 0 else { throw failure("create", path) }
         defer { close(descriptor) }
         var text = text
@@ -56,11 +54,11 @@ enum AtomicFiles {
                 offset += written
             }
         }
-        if flush, fsync(descriptor) != 0 { throw failure("flush", path) }
+        guard fsync(descriptor) == 0 else { throw failure("flush", path) }
     }
 
     /// Flushes the directory holding `path` (its entries: creations, renames, removals).
-    static func syncDirectory(of path: String) throws {
+    public static func syncDirectory(of path: String) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let descriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard descriptor >= 0 else { throw failure("open the directory", directory) }
@@ -68,14 +66,14 @@ enum AtomicFiles {
         guard fsync(descriptor) == 0 else { throw failure("flush the directory", directory) }
     }
 
-    /// Removes a file and flushes its directory.
-    static func remove(_ path: String) throws {
+    /// Removes a file (if it is there) and flushes its directory.
+    public static func remove(_ path: String) throws {
         guard unlink(path) == 0 || errno == ENOENT else { throw failure("remove", path) }
         try syncDirectory(of: path)
     }
 
     /// Creates a directory (and its parents) if it is missing, and flushes its parent.
-    static func makeDirectory(_ path: String) throws {
+    public static func makeDirectory(_ path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else { return }
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -86,7 +84,7 @@ enum AtomicFiles {
     }
 
     /// The file's text, or nil when there is no file.
-    static func read(_ path: String) throws -> String? {
+    public static func read(_ path: String) throws -> String? {
         do {
             return String(decoding: try Data(contentsOf: URL(fileURLWithPath: path)), as: UTF8.self)
         } catch CocoaError.fileReadNoSuchFile {
@@ -96,8 +94,8 @@ enum AtomicFiles {
         }
     }
 
-    /// The file's first line (a header, or one object), or nil when the file is empty.
-    static func firstLine(_ path: String) throws -> String? {
+    /// The file's first line (without its line break), or nil when the file is empty; reads no more than it needs.
+    public static func firstLine(_ path: String) throws -> String? {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw failure("read", path) }
         defer { try? handle.close() }
         var line = Data()

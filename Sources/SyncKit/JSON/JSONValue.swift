@@ -1,5 +1,3 @@
-import SyncKit
-
 /// A parsed JSON value that keeps numbers as their exact text, so 19-digit ids and money never pass through a Double.
 public enum JSONValue: Sendable, Equatable {
     case null
@@ -65,7 +63,7 @@ public enum JSONValue: Sendable, Equatable {
         return out
     }
 
-    func write(to out: inout String) {
+    public func write(to out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
