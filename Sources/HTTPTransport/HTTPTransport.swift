@@ -26,16 +26,21 @@ public struct HTTPTransport: Sendable {
 
     /// Redirects disallowed; and a connection that cannot be made fails its request at once (refused, unknown host,
     /// TLS) instead of being retried by the pool until the connect timeout: `RetryingCaller` is the one retry loop,
-    /// and it needs to see the cause to decide.
+    /// and it needs to see the cause to decide. One connection per call in flight, up to the largest `concurrency`
+    /// (64): with the client's default of 8 per host, calls past the eighth waited in the pool and then left in a
+    /// burst, which defeated the pacer's spacing (TikTok counts arrivals) and capped a sync at 8 / latency.
     static var configuration: HTTPClient.Configuration {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
             timeout: .init(connect: .seconds(30)),
-            connectionPool: .init(),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: maximumConnectionsPerHost),
             decompression: .disabled)
         configuration.connectionPool.retryConnectionEstablishment = false
         return configuration
     }
+
+    /// The most connections kept to one host: the largest `concurrency` a sync accepts.
+    public static let maximumConnectionsPerHost = 64
 
     init(client: HTTPClient) { self.client = client }
 

@@ -178,11 +178,12 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
 
     /// Waits until a call to `endpoint` may be sent.
     public func begin(_ endpoint: String) async throws -> PacingTicket {
-        if endpoints[endpoint] == nil, let prior = endpoints.values.filter({ $0.limit != nil && $0.rate != nil }).max(by: { $0.rate! < $1.rate! }) {
-            // TikTok sets every endpoint's budget from the app's tier: one not limited yet starts at the pace and the
+        if endpoints[endpoint]?.rate == nil,
+           let prior = endpoints.values.filter({ $0.limit != nil && $0.rate != nil }).max(by: { $0.rate! < $1.rate! }) {
+            // TikTok sets every endpoint's budget from the app's tier: one not limited yet goes on at the pace and the
             // limit another was found to have, instead of a burst of `concurrency` calls that the API refuses; it
             // creeps past that limit like the others if its own budget is larger.
-            var seeded = Endpoint()
+            var seeded = endpoints[endpoint] ?? Endpoint()
             (seeded.rate, seeded.limit) = (prior.rate, prior.limit)
             endpoints[endpoint] = seeded
         }
