@@ -20,14 +20,7 @@ struct ServeCommand: AsyncParsableCommand {
     var bind: String?
     @Option(name: [.customLong("basic-auth-file"), .customLong("metrics-basic-auth-file")], help: "File with user:password on its first line: the page then asks for them (basic auth).")
     var basicAuthFile: String?
-    @Option(help: "The schedule the page judges freshness by and shows: daily at HH:MM (default: the config's schedule, else daily).")
-    var daily: String?
-    @Option(help: "Hourly at this minute.")
-    var hourly: Int?
-    @Option(help: "A five-field cron expression.")
-    var cron: String?
-    @Option(help: "Timezone of --daily and --cron, e.g. Europe/Berlin (default: the config's schedule timezone, else UTC).")
-    var timezone: String?
+    @OptionGroup var schedule: FreshnessScheduleOptions
 
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535.") }
@@ -41,8 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = LoggingSetup.bootstrap(options.output)
         let request = options.request
         let file = try request.loadConfiguration(needsAPI: false)
-        let schedule = ScheduleSettings(daily: daily, hourly: hourly, cron: cron, timezone: timezone, jitterSeconds: nil, metricsPort: nil,
-                                        file: file.schedule)
+        let schedule = self.schedule.settings(file: file.schedule)
         let page = try StatusPageServing(bind: bind, basicAuthFile: basicAuthFile)
         try await StatusPageService.run(request: request, schedule: schedule, port: port, page: page, logger: logger) { port in
             FileHandle.standardOutput.write(Data("status page on \(page.url(port: port)), JSON on \(page.url(port: port, path: "/status.json"))\n".utf8))

@@ -11,14 +11,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: DestinationCommandOptions
     @Option(help: "Output: text or json.")
     var format: StatusFormat = .text
-    @Option(help: "The schedule to judge freshness by: daily at HH:MM (default: the config's schedule, else daily).")
-    var daily: String?
-    @Option(help: "Hourly at this minute.")
-    var hourly: Int?
-    @Option(help: "A five-field cron expression.")
-    var cron: String?
-    @Option(help: "Timezone of --daily and --cron, e.g. Europe/Berlin (default: the config's schedule timezone, else UTC).")
-    var timezone: String?
+    @OptionGroup var schedule: FreshnessScheduleOptions
 
     enum StatusFormat: String, ExpressibleByArgument { case text, json }
 
@@ -30,7 +23,7 @@ struct StatusCommand: AsyncParsableCommand {
         let logger = LoggingSetup.bootstrap(options.output)
         let request = options.request
         let file = try request.loadConfiguration(needsAPI: false)
-        let schedule = ScheduleSettings(daily: daily, hourly: hourly, cron: cron, timezone: timezone, jitterSeconds: nil, metricsPort: nil, file: file.schedule)
+        let schedule = self.schedule.settings(file: file.schedule)
         let report = try await request.status(schedule: schedule, logger: logger)
         print(format == .json ? report.json : report.text, terminator: "")
         if !report.fresh { throw ExitCode(1) }
