@@ -114,9 +114,6 @@ struct PacingUnderLatencyTests {
         return (answered.value, await pacer.report())
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 
 
     /// The issue's table: with no budget given, after the first 30 seconds the run holds within 1.15x of requests /
@@ -125,7 +122,7 @@ struct PacingUnderLatencyTests {
     func itFillsTheBudgetWithFewRateLimitAnswers(perSecond: Int, latencyMs: Int) async throws {
         let calls = max(1_000, perSecond * 60)
         let run = try await Self.run(perSecond: perSecond, latency: .milliseconds(latencyMs), calls: calls)
-        let steadyRate = Double(run.steadyAnswers - 1) / Self.seconds(run.steadyWall)
+        let steadyRate = Double(run.steadyAnswers - 1) / run.steadyWall.seconds
         let share = Double(run.rateLimited) / Double(run.requests)
         let summary = "\(perSecond)/s at \(latencyMs) ms: \(run.requests) requests, \(run.rateLimited) rate limited (\(String(format: "%.1f", share * 100))%), steady \(String(format: "%.2f", steadyRate))/s, wall \(run.wall), pace \(run.settledPace ?? 0)"
         #expect(Double(perSecond) / steadyRate <= 1.15, "\(summary)")
@@ -158,7 +155,7 @@ struct PacingUnderLatencyTests {
         #expect(Double(refused.last!) < 0.01 * Double(reportArrivals), "\(refused.last!) of \(reportArrivals)")
         #expect(answered.report.allSatisfy { ($0.requestsPerSecond ?? 0) > 17 }, "\(answered.report)")
         let reports = answered.times.sorted().suffix(1_400)
-        let rate = Double(reports.count - 1) / Self.seconds(reports.last! - reports.first!)
+        let rate = Double(reports.count - 1) / (reports.last! - reports.first!).seconds
         #expect(20 / rate <= 1.15, "the report endpoint ran at \(rate)/s")
     }
 
@@ -166,6 +163,6 @@ struct PacingUnderLatencyTests {
     @Test func withNoLimitTheRunIsBoundByLatencyAndConcurrency() async throws {
         let run = try await Self.run(perSecond: nil, latency: .milliseconds(100), calls: 1_600)
         #expect(run.rateLimited == 0)
-        #expect(Self.seconds(run.wall) <= 1_600 * 0.1 / 16 * 1.15, "\(run.wall)")
+        #expect(run.wall.seconds <= 1_600 * 0.1 / 16 * 1.15, "\(run.wall)")
     }
 }

@@ -251,7 +251,7 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
                 }
             } else if let rate = state.rate {
                 let waiting = state.lastWaitedAt.map { $0 > secondAgo } ?? false
-                let elapsed = state.grownAt.map { min(1, Self.seconds($0.duration(to: now))) } ?? 0
+                let elapsed = state.grownAt.map { min(1, $0.duration(to: now).seconds) } ?? 0
                 if waiting, elapsed > 0 { state.rate = clamp(rate * (1 + growth(at: rate, limit: state.limit) * elapsed)) }
                 state.grownAt = now
             }
@@ -308,10 +308,6 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
 
     private func clamp(_ rate: Double) -> Double {
         min(max(settings.floor, rate), Self.ceilingRate(settings.ceiling) ?? .infinity)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     private func restrict(_ state: inout Endpoint, endpoint: String, now: C.Instant, wait: Duration?) {
