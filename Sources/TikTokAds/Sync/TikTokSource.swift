@@ -108,11 +108,15 @@ public struct TikTokSource: Sendable {
                 let object = selection.object
                 // Hourly rows carry the account's timezone (as advertiser info reports it) beside their local hour.
                 let zone = object.field(named: "timezone")?.isInjected == true ? [ColumnValue("timezone", .string(account.timeZoneName))] : []
-                let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id, constants: zone)
+                // A snapshot's rows (lifetime reports) carry the run's time, which tells this run's rows from older ones.
+                let snapshot = object.snapshotStamp.map { column in
+                    Snapshot(scope: [ColumnValue("advertiser_id", .string(account.id))], stamp: ColumnValue(column, .datetime(UTCText.format(now))))
+                }
+                let decoder = RowDecoder(schema: schema, object: object, advertiserID: account.id,
+                                         constants: zone + (snapshot.map { [$0.stamp] } ?? []))
                 let count = counter(statistics, object: object.name)
                 let listed = StreamState(bookmark: nil, syncedAt: now)
                 let slices: [StreamSlice]
-                var snapshot: Snapshot?
                 switch object.source {
                 case .advertiserInfo:
                     let row = decoder.row(account.record)
@@ -135,10 +139,7 @@ public struct TikTokSource: Sendable {
                                             window: nil, seen: Protected([]), count: count)
                     }]
                 case .report(let spec) where spec.isLifetime:
-                    let stamp = ColumnValue(object.snapshotStamp ?? "synced_at", .datetime(UTCText.format(now)))
-                    snapshot = Snapshot(scope: [ColumnValue("advertiser_id", .string(account.id))], stamp: stamp)
-                    let stamped = RowDecoder(schema: schema, object: object, advertiserID: account.id, constants: [stamp])
-                    slices = [lifetimeSlice(spec: spec, account: account, object: object, schema: schema, decoder: stamped,
+                    slices = [lifetimeSlice(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
                                             checkpoint: listed, statistics: statistics, count: count)]
                 case .report(let spec):
                     slices = reportSlices(spec: spec, account: account, object: object, schema: schema, decoder: decoder,
