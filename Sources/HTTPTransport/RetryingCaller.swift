@@ -37,6 +37,13 @@ public struct RetryingCaller: Sendable {
     ///   - attempt: one attempt, given its 1-based number.
     public func call<T: Sendable>(_ what: String, attempt: (Int) async throws -> AttemptVerdict<T>,
                                   exhausted: (_ lastReason: String, _ attempts: Int) -> SyncError) async throws -> T {
+        try await call(what, attempt: { number, _ in try await attempt(number) }, exhausted: exhausted)
+    }
+
+    /// `call(_:attempt:exhausted:)` for an attempt that says when its answer arrived, before reading it
+    /// (`answerArrived`), so the pacer's window does not wait on the reading.
+    public func call<T: Sendable>(_ what: String, attempt: (_ number: Int, _ answerArrived: () async -> Void) async throws -> AttemptVerdict<T>,
+                                  exhausted: (_ lastReason: String, _ attempts: Int) -> SyncError) async throws -> T {
         let attempts = max(1, policy.maxAttempts)
         var lastReason = ""
         var made = 0
@@ -49,7 +56,7 @@ public struct RetryingCaller: Sendable {
             let stopwatch = Self.stopwatch(clock)
             made = number
             do {
-                verdict = try await attempt(number)
+                verdict = try await attempt(number) { if let ticket { await pacer?.answerArrived(ticket) } }
                 spent += stopwatch()
             } catch {
                 if let ticket { _ = await pacer?.end(ticket, outcome: .noAnswer) }

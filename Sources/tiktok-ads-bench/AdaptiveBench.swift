@@ -35,11 +35,14 @@ struct AdaptiveBench {
     /// Campaigns per advertiser, ad groups per campaign, ads per ad group.
     var shape: (campaigns: Int, adGroups: Int, ads: Int)
     var concurrency: Int
+    /// The catalog objects synced.
+    var objects: [String] = Self.defaultObjects
+    static let defaultObjects = ["advertiser", "campaigns", "ad_groups", "ads", "audiences", "ad_insights", "ad_insights_by_country"]
     /// The start of a run left out of the steady figures (the pacer is still learning).
     var warmUp: Double = 30
 
     func run(_ cases: [Case]) async throws {
-        print("workload: adaptive: \(advertisers) advertisers x \(shape.campaigns * shape.adGroups * shape.ads) ads x \(days) days, objects advertiser, campaigns, ad_groups, ads, audiences, ad_insights, ad_insights_by_country into SQLite;")
+        print("workload: adaptive: \(advertisers) advertisers x \(shape.campaigns * shape.adGroups * shape.ads) ads x \(days) days, objects \(objects.joined(separator: ", ")) into SQLite;")
         print("          the simulator enforces the budget per endpoint, the tool is given none; at most \(concurrency) requests in flight; steady = after the first \(Int(warmUp)) s")
         print("")
         print("| budget | latency | requests | rate-limited | QPM penalties | wall | steady rate (report endpoint) | steady wall / (requests / budget) | settled pace | status |")
@@ -93,8 +96,7 @@ struct AdaptiveBench {
             let now = try require(frozen.now)
             let today = LocalDate(now, in: TimeZone(identifier: "UTC")!)  // UTC always exists
             let backfill = DateWindow(start: today.adding(days: -days), end: today.adding(days: -1))
-            let objects = try ["advertiser", "campaigns", "ad_groups", "ads", "audiences", "ad_insights", "ad_insights_by_country"]
-                .map { try ObjectSelection(object: require(Catalog.object(named: $0), $0)) }
+            let objects = try objects.map { try ObjectSelection(object: require(Catalog.object(named: $0), $0)) }
             let settings = SyncSettings(objects: objects, startDate: backfill.start, backfill: backfill)
             let api = TikTokAPIConfiguration(baseURL: url, accessToken: frozen.accessToken, appID: frozen.appId, appSecret: frozen.secret)
             let job = SyncJob(api: api, settings: settings, destination: destination, concurrency: concurrency, logger: logger, now: { now })

@@ -20,7 +20,8 @@ struct BenchCommand: AsyncParsableCommand {
               budget     the same with latency and a QPS budget: wall time vs requests / budget
               adaptive   the simulator enforces a per-endpoint QPS budget (5, 10, 20, 50) at 50, 100 and 300 ms latency and
                          the tool is told none: requests, rate-limit answers, QPM penalties, and the steady rate after the
-                         first 30 s against the budget; one row per case (--qps-levels, --latencies pick cases)
+                         first 30 s against the budget; one row per case (--qps-levels, --latencies pick cases;
+                         --objects the objects)
               simulator  raw simulator serving speed: report rows/s fetched over HTTP, nothing decoded or stored
               bigquery   the sync workload into a BigQuery emulator (BIGQUERY_EMULATOR_HOST, see scripts/bqemulator.sh):
                          rows/s loaded, and jobs per run by kind
@@ -43,6 +44,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "Adaptive workload: also enforce this per-minute budget (below 60 x QPS to test QPM).")
     var qpm: Int?
+
+    @Option(help: "Adaptive workload: the objects synced (comma-separated catalog names).")
+    var objects = AdaptiveBench.defaultObjects.joined(separator: ",")
 
     @Option(help: "sync, budget, adaptive, simulator, bigquery, sheets or postgres.")
     var workload: Workload = .sync
@@ -111,7 +115,8 @@ struct BenchCommand: AsyncParsableCommand {
             let cases = levels.flatMap { level in
                 delays.map { AdaptiveBench.Case(perSecond: level > 0 ? level : nil, perMinute: level > 0 ? qpm : nil, latencyMs: $0) }
             }
-            try await AdaptiveBench(advertisers: advertisers, days: days, shape: (campaigns, adGroups, ads), concurrency: concurrency).run(cases)
+            try await AdaptiveBench(advertisers: advertisers, days: days, shape: (campaigns, adGroups, ads), concurrency: concurrency,
+                              objects: objects.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }).run(cases)
         case .sync, .budget:
             let budget = workload == .budget ? (qps ?? 20) : qps
             try await simulator.withRunningServer { url in

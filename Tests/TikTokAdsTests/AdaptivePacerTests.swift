@@ -176,4 +176,22 @@ struct AdaptivePacerTests {
         #expect(nextServer.rateLimited <= 1, "starts at the learned pace, not with a burst")
         #expect(nextServer.arrivals.mostInAnyWindow(of: .seconds(1)) <= 11)
     }
+
+    /// An endpoint paced only because another was limited (seeded from its pace) is not kept for the next run: only
+    /// what the API taught is. Once it is limited itself, its pace is kept.
+    @Test func aPaceSeededFromAnotherEndpointIsNotKept() async throws {
+        let clock = VirtualClock()
+        let pacer = pacer(clock)
+        try await drive(pacer, server: ModelServer(perSecond: 10), clock: clock, calls: 300)
+        let listing = "campaign/get"
+        let seeded = try await pacer.begin(listing)
+        _ = await pacer.end(seeded, .answered)
+        let paced = await pacer.report().first { $0.endpoint == listing }
+        #expect(paced?.requestsPerSecond != nil, "the listing goes on at the report endpoint's pace")
+        #expect(Set(await pacer.learnedRates().keys) == [Self.endpoint])
+
+        let limited = try await pacer.begin(listing)
+        _ = await pacer.end(limited, .rateLimited(.tooFrequent))
+        #expect(Set(await pacer.learnedRates().keys) == [Self.endpoint, listing])
+    }
 }

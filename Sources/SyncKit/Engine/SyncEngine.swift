@@ -52,8 +52,13 @@ public struct SyncEngine: Sendable {
             return await finish(record, outcome: outcome, statistics: statistics)
         }
 
+        // `concurrency` bounds the streams that are reading (each has at most one request in flight). A stream whose
+        // last page is read gives its reading slot to the next stream while that page loads, so the API is kept busy
+        // during writes; at most `concurrency` more streams wait on their last load, which bounds the pages held.
+        let (events, reported) = AsyncStream.makeStream(of: StreamEvent.self)
         await withTaskGroup(of: Void.self) { group in
-            var pending = tasks[...]
+            var pending = Self.longestFirst(tasks)[...]
+            var reading = 0
             var running = 0
             func startNext() -> Bool {
                 while let plan = pending.popFirst() {
@@ -63,22 +68,39 @@ public struct SyncEngine: Sendable {
                     }
                     guard let isSkipped = stop else { return false }
                     if isSkipped { continue }
-                    group.addTask { await execute(plan, into: session, statistics: statistics, outcome: outcome) }
+                    group.addTask {
+                        let readingSlot = ReadingSlot(reported)
+                        await execute(plan, into: session, statistics: statistics, outcome: outcome, doneReading: readingSlot.release)
+                        readingSlot.end()
+                    }
                     return true
                 }
                 return false
             }
-            while running < concurrency, startNext() { running += 1 }
-            while running > 0 {
-                await group.next()
-                running -= 1
+            func fill() {
+                while reading < concurrency, running < 2 * concurrency, startNext() {
+                    reading += 1
+                    running += 1
+                }
+            }
+            fill()
+            var received = events.makeAsyncIterator()
+            while running > 0, let event = await received.next() {
+                switch event {
+                case .doneReading:
+                    reading -= 1
+                case .finished(let stillReading):
+                    running -= 1
+                    if stillReading { reading -= 1 }
+                }
                 if outcome.withLock({ $0.fatal != nil }) {
                     group.cancelAll()
                     continue
                 }
-                if startNext() { running += 1 }
+                fill()
             }
         }
+        reported.finish()
 
         let final = outcome.withLock { o -> Outcome in
             if o.fatal?.kind == .quotaExhausted { o.errors.append(Self.stillToDo(tasks, outcome: o)) }
@@ -141,10 +163,11 @@ public struct SyncEngine: Sendable {
         return "Still to do, from their bookmarks: \(left.count) stream\(left.count == 1 ? "" : "s") (\(shown)\(left.count > 10 ? ", …" : ""))."
     }
 
-    private func execute(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics, outcome: Protected<Outcome>) async {
+    private func execute(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics, outcome: Protected<Outcome>,
+                         doneReading: @escaping @Sendable () -> Void) async {
         progress(.started(plan.key))
         do {
-            let rows = try await load(plan, into: session, statistics: statistics)
+            let rows = try await load(plan, into: session, statistics: statistics, doneReading: doneReading)
             outcome.withLock { _ = $0.finished.insert(plan.key) }
             progress(.finished(plan.key, rows: rows))
         } catch {
@@ -180,30 +203,95 @@ public struct SyncEngine: Sendable {
 
     /// Pulls every page of every slice of `plan` in order and loads it; the slice's checkpoint goes with
     /// its last page, never earlier. Returns the rows written.
-    func load(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics) async throws -> Int {
+    ///
+    /// The next page (or the next slice's first) is read while the current one loads, so a stream's request slot
+    /// is not idle during its writes; the stream still has at most one request in flight, and its pages still
+    /// load one after another, in order. A failed load cancels the read ahead; a failed read ahead surfaces only
+    /// after the page before it is loaded, so what was read is committed first, as without the overlap.
+    ///
+    /// `doneReading` is called once no read is left, before the last page loads.
+    func load(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics,
+              doneReading: @Sendable () -> Void = {}) async throws -> Int {
+        guard let first = plan.slices.first else {
+            doneReading()
+            if let snapshot = plan.snapshot { try await session.completed(snapshot, of: plan.schema) }
+            return 0
+        }
         var written = 0
-        for slice in plan.slices {
-            var read: (@Sendable () async throws -> SourcePage)? = slice.firstPage
-            while let current = read {
-                try Task.checkCancellation()
-                let page = try await current()
-                let checkpoint = page.next == nil ? StreamCheckpoint(key: plan.key, state: slice.checkpoint) : nil
-                let batch = RowBatch(schema: plan.schema, rows: page.rows, stream: plan.key)
-                do {
-                    try await session.load(batch, completing: checkpoint)
-                } catch let error as SyncError {
-                    throw error
-                } catch {
-                    throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", cause: error)
-                }
-                statistics.add(object: plan.key.object, rows: batch.count)
-                written += batch.count
-                read = page.next
+        var sliceIndex = 0
+        try Task.checkCancellation()
+        var page = try await first.firstPage()
+        while true {
+            let endsSlice = page.next == nil
+            let checkpoint = endsSlice ? StreamCheckpoint(key: plan.key, state: plan.slices[sliceIndex].checkpoint) : nil
+            let batch = RowBatch(schema: plan.schema, rows: page.rows, stream: plan.key)
+            let followingSlice = endsSlice ? sliceIndex + 1 : sliceIndex
+            let readAhead = page.next ?? (followingSlice < plan.slices.count ? plan.slices[followingSlice].firstPage : nil)
+            if readAhead == nil { doneReading() }
+            async let following = Self.read(readAhead)
+            do {
+                try await session.load(batch, completing: checkpoint)
+            } catch let error as SyncError {
+                throw error
+            } catch {
+                throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", cause: error)
             }
-            progress(.sliceLoaded(plan.key))
+            statistics.add(object: plan.key.object, rows: batch.count)
+            written += batch.count
+            if endsSlice { progress(.sliceLoaded(plan.key)) }
+            guard let next = try await following else { break }
+            page = next
+            sliceIndex = followingSlice
         }
         if let snapshot = plan.snapshot { try await session.completed(snapshot, of: plan.schema) }
         return written
+    }
+
+    private static func read(_ page: (@Sendable () async throws -> SourcePage)?) async throws -> SourcePage? {
+        guard let page else { return nil }
+        try Task.checkCancellation()
+        return try await page()
+    }
+
+    /// The plans with more slices first, in their given order otherwise: a stream's slices are read one after another,
+    /// so the longest chains start early and the run's last seconds are short streams side by side, not a few long
+    /// ones with the other slots idle.
+    static func longestFirst(_ plans: [StreamPlan]) -> [StreamPlan] {
+        plans.enumerated()
+            .sorted { ($0.element.slices.count, $1.offset) > ($1.element.slices.count, $0.offset) }
+            .map(\.element)
+    }
+
+    /// What a stream's task tells the engine's loop.
+    enum StreamEvent: Sendable {
+        /// The stream has read its last page (its reading slot is free).
+        case doneReading
+        /// The stream's task ended; `stillReading` when it ended before `doneReading` (it failed while reading).
+        case finished(stillReading: Bool)
+    }
+
+    /// A stream task's reading slot: `release()` reports `.doneReading` the first time it is called, `end()` reports
+    /// the task's end and whether the slot was still held.
+    final class ReadingSlot: Sendable {
+        private let reported: AsyncStream<StreamEvent>.Continuation
+        private let held = Protected(true)
+
+        init(_ reported: AsyncStream<StreamEvent>.Continuation) { self.reported = reported }
+
+        func release() {
+            if take() { reported.yield(.doneReading) }
+        }
+
+        func end() {
+            reported.yield(.finished(stillReading: take()))
+        }
+
+        private func take() -> Bool {
+            held.withLock { held in
+                defer { held = false }
+                return held
+            }
+        }
     }
 
     /// Maps any error to a `SyncError`.

@@ -132,6 +132,9 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
         var restrictions = 0
         var answers = 0
         var rateLimited = 0
+        /// The API taught this pace: the endpoint was rate limited, in this run or in the one whose pace it starts from.
+        /// Only such paces are kept for the next run; one seeded from another endpoint's is a guess.
+        var taught = false
         /// Send instants of the last minute.
         var sends: [C.Instant] = []
         /// Success instants of the last second.
@@ -165,6 +168,7 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
             state.rate = min(max(rate.requestsPerSecond, settings.floor), Self.ceilingRate(settings.ceiling) ?? .infinity)
             state.limit = state.rate
             state.perMinute = rate.requestsPerMinute.map { max(1, $0) }
+            state.taught = true
             endpoints[endpoint] = state
         }
     }
@@ -224,6 +228,12 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
         return earliest
     }
 
+    /// The call's answer has arrived (not read yet): the configured ceiling starts the end of the call's window now.
+    func ceilingAnswerArrived(_ ticket: PacingTicket) async {
+        guard let ceilingTicket = inFlight[ticket.id]?.ceilingTicket else { return }
+        await ceiling?.end(ceilingTicket)
+    }
+
     /// The call's answer is back. Returns how long its caller waits before retrying after a rate limit (the pace,
     /// not the retry policy, decides: zero, since the next attempt waits its turn here).
     @discardableResult
@@ -259,6 +269,7 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
         case .rateLimited(let signal):
             state.answers += 1
             state.rateLimited += 1
+            state.taught = true
             switch signal {
             case .restricted(let wait):
                 restrict(&state, endpoint: call.endpoint, now: now, wait: wait)
@@ -354,7 +365,7 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
     /// The paces worth starting the next run from: every endpoint the API has limited.
     public func learnedRates() -> [String: LearnedRate] {
         endpoints.compactMapValues { state in
-            guard let rate = state.rate else { return nil }
+            guard state.taught, let rate = state.rate else { return nil }
             return LearnedRate(requestsPerSecond: rate, requestsPerMinute: state.perMinute)
         }
     }
@@ -364,4 +375,5 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
 extension AdaptivePacer: RequestPacer {
     public func begin(call: String) async throws -> PacingTicket { try await begin(call) }
     public func end(_ ticket: PacingTicket, outcome: PacedOutcome) async -> Duration? { await end(ticket, outcome) }
+    public func answerArrived(_ ticket: PacingTicket) async { await ceilingAnswerArrived(ticket) }
 }

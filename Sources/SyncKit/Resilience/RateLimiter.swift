@@ -66,7 +66,8 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
         }
     }
 
-    /// The call of `ticket` has its answer (or failed): its slot frees one window from now.
+    /// The call of `ticket` has its answer (or failed): its slot frees one window from now, unless an earlier
+    /// report of the same answer already set when.
     public nonisolated func end(_ ticket: PacingTicket) async {
         await release(ticket, answered: true)
     }
@@ -135,7 +136,8 @@ public actor RateLimiter<C: Clock> where C.Duration == Duration {
     private func release(_ ticket: PacingTicket, answered: Bool) {
         let now = clock.now
         func free(_ slots: inout [Slot], window: Duration) {
-            guard let index = slots.firstIndex(where: { $0.id == ticket.id }) else { return }
+            // The first report of the answer (`answerArrived`, else `end`) starts the slot's last window.
+            guard let index = slots.firstIndex(where: { $0.id == ticket.id }), slots[index].freeAt == nil else { return }
             let slot = slots[index]
             slots[index].freeAt = answered ? max(now.advanced(by: window), slot.admittedAt.advanced(by: window))
                 : slot.admittedAt.advanced(by: window + safetyMargin)

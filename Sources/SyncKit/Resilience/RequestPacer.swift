@@ -4,6 +4,10 @@ import Logging
 public protocol RequestPacer: Sendable {
     /// Waits until a call may be made; `call` names its endpoint family (pacers that pace per endpoint use it).
     func begin(call: String) async throws -> PacingTicket
+    /// The call's answer has arrived, before it is read: the server counted the call no later than now. A pacer that
+    /// keeps a call's place in its window until after its answer (`RateLimiter`) starts that wait here, so the time
+    /// spent reading the answer is not added to it. `end` follows with the outcome.
+    func answerArrived(_ ticket: PacingTicket) async
     /// The call's answer is back (or it failed). After a rate limit, returns how long the caller waits before its
     /// retry when the pacer decides (nil: the retry policy decides, and `pause` holds everyone back).
     func end(_ ticket: PacingTicket, outcome: PacedOutcome) async -> Duration?
@@ -11,8 +15,14 @@ public protocol RequestPacer: Sendable {
     func pause(for duration: Duration) async
 }
 
+extension RequestPacer {
+    public func answerArrived(_ ticket: PacingTicket) async {}
+}
+
 extension RateLimiter: RequestPacer {
     public func begin(call: String) async throws -> PacingTicket { try await begin() }
+
+    public func answerArrived(_ ticket: PacingTicket) async { await end(ticket) }
 
     public func end(_ ticket: PacingTicket, outcome: PacedOutcome) async -> Duration? {
         await end(ticket)

@@ -73,9 +73,10 @@ public struct TikTokClient: Sendable {
         let caller = RetryingCaller(policy: configuration.retryPolicy, clock: clock, pacer: pacer, logger: logger)
         var lastMalformed: MalformedAnswer?
         let policy = configuration.retryPolicy
-        return try await caller.call(endpoint, attempt: { number in
+        return try await caller.call(endpoint, attempt: { number, answerArrived in
             onAttempt(number > 1)
             let outcome = await send(url: url, method: method, body: body)
+            await answerArrived()
             let heard = contact.record(outcome)
             if let unreachable = ResponseClassifier.firstContactFailure(outcome, url: url, heard: heard, attempts: number) {
                 // Nothing says TikTok is there: a few quick attempts, then the run stops naming the URL and the cause.

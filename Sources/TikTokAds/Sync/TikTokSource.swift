@@ -44,44 +44,75 @@ public struct TikTokSource: Sendable {
         return ids
     }
 
-    /// Reads `advertiser/info/` for the ids, 100 per request; advertisers that cannot be read are returned apart.
-    public func accounts(for ids: [String], statistics: RunStatistics) async throws -> (accounts: [AdvertiserAccount], unavailable: [String: String]) {
+    /// Reads `advertiser/info/` for the ids, 100 per request, up to `parallel` requests at once (a run's streams wait
+    /// for these, so each one read in turn would delay every stream by a round trip); advertisers that cannot be read
+    /// are returned apart.
+    public func accounts(for ids: [String], statistics: RunStatistics, parallel: Int = 8) async throws
+        -> (accounts: [AdvertiserAccount], unavailable: [String: String])
+    {
         var accounts: [AdvertiserAccount] = []
         var unavailable: [String: String] = [:]
-        var batches: [[String]] = stride(from: 0, to: ids.count, by: 100).map { Array(ids[$0..<min($0 + 100, ids.count)]) }
-        while !batches.isEmpty {
-            let batch = batches.removeFirst()
-            do {
-                let listing = try await client.get("advertiser/info", query: [("advertiser_ids", QueryEncoding.jsonArray(batch))],
-                                                   advertiserID: batch.count == 1 ? batch[0] : nil,
-                                                   onAttempt: counter(statistics, object: Self.advertiserLookup), decode: ListingPage.decodeAdvertiserInfo)
-                let requested = Set(batch)
-                var found = Set<String>()
-                for record in listing.items {
-                    guard let id = record["advertiser_id"]?.stringValue else { continue }
-                    guard requested.contains(id) else {
-                        // Only what the user asked for is synced.
-                        logger.warning("advertiser/info returned an advertiser that was not requested; ignored", metadata: ["advertiser_id": "\(id)"])
-                        continue
-                    }
-                    guard found.insert(id).inserted else { continue }
-                    accounts.append(account(from: record, id: id))
+        var pending = stride(from: 0, to: ids.count, by: 100).map { Array(ids[$0..<min($0 + 100, ids.count)]) }[...]
+        try await withThrowingTaskGroup(of: InfoBatch.self) { group in
+            var running = 0
+            func fill() {
+                while running < max(1, parallel), let batch = pending.popFirst() {
+                    group.addTask { try await info(for: batch, statistics: statistics) }
+                    running += 1
                 }
-                for id in batch where !found.contains(id) {
-                    unavailable[id] = "advertiser/info returned nothing for this advertiser; it may not exist or may have been deleted."
-                }
-            } catch let error as SyncError where error.kind == .advertiserUnavailable {
-                if batch.count == 1 {
-                    unavailable[batch[0]] = error.message
-                } else {
-                    // One id of the batch is not accessible: ask for each alone to find which.
-                    batches.insert(contentsOf: batch.map { [$0] }, at: 0)
-                }
+            }
+            fill()
+            while let result = try await group.next() {
+                running -= 1
+                accounts += result.accounts
+                unavailable.merge(result.unavailable) { first, _ in first }
+                // One id of the batch is not accessible: ask for each alone to find which.
+                pending.append(contentsOf: result.toSplit.map { [$0] })
+                fill()
             }
         }
         let order = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         accounts.sort { order[$0.id, default: 0] < order[$1.id, default: 0] }
         return (accounts, unavailable)
+    }
+
+    /// What one `advertiser/info` request found: the accounts, the ids it could not read, and the ids of a batch to ask
+    /// for one by one (one of them is not accessible).
+    struct InfoBatch: Sendable {
+        var accounts: [AdvertiserAccount] = []
+        var unavailable: [String: String] = [:]
+        var toSplit: [String] = []
+    }
+
+    private func info(for batch: [String], statistics: RunStatistics) async throws -> InfoBatch {
+        var result = InfoBatch()
+        do {
+            let listing = try await client.get("advertiser/info", query: [("advertiser_ids", QueryEncoding.jsonArray(batch))],
+                                               advertiserID: batch.count == 1 ? batch[0] : nil,
+                                               onAttempt: counter(statistics, object: Self.advertiserLookup), decode: ListingPage.decodeAdvertiserInfo)
+            let requested = Set(batch)
+            var found = Set<String>()
+            for record in listing.items {
+                guard let id = record["advertiser_id"]?.stringValue else { continue }
+                guard requested.contains(id) else {
+                    // Only what the user asked for is synced.
+                    logger.warning("advertiser/info returned an advertiser that was not requested; ignored", metadata: ["advertiser_id": "\(id)"])
+                    continue
+                }
+                guard found.insert(id).inserted else { continue }
+                result.accounts.append(account(from: record, id: id))
+            }
+            for id in batch where !found.contains(id) {
+                result.unavailable[id] = "advertiser/info returned nothing for this advertiser; it may not exist or may have been deleted."
+            }
+        } catch let error as SyncError where error.kind == .advertiserUnavailable {
+            if batch.count == 1 {
+                result.unavailable[batch[0]] = error.message
+            } else {
+                result.toSplit = batch
+            }
+        }
+        return result
     }
 
     func account(from record: JSONValue, id: String) -> AdvertiserAccount {
