@@ -1,3 +1,4 @@
+import Logging
 import HTTPTransport
 import SyncKit
 import Testing
@@ -49,6 +50,27 @@ struct RateLimiterTests {
         #expect(clock.now.offset == .milliseconds(1300), "the third call waits for one window after the first answer")
         _ = try await limiter.begin()
         #expect(clock.now.offset == .milliseconds(1500), "the fourth for one window after the second answer")
+    }
+
+    /// A call's slot counts from when its answer arrives, not from when the answer has been read: reading a large
+    /// page does not delay the calls after it. Both for the limiter alone and for the adaptive pacer's ceiling.
+    @Test func aCallsLastWindowStartsWhenItsAnswerArrivesNotWhenItHasBeenRead() async throws {
+        for makePacer in [{ (clock: VirtualClock) -> any RequestPacer in RateLimiter(budget: RateBudget(perSecond: 1), clock: clock) },
+                          { clock in makeAdaptivePacer(AdaptivePacingSettings(ceiling: RateBudget(perSecond: 1)), learned: [:], clock: clock,
+                                                       logger: Logger(label: "test")) }] {
+            let clock = VirtualClock()
+            let pacer = makePacer(clock)
+            let caller = RetryingCaller(policy: RetryPolicy(maxAttempts: 1), clock: clock, pacer: pacer, logger: Logger(label: "test"))
+            let value = try await caller.call("report/integrated/get", attempt: { _, answerArrived in
+                clock.advance(by: .milliseconds(100))  // on the wire and at the server
+                await answerArrived()
+                clock.advance(by: .milliseconds(400))  // reading a large answer
+                return AttemptVerdict<Int>.success(1)
+            }, exhausted: { reason, _ in SyncError(.transient, reason) })
+            #expect(value == 1)
+            _ = try await pacer.begin(call: "report/integrated/get")
+            #expect(clock.now.offset == .milliseconds(1100), "one window after the answer arrived, not after it was read")
+        }
     }
 
     @Test func pauseHoldsEveryCallerBack() async throws {
