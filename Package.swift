@@ -83,13 +83,19 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        .executableTarget(
-            name: "tiktok-ads",
+        // The command tree: flags, help, and each command's run() calling one TikTokAdsApp function.
+        .target(
+            name: "TikTokAdsCLI",
             dependencies: [
                 "SyncKit", "TikTokAds", "TikTokSimulator", "TikTokAdsApp", "Destinations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "tiktok-ads",
+            dependencies: ["TikTokAdsCLI"],
             swiftSettings: strictSettings
         ),
         // The benchmarks, apart from the product: the `sheets` workload loads into TestSupport's Sheets API fake.
@@ -132,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "TikTokAdsTests",
             dependencies: [
-                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport", "TikTokAdsApp", "tiktok-ads",
+                "SyncKit", "TikTokAds", "Destinations", "TikTokSimulator", "TestSupport", "TikTokAdsApp", "TikTokAdsCLI", "tiktok-ads",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),

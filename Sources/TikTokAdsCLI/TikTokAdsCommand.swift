@@ -3,10 +3,11 @@ import Foundation
 import SyncKit
 import TikTokAdsApp
 
-/// `tiktok-ads`: imports TikTok Ads data into SQLite (and more).
-@main
-struct TikTokAdsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// `tiktok-ads`: imports TikTok Ads data into SQLite (and more). The executable target only calls `main()`; the
+/// command tree lives in this library (as SwiftPM keeps its commands in `Commands`), so tests can parse command lines
+/// in-process.
+public struct TikTokAdsCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
         commandName: "tiktok-ads",
         abstract: "Import TikTok Ads (Business API v1.3) data into SQLite.",
         discussion: "Start with `tiktok-ads demo`: it syncs simulated accounts into a local SQLite file, no account needed.",
@@ -17,7 +18,9 @@ struct TikTokAdsCommand: AsyncParsableCommand {
 
     /// Parses and runs a command, mapping failures to the documented exit codes:
     /// 0 ok, 1 failed, 2 bad input, 3 finished with skipped advertisers.
-    static func main() async {
+    public init() {}
+
+    public static func main() async {
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -1,0 +1,3 @@
+import TikTokAdsCLI
+
+await TikTokAdsCommand.main()
