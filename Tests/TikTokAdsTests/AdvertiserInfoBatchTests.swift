@@ -7,7 +7,7 @@ import TikTokSimulator
 
 /// `advertiser/info` takes 100 advertisers a request, and every stream of a run waits for it: the batches are asked
 /// for side by side, not one round trip after another.
-@Suite(.timeLimit(.minutes(1)))
+@Suite(.timeLimit(.minutes(10)))
 struct AdvertiserInfoBatchTests {
     @Test func theBatchesOfAdvertiserInfoAreReadSideBySide() async throws {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions(advertisers: 250))

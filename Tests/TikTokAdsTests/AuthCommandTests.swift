@@ -183,7 +183,7 @@ struct AuthCommandTests {
             revoke.method = .POST
             revoke.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: [
                 "app_id": simulator.options.appId, "secret": simulator.options.secret, "access_token": token])))
-            _ = try await Self.browser.execute(revoke, timeout: .seconds(30)).body.collect(upTo: 1 << 16)
+            _ = try await Self.browser.execute(revoke, timeout: .minutes(5)).body.collect(upTo: 1 << 16)
 
             let sync = try await Self.run(["sync", "--sqlite", workspace.database] + Self.now, workspace)
             #expect(sync.code == 1)

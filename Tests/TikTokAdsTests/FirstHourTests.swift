@@ -309,7 +309,7 @@ struct FirstHourTests {
         logger.logLevel = .info
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions(), logger: logger)
         try await simulator.withRunningServer { url in
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url.absoluteString + "v1.3/advertiser/info/"), timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url.absoluteString + "v1.3/advertiser/info/"), timeout: .minutes(5))
             _ = try await response.body.collect(upTo: 1 << 20)
         }
         #expect(!lines.value.contains { $0.contains("error") || $0.contains("CancellationError") }, "\(lines.value)")

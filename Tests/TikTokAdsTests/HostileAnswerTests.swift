@@ -282,7 +282,7 @@ struct HostileAnswerTests {
         var outgoing = HTTPClientRequest(url: root + request.path + (query.isEmpty ? "" : "?\(query)"))
         for (name, value) in request.headers where name.lowercased() == "access-token" { outgoing.headers.add(name: name, value: value) }
         do {
-            let response = try await HTTPClient.shared.execute(outgoing, timeout: .seconds(30))
+            let response = try await HTTPClient.shared.execute(outgoing, timeout: .minutes(5))
             let body = try await response.body.collect(upTo: 64 << 20)
             return HostileAnswer(status: Int(response.status.code), body: String(buffer: body))
         } catch {

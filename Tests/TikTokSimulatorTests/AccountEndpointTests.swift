@@ -156,16 +156,16 @@ import TikTokSimulator
             #expect(sim.requestLog.count(endpoint: "user/info") == 2)
             #expect(sim.requestLog.entries.last?.code == 40105)
             let root = url.deletingLastPathComponent().absoluteString
-            let log = try await Harness.send(.init(url: root + "_simulator/requests"), timeout: .seconds(5))
+            let log = try await Harness.send(.init(url: root + "_simulator/requests"), timeout: Harness.patience)
             #expect((log.json?["counts"] as? [String: Any])?["user/info"] as? Int == 2)
             var del = HTTPClientRequestBuilder.make(root + "_simulator/requests", method: "DELETE")
-            _ = try await Harness.send(del, timeout: .seconds(5))
+            _ = try await Harness.send(del, timeout: Harness.patience)
             #expect(sim.requestLog.totalCount == 0)
             del = HTTPClientRequestBuilder.make(root + "_simulator/now", method: "POST", body: "{\"now\":\"2026-02-01T00:00:00Z\"}")
-            let moved = try await Harness.send(del, timeout: .seconds(5))
+            let moved = try await Harness.send(del, timeout: Harness.patience)
             #expect(moved.status == 200)
             #expect(sim.now == Date(timeIntervalSince1970: 1_769_904_000))
-            let health = try await Harness.send(.init(url: root + "_simulator/health"), timeout: .seconds(5))
+            let health = try await Harness.send(.init(url: root + "_simulator/health"), timeout: Harness.patience)
             #expect(health.status == 200)
         }
     }

@@ -158,7 +158,7 @@ import TikTokSimulator
 
             // The same through the control endpoint, for tools outside the process.
             let root = url.deletingLastPathComponent().absoluteString
-            let log = try await Harness.send(.init(url: root + "_simulator/requests"), timeout: .seconds(30))
+            let log = try await Harness.send(.init(url: root + "_simulator/requests"), timeout: Harness.patience)
             let payload = try #require(log.json?["arrivals"] as? [String: Any])
             let total = try #require(payload["total"] as? [String: Any])
             #expect(total["arrivals"] as? Int == 9)
@@ -171,7 +171,7 @@ import TikTokSimulator
             #expect(perEndpoint["campaign/get"]?["arrivals"] as? Int == 2)
 
             // Resetting the log starts the counts afresh.
-            _ = try await Harness.send(HTTPClientRequestBuilder.make(root + "_simulator/requests", method: "DELETE"), timeout: .seconds(30))
+            _ = try await Harness.send(HTTPClientRequestBuilder.make(root + "_simulator/requests", method: "DELETE"), timeout: Harness.patience)
             #expect(sim.arrivals == ArrivalStatistics())
         }
     }

@@ -16,7 +16,7 @@ struct OAuthPortalTests {
     static func authorize(_ base: URL, _ params: [String: String]) async throws -> (status: Int, location: String?, body: String) {
         let portal = base.absoluteString.replacingOccurrences(of: "/open_api/", with: "/portal/auth")
         let request = HTTPClientRequest(url: portal + "?" + Harness.encode(params))
-        let response = try await client.execute(request, timeout: .seconds(30))
+        let response = try await client.execute(request, timeout: .minutes(5))
         let body = try await response.body.collect(upTo: 1 << 20)
         return (Int(response.status.code), response.headers.first(name: "Location"), String(buffer: body))
     }
