@@ -45,10 +45,7 @@ extension FilesDestination {
         do {
             try AtomicFile.makeDirectory(directory)
             if FileManager.default.fileExists(atPath: markerPath) {
-                // A probe of this process's own, so two processes claiming at once do not trip over one temporary name.
-                let probe = directory + "/.probe-\(ProcessInfo.processInfo.processIdentifier)" + AtomicFile.temporarySuffix
-                try AtomicFile.write("", to: probe)
-                try AtomicFile.remove(probe)
+                try AtomicFile.probe(directory)
             } else {
                 try AtomicFile.write("tiktok-ads files destination: do not put other files here\nformat: \(format.rawValue)\n", to: markerPath)
             }
@@ -57,21 +54,14 @@ extension FilesDestination {
         }
     }
 
-    /// `claim` and `sweep`, once per instance (on the destination's queue), before its first write; every command that
+    /// `claim`, then the removal of the temporary files (and older versions' staging files) a killed run left anywhere
+    /// in the directory, once per instance (on the destination's queue), before its first write; every command that
     /// writes holds the directory's lock, so no other run's temporary file is swept.
     func claimOnce() throws {
         guard !session.withLock({ $0.claimed }) else { return }
         try claim()
-        try sweep()
+        try AtomicFile.sweep(directory, alsoEnding: [Self.stagingSuffix])
         session.withLock { $0.claimed = true }
-    }
-
-    /// Removes the temporary files (and older versions' staging files) a killed run left anywhere in the directory.
-    func sweep() throws {
-        guard let walk = FileManager.default.enumerator(atPath: directory) else { return }
-        for case let file as String in walk where file.hasSuffix(AtomicFile.temporarySuffix) || file.hasSuffix(Self.stagingSuffix) {
-            try AtomicFile.remove(directory + "/" + file)
-        }
     }
 }
 

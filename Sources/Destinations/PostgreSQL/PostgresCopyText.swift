@@ -50,13 +50,4 @@ enum PostgresCopyText {
             }
         }
     }
-
-    /// The batch's rows with only the last of rows sharing a key (one INSERT … ON CONFLICT may touch a row once; the
-    /// last row wins, as when rows are upserted one by one).
-    static func lastPerKey(_ batch: RowBatch) -> [[Value]] {
-        guard !batch.schema.key.isEmpty, batch.rows.count > 1 else { return batch.rows }
-        var rows = KeyedRows<Value>(key: batch.schema.key.compactMap { batch.schema.index(of: $0) })
-        for row in batch.rows { rows.upsert(row) }
-        return rows.rows
-    }
 }

@@ -37,25 +37,13 @@ public enum PostgresSQL {
         }
     }
 
-    static func qualified(_ schema: String, _ table: String) -> String { "\(SQLText.quote(schema)).\(SQLText.quote(table))" }
-
-    /// `CREATE TABLE` (typed columns, key columns NOT NULL, the key as primary key) and, for report tables, the index on
-    /// the date column; each column's catalog description as its comment.
-    public static func createTable(_ table: TableSchema, in schema: String) -> [String] {
-        let name = qualified(schema, table.name)
-        var statements = [SQLText.createTable(table, named: name) { columnType($0, in: table) }]
-        if let time = table.timeField {
-            // Named by PostgreSQL, so a renamed older table keeping its index name never collides.
-            statements.append("CREATE INDEX ON \(name) (\(SQLText.quote(time)))")
-        }
-        for field in table.fields where !field.description.isEmpty {
-            statements.append("COMMENT ON COLUMN \(name).\(SQLText.quote(field.name)) IS \(SQLText.literal(field.description))")
-        }
-        return statements
-    }
-
-    public static func addColumn(_ field: Field, to table: TableSchema, in schema: String) -> String {
-        "ALTER TABLE \(qualified(schema, table.name)) ADD COLUMN \(SQLText.quote(field.name)) \(columnType(field, in: table))"
+    /// PostgreSQL's spelling of the shared SQL in `schema`: tables qualified by it, placeholders typed as their column,
+    /// the date column's index named by PostgreSQL (so a renamed older table keeping its index name never collides),
+    /// each column's catalog description as its comment.
+    public static func dialect(schema: String) -> SQLDialect {
+        SQLDialect(table: { "\(SQLText.quote(schema)).\(SQLText.quote($0))" }, columnType: { columnType($0, in: $1) },
+                   numberedPlaceholders: true, distinct: "IS DISTINCT FROM", comments: true,
+                   createIndex: { table, _, column in "CREATE INDEX ON \(table) (\(column))" })
     }
 
     /// The staging table a page is copied into: the table's columns and types, no key, emptied at each commit.
@@ -64,15 +52,9 @@ public enum PostgresSQL {
         return "CREATE TEMPORARY TABLE \(SQLText.quote(name)) (\(columns.joined(separator: ", "))) ON COMMIT DELETE ROWS"
     }
 
-    /// Moves the staged rows into the table: inserted, or updating the row with the same key.
-    static func merge(from staging: String, into table: TableSchema, in schema: String) -> String {
-        let columns = table.fields.map { SQLText.quote($0.name) }.joined(separator: ", ")
-        return "INSERT INTO \(qualified(schema, table.name)) (\(columns)) SELECT \(columns) FROM pg_temp.\(SQLText.quote(staging))" + SQLText.onConflictUpdate(table)
-    }
-
     /// The whole DDL of `tables`, as `discover --format postgres` prints it.
     public static func script(_ tables: [TableSchema], schema: String = PostgresConfiguration.defaultSchema) -> String {
-        (["CREATE SCHEMA IF NOT EXISTS \(SQLText.quote(schema))"] + tables.flatMap { createTable($0, in: schema) })
+        (["CREATE SCHEMA IF NOT EXISTS \(SQLText.quote(schema))"] + tables.flatMap { dialect(schema: schema).statements(for: TablePlan(schema: $0, exists: false)) })
             .map { $0 + ";\n" }.joined(separator: "\n")
     }
 }

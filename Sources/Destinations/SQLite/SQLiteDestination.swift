@@ -10,7 +10,7 @@ import SyncKit
 /// SQLite is reached through GRDB: one `DatabaseQueue` whose serial dispatch queue runs every statement, so no
 /// blocking SQLite call (a step, a busy wait, a WAL checkpoint) occupies a thread of Swift's cooperative pool.
 /// Only `init` opens the file on its caller's thread, as a synchronous initializer must.
-public actor SQLiteDestination: Destination {
+public actor SQLiteDestination: SQLRowReading {
     public nonisolated let path: String
     public nonisolated var displayName: String { Self.displayName(path: path) }
 
@@ -88,16 +88,15 @@ public actor SQLiteDestination: Destination {
     public nonisolated var schemaRules: SchemaRules { Self.rules(path: path) }
 
     static func rules(path: String) -> SchemaRules {
-        SchemaRules(
-            typeName: { Self.sqlType($0) },
-            accepts: { declared, type in Self.affinity(declared) == Self.affinity(Self.sqlType(type)) },
-            keyRule: .uniqueConstraint, canAddColumns: true, caseInsensitiveNames: true, destination: displayName(path: path),
-            tableFix: { table in
-                "Keep that table under another name (ALTER TABLE \(SQLText.quote(table)) RENAME TO \(SQLText.quote(table + "_old")), e.g. in the "
-                    + "sqlite3 shell) or drop it, and the next sync creates it afresh (--start-date refills past days); or pass another database with --sqlite."
-            },
-            dropColumn: { table, column in "ALTER TABLE \(SQLText.quote(table)) DROP COLUMN \(SQLText.quote(column))" })
+        dialect.schemaRules(destination: displayName(path: path), typeName: { Self.sqlType($0) },
+                            accepts: { declared, type in Self.affinity(declared) == Self.affinity(Self.sqlType(type)) },
+                            caseInsensitiveNames: true, renameHow: ", e.g. in the sqlite3 shell", elsewhere: "pass another database with --sqlite")
     }
+
+    /// SQLite's spelling of the shared SQL: plain quoted table names, `?` placeholders, a named index.
+    static let dialect = SQLDialect(table: { SQLText.quote($0) }, columnType: { field, _ in sqlType(field.type) }, numberedPlaceholders: false,
+                                    distinct: "IS NOT", comments: false,
+                                    createIndex: { table, name, column in "CREATE INDEX IF NOT EXISTS \(SQLText.quote(name)) ON \(table) (\(column))" })
 
     /// The affinity SQLite gives a declared type (its rules, in order: INT, CHAR/CLOB/TEXT, BLOB or none, REAL/FLOA/DOUB, else NUMERIC).
     static func affinity(_ declared: String) -> String {
@@ -175,7 +174,7 @@ public actor SQLiteDestination: Destination {
         do {
             if plans.contains(where: \.changesSomething) {
                 try db.inTransaction(.immediate) {
-                    for plan in plans { try apply(plan, in: db) }
+                    for statement in plans.flatMap(dialect.statements) { try db.execute(sql: statement) }
                     return .commit
                 }
             }
@@ -183,20 +182,6 @@ public actor SQLiteDestination: Destination {
             throw SyncError(.destination, "Cannot create or update tables in \(path).", cause: error)
         }
         cache.withLock { prepared in for plan in plans { prepared.prepared.insert(plan.schema.name) } }
-    }
-
-    private static func apply(_ plan: TablePlan, in db: Database) throws {
-        let schema = plan.schema
-        if !plan.exists {
-            try db.execute(sql: SQLText.createTable(schema, named: SQLText.quote(schema.name)) { sqlType($0.type) })
-            if let time = schema.timeField {
-                try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(SQLText.quote("\(schema.name)_\(time)")) ON \(SQLText.quote(schema.name)) (\(SQLText.quote(time)))")
-            }
-        } else {
-            for field in plan.addedColumns {
-                try db.execute(sql: "ALTER TABLE \(SQLText.quote(schema.name)) ADD COLUMN \(SQLText.quote(field.name)) \(sqlType(field.type))")
-            }
-        }
     }
 
     private static func columns(of table: String, in db: Database) throws -> Set<String> {
@@ -249,9 +234,7 @@ public actor SQLiteDestination: Destination {
 
     private static func upsertSQL(for schema: TableSchema, cache: Protected<SchemaCache>) -> String {
         if let sql = cache.withLock({ $0.upsertSQL[schema] }) { return sql }
-        let columns = schema.fields.map { SQLText.quote($0.name) }
-        let placeholders = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        let sql = "INSERT INTO \(SQLText.quote(schema.name)) (\(columns.joined(separator: ", "))) VALUES (\(placeholders))" + SQLText.onConflictUpdate(schema)
+        let sql = dialect.upsert(schema, rows: "VALUES (\(Array(repeating: "?", count: schema.fields.count).joined(separator: ", ")))")
         cache.withLock { $0.upsertSQL[schema] = sql }
         return sql
     }
@@ -289,21 +272,12 @@ public actor SQLiteDestination: Destination {
 
     // MARK: Reading and deleting
 
-    public func rows(of schema: TableSchema) async throws -> [[Value]] {
-        try await select(schema, in: nil)
-    }
-
-    public func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] {
-        try await select(schema, in: range)
-    }
-
     /// The table's rows as `schema` lays them out (absent columns NULL), in `range` if one is given.
-    private func select(_ schema: TableSchema, in range: RowRange?) async throws -> [[Value]] {
+    public func select(_ schema: TableSchema, in range: RowRange?) async throws -> [[Value]] {
         try await access { db in
             let existing = try Self.columns(of: schema.name, in: db)
-            guard !existing.isEmpty, let statement = SQLText.select(schema, from: SQLText.quote(schema.name), in: range,
-                                                                     read: { existing.contains($0) ? SQLText.quote($0) : nil },
-                                                                     placeholder: { _, _ in "?" }) else { return [] }
+            guard !existing.isEmpty,
+                  let statement = Self.dialect.select(schema, in: range, read: { existing.contains($0) ? SQLText.quote($0) : nil }) else { return [] }
             return try Self.query(statement.sql, StatementArguments(statement.binds.map(Self.sqliteValue)), in: db).map { row in
                 zip(row, schema.fields).map { Value(text: Self.text($0), as: $1.type) }
             }
@@ -313,8 +287,7 @@ public actor SQLiteDestination: Destination {
     public func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int {
         try await access { db in
             guard try !Self.columns(of: schema.name, in: db).isEmpty,
-                  let statement = SQLText.delete(schema, from: SQLText.quote(schema.name), where: filter, distinct: "IS NOT",
-                                                placeholder: { _, _ in "?" }) else { return 0 }
+                  let statement = Self.dialect.delete(schema, where: filter) else { return 0 }
             try db.cachedStatement(sql: statement.sql).execute(arguments: StatementArguments(statement.binds.map(Self.sqliteValue)))
             return db.changesCount
         }

@@ -19,3 +19,14 @@ public struct KeyedRows<Cell: Hashable> {
         }
     }
 }
+
+extension RowBatch {
+    /// The rows with only the last of rows sharing a key, in their first one's place (one `INSERT … ON CONFLICT` may
+    /// touch a row once; the last row wins, as when rows are upserted one by one).
+    public var lastPerKey: [[Value]] {
+        guard !schema.key.isEmpty, rows.count > 1 else { return rows }
+        var keyed = KeyedRows<Value>(key: schema.key.compactMap(schema.index(of:)))
+        for row in rows { keyed.upsert(row) }
+        return keyed.rows
+    }
+}

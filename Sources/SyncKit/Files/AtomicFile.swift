@@ -72,6 +72,23 @@ public enum AtomicFile {
         try syncDirectory(of: path)
     }
 
+    /// Removes the temporary files writers killed mid-write left anywhere under `directory`, and the files ending in
+    /// one of `suffixes`: for the directory's owner, while no other writer works there.
+    public static func sweep(_ directory: String, alsoEnding suffixes: [String] = []) throws {
+        guard let walk = FileManager.default.enumerator(atPath: directory) else { return }
+        for case let file as String in walk where ([temporarySuffix] + suffixes).contains(where: file.hasSuffix) {
+            try remove(directory + "/" + file)
+        }
+    }
+
+    /// Proves `directory` writable: writes and removes a temporary file of this process's own (so two processes
+    /// probing at once never trip over one name).
+    public static func probe(_ directory: String) throws {
+        let probe = directory + "/.probe-\(ProcessInfo.processInfo.processIdentifier)" + temporarySuffix
+        try write("", to: probe)
+        try remove(probe)
+    }
+
     /// Creates a directory (and its parents) if it is missing, and flushes its parent.
     public static func makeDirectory(_ path: String) throws {
         guard !FileManager.default.fileExists(atPath: path) else { return }
