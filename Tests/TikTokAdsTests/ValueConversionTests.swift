@@ -31,6 +31,28 @@ struct ValueConversionTests {
         #expect(ValueConversion.value(input, as: type) == expected)
     }
 
+    /// Dates are read in place and placeholders by their first byte (both run for every cell of a sync): the edges.
+    @Test(arguments: [
+        ("2026-11-03", Value.date("2026-11-03")), ("2026-11-03 23:00:00", .date("2026-11-03")), ("2024-02-29", .date("2024-02-29")),
+        ("2026-02-29", .null), ("2026-13-01", .null), ("2026-1-01", .null), ("2026-11-3", .null), ("2026/11/03", .null), ("", .null),
+        ("0000-01-01", .date("0000-01-01")), ("9999-12-31 x", .date("9999-12-31")), ("2026-11-03é", .date("2026-11-03")), ("２０２６-11-03", .null),
+    ])
+    func readsDates(_ text: String, _ expected: Value) {
+        #expect(ValueConversion.value(.string(text), as: .date) == expected)
+        #expect(ValueConversion.value(.string(String(text[...])), as: .date) == expected)
+    }
+
+    @Test(arguments: ["", "-", "--", "<5", "<", "N/A", "null"])
+    func placeholdersAreNull(_ text: String) {
+        #expect(ValueConversion.isPlaceholder(text))
+        #expect(ValueConversion.value(.string(text), as: .integer) == .null)
+    }
+
+    @Test(arguments: ["-5", "-0.5", "---", "N", "NA", "nul", "0", "5<", " -"])
+    func numbersAndTextAreNoPlaceholders(_ text: String) {
+        #expect(!ValueConversion.isPlaceholder(text))
+    }
+
     @Test func unknownMembersAreIgnoredByTheRowDecoder() throws {
         let object = try #require(Catalog.object(named: "ad_insights"))
         let schema = try object.schema(selecting: ["spend", "impressions"])

@@ -23,13 +23,35 @@ public enum JSONParser {
         try parse(Array(text.utf8))
     }
 
-    struct Reader {
-        let bytes: UnsafeBufferPointer<UInt8>
-        var index = 0
+    /// Parses a complete JSON document like `parse`, except the array at `path` (object members from the top, the
+    /// first member of each name, as `JSONValue`'s subscript finds it): that array is checked to be valid JSON but not
+    /// built; it stands as an empty array in the value, and its bytes come back as a `RawJSONArray` to be read later
+    /// (e.g. straight into rows). A document that `parse` refuses is refused here, with the same error.
+    public static func parse(_ bytes: [UInt8], deferringArrayAt path: [String]) throws(JSONParseError) -> (value: JSONValue, deferred: RawJSONArray?) {
+        try bytes.withUnsafeBufferPointer { buffer throws(JSONParseError) -> (value: JSONValue, deferred: RawJSONArray?) in
+            var reader = Reader(bytes: buffer)
+            var found: (range: Range<Int>, depth: Int, count: Int, firstNonObject: Int?)?
+            let value = try reader.parseValue(depth: 0, deferring: path[...], found: &found)
+            reader.skipWhitespace()
+            guard reader.index == buffer.count else { throw reader.error("unexpected data after the document") }
+            return (value, found.map { RawJSONArray(document: bytes, range: $0.range, depth: $0.depth, count: $0.count, firstNonObject: $0.firstNonObject) })
+        }
+    }
 
-        func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+    /// Reads JSON from UTF-8 bytes. Package-visible so decoders that read a `RawJSONArray` straight into their own
+    /// types walk the bytes with the same rules as `parse`.
+    package struct Reader {
+        package let bytes: UnsafeBufferPointer<UInt8>
+        package var index = 0
 
-        mutating func skipWhitespace() {
+        package init(bytes: UnsafeBufferPointer<UInt8>, index: Int = 0) {
+            self.bytes = bytes
+            self.index = index
+        }
+
+        package func error(_ reason: String) -> JSONParseError { JSONParseError(offset: index, reason: reason) }
+
+        package mutating func skipWhitespace() {
             while index < bytes.count {
                 switch bytes[index] {
                 case 0x20, 0x0A, 0x0D, 0x09: index += 1
@@ -38,7 +60,7 @@ public enum JSONParser {
             }
         }
 
-        mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+        package mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
             guard depth < 512 else { throw error("nesting too deep") }
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of data") }
@@ -106,6 +128,12 @@ public enum JSONParser {
         }
 
         mutating func parseNumber() throws(JSONParseError) -> String {
+            let range = try scanNumber()
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+        }
+
+        /// Checks a number and moves past it; returns its bytes.
+        mutating func scanNumber() throws(JSONParseError) -> Range<Int> {
             let start = index
             if bytes[index] == UInt8(ascii: "-") { index += 1 }
             let firstDigit = index
@@ -126,10 +154,10 @@ public enum JSONParser {
                 while index < bytes.count, bytes[index] >= 48, bytes[index] <= 57 { index += 1; exponent += 1 }
                 guard exponent > 0 else { throw error("invalid number") }
             }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+            return start..<index
         }
 
-        mutating func parseString() throws(JSONParseError) -> String {
+        package mutating func parseString() throws(JSONParseError) -> String {
             index += 1
             let start = index
             // Fast path: no escapes.

@@ -14,19 +14,28 @@ public struct LocalDate: Sendable, Hashable, Comparable, Codable, CustomStringCo
 
     /// Parses `YYYY-MM-DD` (a trailing ` HH:MM:SS` is ignored); nil when it is not a real date.
     public init?(_ text: some StringProtocol) {
-        let utf8 = Array(text.utf8.prefix(10))
-        guard utf8.count == 10, utf8[4] == UInt8(ascii: "-"), utf8[7] == UInt8(ascii: "-") else { return nil }
+        // Every report row's date is parsed here: read the bytes in place when the string has them contiguous.
+        guard let parts = text.utf8.withContiguousStorageIfAvailable({ LocalDate.parts(of: $0) }) ?? LocalDate.parts(of: Array(text.utf8.prefix(10)))
+        else { return nil }
+        self.init(year: parts.0, month: parts.1, day: parts.2)
+    }
+
+    private static func parts(of utf8: some RandomAccessCollection<UInt8>) -> (Int, Int, Int)? {
+        guard utf8.count >= 10 else { return nil }
+        let start = utf8.startIndex
+        func byte(_ i: Int) -> UInt8 { utf8[utf8.index(start, offsetBy: i)] }
+        guard byte(4) == UInt8(ascii: "-"), byte(7) == UInt8(ascii: "-") else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var n = 0
             for i in range {
-                let c = utf8[i]
+                let c = byte(i)
                 guard c >= 48, c <= 57 else { return nil }
                 n = n * 10 + Int(c - 48)
             }
             return n
         }
         guard let y = number(0..<4), let m = number(5..<7), let d = number(8..<10) else { return nil }
-        self.init(year: y, month: m, day: d)
+        return (y, m, d)
     }
 
     /// The date `date` falls on in `timeZone`.

@@ -4,8 +4,9 @@ import SyncKit
 
 /// What to do with one HTTP exchange. Decided in one place, `ResponseClassifier.classify`.
 public enum ResponseAction: Sendable {
-    /// The call succeeded; `data` is the envelope's `data` member.
-    case success(data: JSONValue)
+    /// The call succeeded; `data` is the envelope's `data` member. `list`, when the caller deferred it, is
+    /// `data.list` left unparsed (`data` holds an empty array in its place).
+    case success(data: JSONValue, list: RawJSONArray? = nil)
     /// A transient failure: try again after backoff. `rateLimited` holds every caller back too.
     case retry(reason: String, rateLimited: Bool)
     /// TikTok said "too many requests", and what kind: the pacer slows down, or waits out a restriction.
@@ -78,7 +79,8 @@ public enum ResponseClassifier {
     /// Body codes that mean a transient server-side problem.
     static let transientCodes: Set<Int> = [40200, 40201, 40202, 40700, 50000, 50001, 50002, 51001, 51002, 51039, 51305, 60001]
 
-    public static func classify(_ outcome: HTTPOutcome, endpoint: String, advertiserID: String?) -> ResponseAction {
+    /// `deferringList`: leave `data.list` unparsed (checked, not built), for pages read straight into rows.
+    public static func classify(_ outcome: HTTPOutcome, endpoint: String, advertiserID: String?, deferringList: Bool = false) -> ResponseAction {
         switch outcome {
         case .transportError(let reason):
             return .retry(reason: reason.description, rateLimited: false)
@@ -89,7 +91,8 @@ public enum ResponseClassifier {
         case .response(let status, let body, _):
             if status == 429 { return .throttled(reason: "HTTP 429", .tooFrequent) }
             if status >= 500 { return .retry(reason: "HTTP \(status)", rateLimited: false) }
-            guard let envelope = try? JSONParser.parse(body), case .object = envelope else {
+            let parsed = deferringList ? try? JSONParser.parse(body, deferringArrayAt: ["data", "list"]) : (try? JSONParser.parse(body)).map { ($0, nil) }
+            guard let (envelope, list) = parsed, case .object = envelope else {
                 if status == 200 { return .retry(reason: "incomplete or invalid JSON body", rateLimited: false) }
                 return .fail(SyncError(.invalidResponse,
                     "TikTok answered HTTP \(status) to \(endpoint) without a JSON body. Check api_base_url points at the TikTok Business API (…/open_api/).",
@@ -101,7 +104,7 @@ public enum ResponseClassifier {
             let message = envelope["message"]?.stringValue ?? ""
             if code == 0 {
                 guard status == 200 else { return .retry(reason: "HTTP \(status) with code 0", rateLimited: false) }
-                return .success(data: envelope["data"] ?? .null)
+                return .success(data: envelope["data"] ?? .null, list: list)
             }
             return classify(code: code, message: message, endpoint: endpoint, advertiserID: advertiserID)
         }

@@ -34,7 +34,7 @@ public struct TikTokClient: Sendable {
     /// GET an endpoint such as `campaign/get` and return the envelope's `data`.
     public func get(_ endpoint: String, query: [(String, String)], advertiserID: String? = nil,
                     onAttempt: AttemptObserver = { _ in }) async throws -> JSONValue {
-        try await call(endpoint, method: .GET, query: query, body: nil, advertiserID: advertiserID, onAttempt: onAttempt) { .success($0) }
+        try await call(endpoint, method: .GET, query: query, body: nil, advertiserID: advertiserID, onAttempt: onAttempt) { data, _ in .success(data) }
     }
 
     /// GET an endpoint whose `data` must have a documented shape: an answer with `code: 0` that fails
@@ -42,18 +42,21 @@ public struct TikTokClient: Sendable {
     public func get<T: Sendable>(_ endpoint: String, query: [(String, String)], advertiserID: String? = nil,
                                  onAttempt: AttemptObserver = { _ in },
                                  decode: @Sendable (JSONValue) -> Result<T, MalformedAnswer>) async throws -> T {
-        try await call(endpoint, method: .GET, query: query, body: nil, advertiserID: advertiserID, onAttempt: onAttempt, decode: decode)
+        try await call(endpoint, method: .GET, query: query, body: nil, advertiserID: advertiserID, onAttempt: onAttempt) { data, _ in decode(data) }
     }
 
-    /// A page of a listing (`data.list` + `data.page_info`), checked against the documented shape.
-    public func getPage(_ endpoint: String, query: [(String, String)], advertiserID: String? = nil,
+    /// A page of a listing (`data.list` + `data.page_info`), checked against the documented shape. With
+    /// `unparsedItems`, the items are checked but left as the answer's bytes, for a reader that turns them straight
+    /// into rows (`RowDecoder.rows(of:)`).
+    public func getPage(_ endpoint: String, query: [(String, String)], advertiserID: String? = nil, unparsedItems: Bool = false,
                         onAttempt: AttemptObserver = { _ in }) async throws -> ListingPage {
-        try await get(endpoint, query: query, advertiserID: advertiserID, onAttempt: onAttempt) { ListingPage.decode($0, paged: true) }
+        try await call(endpoint, method: .GET, query: query, body: nil, advertiserID: advertiserID, deferringList: unparsedItems,
+                       onAttempt: onAttempt) { data, list in ListingPage.decode(data, paged: true, list: list) }
     }
 
     /// POST a JSON body to an endpoint (the token exchange) and return the envelope's `data`.
     public func post(_ endpoint: String, json: JSONValue, onAttempt: AttemptObserver = { _ in }) async throws -> JSONValue {
-        try await call(endpoint, method: .POST, query: [], body: json.jsonText, advertiserID: nil, onAttempt: onAttempt) { .success($0) }
+        try await call(endpoint, method: .POST, query: [], body: json.jsonText, advertiserID: nil, onAttempt: onAttempt) { data, _ in .success(data) }
     }
 
     /// One unpaced, unretried GET that returns the raw body (benchmarks of the API side use it).
@@ -67,8 +70,8 @@ public struct TikTokClient: Sendable {
     }
 
     private func call<T: Sendable>(_ endpoint: String, method: HTTPMethod, query: [(String, String)], body: String?,
-                                   advertiserID: String?, onAttempt: AttemptObserver,
-                                   decode: (JSONValue) -> Result<T, MalformedAnswer>) async throws -> T {
+                                   advertiserID: String?, deferringList: Bool = false, onAttempt: AttemptObserver,
+                                   decode: (JSONValue, RawJSONArray?) -> Result<T, MalformedAnswer>) async throws -> T {
         let url = configuration.url(for: endpoint, query: query)
         let caller = RetryingCaller(policy: configuration.retryPolicy, clock: clock, pacer: pacer, logger: logger)
         var lastMalformed: MalformedAnswer?
@@ -83,9 +86,9 @@ public struct TikTokClient: Sendable {
                 if number >= max(1, min(policy.firstContactAttempts, policy.maxAttempts)) { return .fail(unreachable) }
                 return .retry(reason: unreachable.message, rateLimited: false)
             }
-            switch ResponseClassifier.classify(outcome, endpoint: endpoint, advertiserID: advertiserID) {
-            case .success(let data):
-                switch decode(data) {
+            switch ResponseClassifier.classify(outcome, endpoint: endpoint, advertiserID: advertiserID, deferringList: deferringList) {
+            case .success(let data, let list):
+                switch decode(data, list) {
                 case .success(let value):
                     return .success(value)
                 case .failure(let malformed):

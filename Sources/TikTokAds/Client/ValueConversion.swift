@@ -46,8 +46,9 @@ public enum ValueConversion {
             default: return .null
             }
         case .date:
-            guard let text = scalarText(json), let date = LocalDate(text) else { return .null }
-            return .date(date.description)
+            // A real `YYYY-MM-DD` (a time after it ignored) is its own description: keep its first ten bytes.
+            guard let text = scalarText(json), LocalDate(text) != nil else { return .null }
+            return .date(String(decoding: text.utf8.prefix(10), as: UTF8.self))
         case .datetime:
             guard let text = scalarText(json), !isPlaceholder(text) else { return .null }
             if text.utf8.count >= 19, LocalDate(text) != nil { return .datetime(String(text.prefix(19))) }
@@ -78,7 +79,15 @@ public enum ValueConversion {
 
     /// Values TikTok uses for "no value": `-`, `<5` (too few to show), `N/A`, empty.
     static func isPlaceholder(_ text: String) -> Bool {
-        text.isEmpty || text == "-" || text == "--" || text.hasPrefix("<") || text == "N/A" || text == "null"
+        // Checked for every metric cell: most start with a digit, which no placeholder does.
+        switch text.utf8.first {
+        case nil: true
+        case UInt8(ascii: "-"): text == "-" || text == "--"
+        case UInt8(ascii: "<"): true
+        case UInt8(ascii: "N"): text == "N/A"
+        case UInt8(ascii: "n"): text == "null"
+        default: false
+        }
     }
 
     /// A plain decimal literal (`-12.30`, `5`, `1e3` becomes `1000`), or nil when it is not a number.

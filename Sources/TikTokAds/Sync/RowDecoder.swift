@@ -5,13 +5,16 @@ import SyncKit
 struct RowDecoder: Sendable {
     let schema: TableSchema
     let advertiserID: String
-    private let columnByAPIName: [String: Int]
-    private let types: [FieldType]
+    let columnByAPIName: [String: Int]
+    let types: [FieldType]
     private let advertiserColumn: Int?
     private let keyColumns: [Int]
     private let timeColumn: Int?
     /// Columns the stream sets on every row (e.g. a snapshot's `synced_at`), by position.
     private let constants: [(column: Int, value: Value)]
+    /// Whether a column takes the name of a report item's parts (`dimensions`, `metrics`): then items are read
+    /// parsed, never straight from bytes (`rows(of:)`), which assumes those names are only the parts.
+    let namesAReportPart: Bool
 
     init(schema: TableSchema, object: CatalogObject, advertiserID: String, constants: [ColumnValue] = []) {
         self.schema = schema
@@ -27,6 +30,7 @@ struct RowDecoder: Sendable {
         keyColumns = schema.key.compactMap { schema.index(of: $0) }
         timeColumn = schema.timeField.flatMap { schema.index(of: $0) }
         self.constants = constants.compactMap { pair in schema.index(of: pair.column).map { ($0, pair.value) } }
+        namesAReportPart = map["dimensions"] != nil || map["metrics"] != nil
     }
 
     func row(_ item: JSONValue) -> [Value] {
@@ -37,9 +41,14 @@ struct RowDecoder: Sendable {
         } else if let members = item.objectValue {
             fill(&row, from: members)
         }
+        complete(&row)
+        return row
+    }
+
+    /// What every row gets after its item is read: the advertiser when the item did not name it, the constants.
+    func complete(_ row: inout [Value]) {
         if let advertiserColumn, row[advertiserColumn].isNull { row[advertiserColumn] = .string(advertiserID) }
         for (column, value) in constants { row[column] = value }
-        return row
     }
 
     private func fill(_ row: inout [Value], from members: [(String, JSONValue)]) {

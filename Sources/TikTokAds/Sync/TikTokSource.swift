@@ -286,20 +286,27 @@ public struct TikTokSource: Sendable {
               window: DateWindow?, seen: Protected<Set<[Value]>>, count: @escaping TikTokClient.AttemptObserver,
               metrics: MetricsInUse? = nil, pagesWithoutNewRows: Int = 0) async throws -> SourcePage {
         let listing = try await fetchPage(number, endpoint: endpoint, query: query, account: account, count: count, metrics: metrics)
+        let decoded: [[Value]]
+        do {
+            decoded = try decoder.rows(of: listing)
+        } catch {
+            // The items were checked as JSON when the answer was classified: this is a defect, never the API's doing.
+            throw SyncError(.invalidResponse, "Could not read the items of \(endpoint) page \(number) (\(error)): please report this.",
+                            advertiserID: account.id)
+        }
         var rows: [[Value]] = []
-        rows.reserveCapacity(listing.items.count)
+        rows.reserveCapacity(decoded.count)
         var broughtNewKey = false
         // The slice's keys so far, shared by its pages (read one after another) without copying the set per page.
         seen.withLock { keys in
-            for item in listing.items {
-                let row = decoder.row(item)
+            for row in decoded {
                 guard keys.insert(decoder.key(of: row)).inserted else { continue }
                 broughtNewKey = true
                 if let window, !decoder.isInside(row, window) { continue }
                 rows.append(row)
             }
         }
-        guard !listing.items.isEmpty, number < (listing.totalPages ?? number) else { return SourcePage(rows: rows, next: nil) }
+        guard listing.count > 0, number < (listing.totalPages ?? number) else { return SourcePage(rows: rows, next: nil) }
         let repeated = broughtNewKey ? 0 : pagesWithoutNewRows + 1
         if repeated >= Self.pagesWithoutNewRowsBeforeEnding {
             logger.warning("TikTok kept answering pages with no row it had not already returned; the listing ends here", metadata: [
@@ -320,10 +327,11 @@ public struct TikTokSource: Sendable {
                    count: @escaping TikTokClient.AttemptObserver, metrics: MetricsInUse?) async throws -> ListingPage {
         let page = [("page", String(number))]
         guard let metrics else {
-            return try await client.getPage(endpoint, query: query + page, advertiserID: account.id, onAttempt: count)
+            return try await client.getPage(endpoint, query: query + page, advertiserID: account.id, unparsedItems: true, onAttempt: count)
         }
         do {
-            return try await client.getPage(endpoint, query: metrics.selection.query(query) + page, advertiserID: account.id, onAttempt: count)
+            return try await client.getPage(endpoint, query: metrics.selection.query(query) + page, advertiserID: account.id, unparsedItems: true,
+                                            onAttempt: count)
         } catch let error as SyncError where !error.rejectedMetrics.isEmpty {
             switch metrics.selection.decide(error) {
             case .fail(let failure):
@@ -333,7 +341,8 @@ public struct TikTokSource: Sendable {
                 logger.warning("TikTok refused report metrics; the stream goes on without them (their columns stay, NULL in new rows)", metadata: [
                     "advertiser_id": "\(account.id)", "object": "\(metrics.selection.object)", "metrics": "\(dropped.joined(separator: ","))",
                 ])
-                return try await client.getPage(endpoint, query: metrics.selection.query(query) + page, advertiserID: account.id, onAttempt: count)
+                return try await client.getPage(endpoint, query: metrics.selection.query(query) + page, advertiserID: account.id, unparsedItems: true,
+                                                onAttempt: count)
             }
         }
     }
