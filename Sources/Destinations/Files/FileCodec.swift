@@ -84,23 +84,17 @@ enum FileCodec: Sendable, Equatable {
         }
         // JSON Lines read as one array of its lines.
         let document = self == .jsonArray ? text : "[" + text.split(separator: "\n").joined(separator: ",") + "]"
-        let objects = (try? JSONParser.parse(document))?.arrayValue?.map(\.objectValue) ?? [nil]
-        var columns: [String] = []
+        let values = (try? JSONParser.parse(document))?.arrayValue ?? [.null]
+        let objects = values.compactMap(\.objectValue)
+        guard objects.count == values.count else { throw unreadable("is not JSON as tiktok-ads writes it") }
+        // Columns in the order their keys first appear; a key an object lacks is NULL.
         var position: [String: Int] = [:]
-        var rows: [[String?]] = []
-        for object in objects {
-            guard let object else { throw unreadable("is not JSON as tiktok-ads writes it") }
-            var row = [String?](repeating: nil, count: columns.count)
-            for (key, value) in object {
-                if position[key] == nil {
-                    position[key] = columns.count
-                    columns.append(key)
-                    row.append(nil)
-                }
-                row[position[key]!] = value == .null ? nil : value.jsonText  // every key was given a position above
-            }
-            rows.append(row)
+        for (key, _) in objects.joined() where position[key] == nil { position[key] = position.count }
+        let rows = objects.map { object in
+            var row = [String?](repeating: nil, count: position.count)
+            for (key, value) in object { row[position[key]!] = value == .null ? nil : value.jsonText }  // each key has one
+            return row
         }
-        return Table(columns: columns, rows: rows.map { $0 + [String?](repeating: nil, count: columns.count - $0.count) })
+        return Table(columns: position.sorted { $0.value < $1.value }.map(\.key), rows: rows)
     }
 }

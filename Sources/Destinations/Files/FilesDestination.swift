@@ -48,12 +48,6 @@ public final class FilesDestination: Destination {
 
     public func close() async {}
 
-    private func access<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            queue.async { continuation.resume(with: Result { try body() }) }
-        }
-    }
-
     // MARK: Layout
 
     var data: FileCodec { FileCodec(format) }
@@ -114,7 +108,7 @@ public final class FilesDestination: Destination {
     }
 
     public func inspectTables(_ names: [String]) async throws -> [String: FoundTable] {
-        try await access { [self] in
+        try await queue.perform { [self] in
             var found: [String: FoundTable] = [:]
             for name in names where found[name] == nil {
                 var isDirectory: ObjCBool = false
@@ -138,7 +132,7 @@ public final class FilesDestination: Destination {
     /// Creates each data table's directory (added columns need nothing: partitions get them when next written), after
     /// removing temporary files a killed run left (`claimOnce`). Only a sync calls this, holding the directory's lock.
     public func applySchema(_ plans: [TablePlan]) async throws {
-        try await access { [self] in
+        try await queue.perform { [self] in
             try claimOnce()
             for plan in plans where !Self.isBookkeeping(plan.schema.name) { try AtomicFile.makeDirectory(path(of: plan.schema.name)) }
         }
@@ -147,7 +141,7 @@ public final class FilesDestination: Destination {
     // MARK: Reading and deleting
 
     public func rows(of schema: TableSchema) async throws -> [[Value]] {
-        try await access { [self] in
+        try await queue.perform { [self] in
             let codec = codec(schema.name)
             var result: [[Value]] = []
             for file in try files(of: schema.name) {
@@ -162,7 +156,7 @@ public final class FilesDestination: Destination {
 
     /// `.before(date)` removes the partition files of earlier days; `.matching` rewrites the files that hold a match.
     public func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int {
-        try await access { [self] in
+        try await queue.perform { [self] in
             let codec = codec(schema.name)
             var deleted = 0
             for file in try files(of: schema.name) {
@@ -197,7 +191,7 @@ public final class FilesDestination: Destination {
     /// Writes one load: data first (report pages merged into partitions, entity pages kept, and published when the
     /// load carries its listing's checkpoint), then the checkpoints (bookkeeping rows, upserted into their files).
     func commit(_ batches: [RowBatch]) async throws {
-        try await access { [self] in
+        try await queue.perform { [self] in
             try claimOnce()
             let finished = Set(batches.filter { $0.schema.name == StateStore.schema.name }.flatMap { $0.rows.compactMap { $0.first?.text } })
             for batch in batches {

@@ -79,18 +79,16 @@ extension PostgresDestination {
     /// table. While none of a table's pages has met a row already there (a first sync, a backfill of new days), its
     /// pages are copied straight into the table instead, under a savepoint: a page with a key the table holds fails
     /// whole (unique violation), is rolled back to the savepoint and merged, and so are the table's pages after it.
-    /// Either way the table ends as the merge leaves it. Encoding runs off the actor, in the committing stream's task:
-    /// concurrent streams encode their pages in parallel, and while one encodes, the actor hands connections to the others.
-    nonisolated func apply(_ batches: [RowBatch]) async throws {
+    /// Either way the table ends as the merge leaves it. A load's text is encoded once it has a connection, off the
+    /// actor (in the committing stream's task, while the actor hands connections to other streams): COPY text exists
+    /// for as many pages as there are connections, however many streams wait for one with their pages.
+    func apply(_ batches: [RowBatch]) async throws {
         let batches = batches.filter { !$0.isEmpty }
         guard !batches.isEmpty else { return }
-        try await load(batches, texts: batches.map { PostgresCopyText.encode($0.lastPerKey) })
-    }
-
-    private func load(_ batches: [RowBatch], texts: [ByteBuffer]) async throws {
         let unprepared = batches.schemas(notIn: prepared)
         if !unprepared.isEmpty { try await prepare(unprepared) }
         try await session("write \(batches.map(\.schema.name).joined(separator: ", ")) to schema \(configuration.schema)", writing: true) { connection, lane in
+            let texts = await Self.encode(batches)
             for batch in batches where lanes[lane].staging[batch.schema] == nil {
                 // Created outside the transaction (a rollback would drop it), with its merge prepared once per connection.
                 let name = "_tiktok_ads_stage_\(lanes[lane].staging.count + 1)"
@@ -119,6 +117,9 @@ extension PostgresDestination {
             }
         }
     }
+
+    /// The COPY text of each batch; static, so it runs off the actor.
+    private static func encode(_ batches: [RowBatch]) async -> [ByteBuffer] { batches.map { PostgresCopyText.encode($0.lastPerKey) } }
 
     /// COPY of `text` into `table` (a staging table, or a table of the schema: the connections' search path), in a task
     /// of its own: COPY gives up when its task is cancelled, and a cancelled run still commits the page in hand.

@@ -129,7 +129,6 @@ public actor PostgresDestination: SQLRowReading, WritabilityChecking {
                 WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2 AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                   AND (l.classid::bigint, l.objid::bigint) = (hashtext('tiktok-ads')::bigint & 4294967295, hashtext(\(schema))::bigint & 4294967295)
                 """).first.map { "session \($0[0] ?? "?") (\($0[1] ?? "?"), from \($0[2] ?? "?"), connected since \($0[3] ?? "?"))" }
-            try? await candidate.close()
             throw SyncError(.destination, "Another sync is writing to \(displayName): a sync already holds its lock (PostgreSQL "
                             + "\(holder ?? "session unknown")). Wait for it to finish, or stop it, then run again.")
         } catch {

@@ -50,14 +50,9 @@ public actor SQLiteDestination: SQLRowReading {
     /// queue, so it runs on a dispatch queue of its own while this task is suspended, not on the cooperative pool.
     public func close() async {
         let database = database
-        await withCheckedContinuation { (closed: CheckedContinuation<Void, Never>) in
-            DispatchQueue(label: "SQLiteDestination.close").async {
-                // It fails only while a statement is still alive; this type keeps none outside an access, and GRDB
-                // finalizes its cached ones first. The connection is then closed when the queue is released.
-                try? database.close()
-                closed.resume()
-            }
-        }
+        // It fails only while a statement is still alive; this type keeps none outside an access, and GRDB finalizes
+        // its cached ones first. The connection is then closed when the queue is released.
+        try? await DispatchQueue(label: "SQLiteDestination.close").perform { try database.close() }
     }
 
     /// Runs `body` on the connection's serial dispatch queue and returns its result. GRDB's own `async` `read` and
