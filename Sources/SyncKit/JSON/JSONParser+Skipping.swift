@@ -91,31 +91,11 @@ extension JSONParser.Reader {
             return .array([])
         }
         guard bytes[index] == UInt8(ascii: "{") else { return try parseValue(depth: depth) }
-        index += 1
-        var members: [(String, JSONValue)] = []
-        skipWhitespace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
         var followed = false
-        while true {
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
-            let key = try parseString()
-            skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
-            index += 1
-            let value: JSONValue
-            if !followed, key == name {
-                followed = true
-                value = try parseValue(depth: depth + 1, deferring: path.dropFirst(), found: &found)
-            } else {
-                value = try parseValue(depth: depth + 1)
-            }
-            members.append((key, value))
-            skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of data in an object") }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(members) }
-            throw error("expected ',' or '}'")
+        return try parseObject(depth: depth) { reader, key throws(JSONParseError) in
+            guard !followed, key == name else { return try reader.parseValue(depth: depth + 1) }
+            followed = true
+            return try reader.parseValue(depth: depth + 1, deferring: path.dropFirst(), found: &found)
         }
     }
 

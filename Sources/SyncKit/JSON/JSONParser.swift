@@ -85,6 +85,11 @@ public enum JSONParser {
         }
 
         mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+            try parseObject(depth: depth) { reader, _ throws(JSONParseError) in try reader.parseValue(depth: depth + 1) }
+        }
+
+        /// An object (at `{`) whose member values `value` reads, given each member's name.
+        mutating func parseObject(depth: Int, value: (inout Self, String) throws(JSONParseError) -> JSONValue) throws(JSONParseError) -> JSONValue {
             index += 1
             var members: [(String, JSONValue)] = []
             skipWhitespace()
@@ -99,8 +104,7 @@ public enum JSONParser {
                 skipWhitespace()
                 guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
                 index += 1
-                let value = try parseValue(depth: depth + 1)
-                members.append((key, value))
+                members.append((key, try value(&self, key)))
                 skipWhitespace()
                 guard index < bytes.count else { throw error("unexpected end of data in an object") }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
