@@ -60,15 +60,11 @@ private struct RowScanner {
                 guard isObject else { return try reader.skipValue(depth: depth + 1) }
                 isReport = true
                 row = empty  // members read before it do not count in a report item
-                try Self.members(of: &reader) { reader, name, position throws(JSONParseError) in
-                    try fill(&row, reader: &reader, name: name, position: position, level: \.dimensionsLevel, depth: depth + 2)
-                }
+                try fillObject(&row, reader: &reader, level: \.dimensionsLevel, depth: depth + 2)
             } else if !sawMetrics, reader.name(name, is: "metrics") {
                 sawMetrics = true
                 if isObject, isReport {
-                    try Self.members(of: &reader) { reader, name, position throws(JSONParseError) in
-                        try fill(&row, reader: &reader, name: name, position: position, level: \.metricsLevel, depth: depth + 2)
-                    }
+                    try fillObject(&row, reader: &reader, level: \.metricsLevel, depth: depth + 2)
                     return
                 }
                 // Before the dimensions: read once they are known to be an object (metrics are applied after them).
@@ -83,9 +79,7 @@ private struct RowScanner {
         if isReport, let metricsStart {
             let end = reader.index
             reader.index = metricsStart
-            try Self.members(of: &reader) { reader, name, position throws(JSONParseError) in
-                try fill(&row, reader: &reader, name: name, position: position, level: \.metricsLevel, depth: depth + 2)
-            }
+            try fillObject(&row, reader: &reader, level: \.metricsLevel, depth: depth + 2)
             reader.index = end
         }
         decoder.complete(&row)
@@ -98,6 +92,14 @@ private struct RowScanner {
             return try reader.skipValue(depth: depth)
         }
         row[column] = ValueConversion.value(try reader.parseValue(depth: depth), as: decoder.types[column])
+    }
+
+    /// Fills `row` from every member of the object at the reader (a report item's `dimensions` or `metrics`).
+    private mutating func fillObject(_ row: inout [Value], reader: inout JSONParser.Reader,
+                                     level: WritableKeyPath<RowScanner, ColumnCache>, depth: Int) throws(JSONParseError) {
+        try Self.members(of: &reader) { reader, name, position throws(JSONParseError) in
+            try fill(&row, reader: &reader, name: name, position: position, level: level, depth: depth)
+        }
     }
 
     /// Calls `body` for each member of the object at the reader, with the reader at the member's value (which
