@@ -42,7 +42,7 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Adaptive workload: the simulator's latencies, milliseconds (comma-separated).")
     var latencies = "50,100,300"
 
-    @Option(help: "Adaptive workload: also enforce this per-minute budget (below 60 x QPS to test QPM).")
+    @Option(help: "Adaptive workload: also enforce this per-minute budget (below 60 x QPS to test QPM); such a case runs twice on one database: the first run learns the budget from TikTok's penalty, the next starts from the pace it saved.")
     var qpm: Int?
 
     @Option(help: "Adaptive workload: the objects synced (comma-separated catalog names).")

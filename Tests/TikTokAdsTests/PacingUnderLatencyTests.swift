@@ -63,32 +63,34 @@ struct PacingUnderLatencyTests {
         var steadyWall: Duration
         var arrivals: [Duration]
         var settledPace: Double?
+        var learned: [String: LearnedRate]
     }
 
     static let endpoint = "report/integrated/get"
 
     /// `calls` calls spread over `concurrency` callers, each retried after a rate-limit answer until it is answered.
     static func run(perSecond: Int?, perMinute: Int? = nil, latency: Duration, concurrency: Int = 16, calls: Int,
-                    settings: AdaptivePacingSettings = AdaptivePacingSettings()) async throws -> Run {
+                    settings: AdaptivePacingSettings = AdaptivePacingSettings(), learned: [String: LearnedRate] = [:]) async throws -> Run {
         let server = CountingServer(perSecond: perSecond, perMinute: perMinute)
         let answered = try await drive(Array(repeating: endpoint, count: calls), servers: [endpoint: server], latency: latency,
-                                       concurrency: concurrency, settings: settings)
+                                       concurrency: concurrency, settings: settings, learned: learned)
         let log = server.log.withLock { $0 }
         let times = answered.times.sorted()
         let steady = times.filter { $0 >= .seconds(30) }
         return Run(requests: log.arrivals.count, rateLimited: log.rateLimited, penaltyStarts: log.penaltyStarts,
                    wall: times.last ?? .zero, steadyAnswers: steady.count,
                    steadyWall: (steady.last ?? .zero) - (steady.first ?? .zero), arrivals: log.arrivals,
-                   settledPace: answered.report.first?.requestsPerSecond)
+                   settledPace: answered.report.first?.requestsPerSecond, learned: answered.learned)
     }
 
     /// Sends `calls` (each names its endpoint) in order from `concurrency` callers through one pacer, each retried after
     /// a rate-limit answer until it is answered; each endpoint's `servers` entry answers it. Returns when each call was
     /// answered and the pacer's report.
     static func drive(_ calls: [String], servers: [String: CountingServer], latency: Duration, concurrency: Int,
-                      settings: AdaptivePacingSettings = AdaptivePacingSettings()) async throws -> (times: [Duration], report: [EndpointPacing]) {
+                      settings: AdaptivePacingSettings = AdaptivePacingSettings(), learned: [String: LearnedRate] = [:]) async throws
+        -> (times: [Duration], report: [EndpointPacing], learned: [String: LearnedRate]) {
         let clock = DiscreteEventClock(participants: concurrency)
-        let pacer = AdaptivePacer(settings: settings, clock: clock, logger: Logger(label: "test"))
+        let pacer = AdaptivePacer(settings: settings, learned: learned, clock: clock, logger: Logger(label: "test"))
         let queue = Protected(calls[...])
         let answered = Protected<[Duration]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -111,7 +113,7 @@ struct PacingUnderLatencyTests {
             }
             try await group.waitForAll()
         }
-        return (answered.value, await pacer.report())
+        return (answered.value, await pacer.report(), await pacer.learnedRates())
     }
 
 
@@ -138,6 +140,29 @@ struct PacingUnderLatencyTests {
         let learnedAt = try #require(run.penaltyStarts.first) + .seconds(300)
         #expect((run.arrivals.filter { $0 >= learnedAt }).mostInAnyWindow(of: .seconds(60)) <= 600)
         #expect(run.arrivals.filter { $0 >= learnedAt }.count > 500, "the run went on after the penalty")
+    }
+
+    /// A learned per-minute budget is spread over its minute, after the penalty that taught it and in the next run that
+    /// starts from it: the run holds within 1.15x of the per-minute budget, never exceeds it, and the pace does not grow
+    /// past the per-second budget while the minute's spacing holds the calls (which cost rate-limit answers before).
+    @Test func aLearnedPerMinuteBudgetIsFilledEvenly() async throws {
+        let first = try await Self.run(perSecond: 20, perMinute: 600, latency: .milliseconds(100), calls: 2_000)
+        #expect(first.penalties == 1)
+        let learnedAt = try #require(first.penaltyStarts.first) + .seconds(300)
+        let afterPenalty = first.arrivals.filter { $0 >= learnedAt }
+        let evenRate = Double(afterPenalty.count - 1) / (try #require(afterPenalty.last) - learnedAt).seconds
+        #expect(10 / evenRate <= 1.15, "after the penalty: \(evenRate)/s against 600 a minute")
+
+        let next = try await Self.run(perSecond: 20, perMinute: 600, latency: .milliseconds(100), calls: 1_500, learned: first.learned)
+        let steadyRate = Double(next.steadyAnswers - 1) / next.steadyWall.seconds
+        let summary = "next run: \(next.requests) requests, \(next.rateLimited) rate limited, steady \(steadyRate)/s, pace \(next.settledPace ?? 0)"
+        #expect(next.penalties == 0, "\(summary)")
+        #expect(next.arrivals.mostInAnyWindow(of: .seconds(60)) <= 600, "\(summary)")
+        // Evenly spread: a tenth of a minute holds about a tenth of its budget, not a burst at the per-second pace.
+        #expect(next.arrivals.mostInAnyWindow(of: .seconds(6)) <= 70, "\(summary)")
+        #expect(10 / steadyRate <= 1.15, "\(summary)")
+        #expect(Double(next.rateLimited) / Double(next.requests) < 0.01, "\(summary)")
+        #expect(try #require(next.settledPace) <= 20, "\(summary)")
     }
 
     /// TikTok limits each endpoint on its own, from the app's tier (the same budget for each). Once the first listing

@@ -196,13 +196,17 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
             let now = clock.now
             let earliest = earliestSend(endpoint, now: now)
             if earliest > now {
-                endpoints[endpoint, default: Endpoint()].lastWaitedAt = now
+                // The pace grows only on callers it holds back itself, not on ones a per-minute budget spaces.
+                if let state = endpoints[endpoint], let rate = state.rate, Self.gap(state) <= 1 / rate {
+                    endpoints[endpoint]?.lastWaitedAt = now
+                }
                 try await clock.sleep(until: earliest, tolerance: nil)
                 continue
             }
             // Claim the spacing slot before waiting on the ceiling, so concurrent callers queue behind it.
             var state = endpoints[endpoint, default: Endpoint()]
-            if let rate = state.rate { state.nextSendAt = now.advanced(by: .seconds(1 / rate)) }
+            let gap = Self.gap(state)
+            if gap > 0 { state.nextSendAt = now.advanced(by: .seconds(gap)) }
             endpoints[endpoint] = state
             let ceilingTicket = try await ceiling?.begin()
             let sentAt = clock.now
@@ -211,6 +215,12 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
             inFlight[nextID] = InFlight(endpoint: endpoint, sentAt: sentAt, ceilingTicket: ceilingTicket)
             return PacingTicket(id: nextID)
         }
+    }
+
+    /// Seconds between two calls to an endpoint: its pace's, or its per-minute budget spread evenly over the minute
+    /// when that is slower. Spent in bursts at the pace, a per-minute budget would leave the rest of each minute idle.
+    private static func gap(_ state: Endpoint) -> Double {
+        max(state.rate.map { 1 / $0 } ?? 0, state.perMinute.map { 60 / Double($0) } ?? 0)
     }
 
     private func earliestSend(_ endpoint: String, now: C.Instant) -> C.Instant {
