@@ -57,6 +57,34 @@ struct LearnedPaceTests {
         }
     }
 
+    /// `state reset --pacing` forgets every learned pace (after an access-tier upgrade TikTok's budget rises, and a
+    /// learned per-minute budget never rises by itself) and keeps every bookmark; it takes no stream scope.
+    @Test func stateResetPacingForgetsThePaceAndKeepsTheBookmarks() async throws {
+        let database = SyncHarness.temporaryDatabase()
+        let destination = try SQLiteDestination(path: database)
+        try await destination.prepareWithBookkeeping([])
+        try await PacingStore.save(["campaign/get": LearnedRate(requestsPerSecond: 12.5, requestsPerMinute: 600),
+                                    Self.reports: LearnedRate(requestsPerSecond: 4)], at: SyncHarness.now, in: destination)
+        let bookmark = StreamCheckpoint(key: StreamKey(advertiserID: "7001", object: "ad_insights"),
+                                        state: StreamState(bookmark: LocalDate("2026-03-10"), syncedAt: SyncHarness.now))
+        try await destination.commitBookkeeping(StateStore.batch([bookmark]))
+        await destination.close()
+
+        let scoped = try await ToolBinary.capture(["state", "reset", "--pacing", "--objects", "ad_insights", "--sqlite", database])
+        #expect(scoped.code == 2)
+        #expect(scoped.err.contains("--pacing forgets the pace of every endpoint"), "\(scoped.err)")
+
+        let reset = try await ToolBinary.capture(["state", "reset", "--pacing", "--sqlite", database])
+        #expect(reset.code == 0, "\(reset.err)")
+        #expect(reset.out.contains("forgot the pace learned for 2 endpoint(s); bookmarks are kept"), "\(reset.out)")
+        let reopened = try SQLiteDestination(path: database)
+        let learned = try await PacingStore.load(from: reopened)
+        let state = try await reopened.loadState()
+        await reopened.close()
+        #expect(learned.isEmpty)
+        #expect(state == [bookmark.key: bookmark.state])
+    }
+
     @Test func anUnreadablePaceRowIsLearnedAgain() async throws {
         let database = SyncHarness.temporaryDatabase()
         let destination = try SQLiteDestination(path: database)

@@ -20,6 +20,14 @@ public enum PacingStore {
         return learned
     }
 
+    /// Forgets every learned pace (after an access-tier upgrade, say: a learned per-minute budget only ever falls,
+    /// since probing it costs TikTok's penalty); the next sync learns the budget again. Returns how many were forgotten.
+    /// A pacing table not laid out as tiktok-ads writes it is refused, not deleted from.
+    public static func reset(in destination: any Destination) async throws -> Int {
+        _ = try await destination.checkSchemas([schema])
+        return try await destination.deleteRows(of: schema, where: .matching([]))
+    }
+
     /// Saves the learned paces (upserted by endpoint; endpoints not in `rates` keep their row).
     public static func save(_ rates: [String: LearnedRate], at instant: Date, in destination: any Destination) async throws {
         guard !rates.isEmpty else { return }

@@ -74,6 +74,14 @@ extension SyncRequest {
         }
     }
 
+    /// `state reset --pacing`: forgets the pace learned from TikTok's rate limits, under the lock; how many endpoints.
+    public func forgetPacing(logger: Logger) async throws -> Int {
+        try await withDestination(try loadConfiguration(needsAPI: false), locked: true, logger: logger,
+                                  missingHint: "Pass --sqlite with the file your syncs write (or --destination bigquery).") { destination in
+            try await PacingStore.reset(in: destination)
+        }
+    }
+
     /// `check`: the token, the advertisers it reaches and what each permits; then whether the chosen remote
     /// destination is writable (its display name, nil for SQLite). Writes no rows.
     public func check(logger: Logger) async throws -> (access: AccessReport, writableDestination: String?) {

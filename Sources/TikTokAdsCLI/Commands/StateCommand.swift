@@ -34,11 +34,22 @@ struct StateCommand: AsyncParsableCommand {
         @Option(name: [.customLong("objects"), .customLong("object")], help: "Only these objects (comma-separated; see `tiktok-ads discover`).")
         var objects: String?
 
+        @Flag(help: "Forget the pace learned from TikTok's rate limits instead of bookmarks (after an access-tier upgrade: a learned per-minute budget never rises by itself); the next sync learns it again.")
+        var pacing = false
+
         func validate() throws {
+            if pacing, advertiserIds != nil || objects != nil {
+                throw ValidationError("--pacing forgets the pace of every endpoint and keeps every bookmark; drop --advertiser-ids and --objects, or run `state reset` without --pacing for bookmarks.")
+            }
             try BadInput.asValidation { _ = try StateResetScope(advertiserIDs: advertiserIds, objects: objects) }
         }
 
         func run() async throws {
+            if pacing {
+                let count = try await options.request.forgetPacing(logger: LoggingSetup.bootstrap(options.output))
+                print("forgot the pace learned for \(count) endpoint(s); bookmarks are kept, and the next sync learns TikTok's budget again.")
+                return
+            }
             let scope = try StateResetScope(advertiserIDs: advertiserIds, objects: objects)
             let count = try await options.request.resetState(scope, logger: LoggingSetup.bootstrap(options.output))
             print("reset \(count) stream state(s) (\(scope.description)); rows already loaded are kept and will be upserted again.")
