@@ -84,8 +84,8 @@ struct PacingUnderLatencyTests {
     }
 
     /// Sends `calls` (each names its endpoint) in order from `concurrency` callers through one pacer, each retried after
-    /// a rate-limit answer until it is answered; each endpoint's `servers` entry answers it. Returns when each call was
-    /// answered and the pacer's report.
+    /// a rate-limit answer until it is answered; each endpoint's `servers` entry answers it; the pacer starts from
+    /// `learned`. Returns when each call was answered, the pacer's report and the paces it would save for the next run.
     static func drive(_ calls: [String], servers: [String: CountingServer], latency: Duration, concurrency: Int,
                       settings: AdaptivePacingSettings = AdaptivePacingSettings(), learned: [String: LearnedRate] = [:]) async throws
         -> (times: [Duration], report: [EndpointPacing], learned: [String: LearnedRate]) {
