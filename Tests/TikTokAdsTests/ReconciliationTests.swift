@@ -143,4 +143,96 @@ import TikTokSimulator
         #expect(oldestDay >= today.adding(days: -5), "comparisons older than the 5-day window are deleted with the rows")
         #expect(try await SyncHarness.query(database, "SELECT COUNT(*) FROM _tiktok_ads_reconciliation").first?.first != "0")
     }
+
+    /// Advertisers are checked `concurrency` at a time (each reads its level tables from the destination: a query job on
+    /// BigQuery, a whole tab on Sheets), never more, and the outcome is the one a check of one advertiser at a time gives.
+    /// The gate holds the first reads until `concurrency` of them are in flight: a check that reads one advertiser after
+    /// another never gets there (the time limit fails it), and one that reads more at once shows a higher peak.
+    @Test(.timeLimit(.minutes(2)))
+    func advertisersAreCheckedSideBySideUpToTheConcurrency() async throws {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions(advertisers: 5))
+        let database = SyncHarness.temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: database) }
+        let settings = try SyncHarness.settings(objects: ["ad_insights"], includeDeleted: false)
+        let outcomes = try await simulator.withRunningServer { url in
+            _ = try await SyncHarness.sync(baseURL: url, simulator: simulator, database: database, settings: settings)
+            var outcomes: [ReconciliationOutcome] = []
+            for concurrency in [1, 3] {
+                let gate = ReadGate(holdUntil: concurrency)
+                let destination = GatedReads(inner: try SQLiteDestination(path: database), gate: gate)
+                let job = SyncJob(api: TikTokAPIConfiguration(baseURL: url, accessToken: simulator.options.accessToken,
+                                                              appID: simulator.options.appId, appSecret: simulator.options.secret),
+                                  settings: settings, destination: destination, concurrency: concurrency,
+                                  logger: CapturingLogHandler.logger(Protected([])), now: { SyncHarness.now })
+                outcomes.append(try await job.reconcileLoadedData())
+                await destination.close()
+                #expect(gate.peak == concurrency, "ranged reads in flight at once with concurrency \(concurrency)")
+            }
+            return outcomes
+        }
+        #expect(outcomes[0].checkedDays >= 5 * 20 && !outcomes[0].differences.isEmpty, "\(outcomes[0])")
+        #expect(outcomes[0] == outcomes[1])
+    }
+
+    /// Holds ranged reads until `holdUntil` are in flight, then lets every read through; counts the peak in flight.
+    /// Cancellation (the test's time limit) opens it too, so a check that never gets there fails instead of hanging.
+    final class ReadGate: Sendable {
+        struct State {
+            var inFlight = 0, peak = 0
+            var open = false
+            var held: [CheckedContinuation<Void, Never>] = []
+        }
+
+        let holdUntil: Int
+        private let state = Protected(State())
+
+        init(holdUntil: Int) { self.holdUntil = holdUntil }
+
+        var peak: Int { state.withLock { $0.peak } }
+
+        func read<T>(_ body: () async throws -> T) async throws -> T {
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (arrival: CheckedContinuation<Void, Never>) in
+                    let released = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+                        s.inFlight += 1
+                        s.peak = max(s.peak, s.inFlight)
+                        s.held.append(arrival)
+                        if s.held.count >= holdUntil || Task.isCancelled { s.open = true }
+                        guard s.open else { return [] }
+                        defer { s.held = [] }
+                        return s.held
+                    }
+                    for continuation in released { continuation.resume() }
+                }
+            } onCancel: {
+                let released = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+                    s.open = true
+                    defer { s.held = [] }
+                    return s.held
+                }
+                for continuation in released { continuation.resume() }
+            }
+            defer { state.withLock { $0.inFlight -= 1 } }
+            return try await body()
+        }
+    }
+
+    /// A SQLite destination whose ranged reads pass through a `ReadGate`.
+    struct GatedReads: Destination {
+        let inner: SQLiteDestination
+        let gate: ReadGate
+
+        var displayName: String { inner.displayName }
+        var loadScope: LoadScope { inner.loadScope }
+        var schemaRules: SchemaRules { inner.schemaRules }
+        func inspectTables(_ names: [String]) async throws -> [String: FoundTable] { try await inner.inspectTables(names) }
+        func applySchema(_ plans: [TablePlan]) async throws { try await inner.applySchema(plans) }
+        func begin() async throws -> any LoadTransaction { try await inner.begin() }
+        func rows(of schema: TableSchema) async throws -> [[Value]] { try await inner.rows(of: schema) }
+        func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] {
+            try await gate.read { try await inner.rows(of: schema, in: range) }
+        }
+        func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int { try await inner.deleteRows(of: schema, where: filter) }
+        func close() async { await inner.close() }
+    }
 }

@@ -49,14 +49,19 @@ public struct Reconciler: Sendable {
     let includeDeleted: Bool
     let logger: Logger
     let statistics: RunStatistics
+    /// Advertisers checked at once: each reads its level tables from the destination (a query job on BigQuery, a
+    /// whole tab on Sheets) and may ask TikTok for its totals, so checking them one after another made a run's check
+    /// last one destination round trip per advertiser and level.
+    let concurrency: Int
 
     public init(client: TikTokClient, destination: any Destination, includeDeleted: Bool, logger: Logger,
-                statistics: RunStatistics) {
+                statistics: RunStatistics, concurrency: Int = 1) {
         self.client = client
         self.destination = destination
         self.includeDeleted = includeDeleted
         self.logger = logger
         self.statistics = statistics
+        self.concurrency = max(1, concurrency)
     }
 
     /// Whether an object is a level report the check applies to (campaign, ad group or ad; daily; no breakdown).
@@ -82,31 +87,70 @@ public struct Reconciler: Sendable {
         var outcome = ReconciliationOutcome()
         var comparisons: [ReconciliationTable.Comparison] = []
         let byAdvertiser = Dictionary(grouping: scopes, by: \.account.id)
+        let checked = try await checkEach(byAdvertiser, storedTotals: storedTotals, requests: requests)
+        // In advertiser order, whatever order the checks ended in.
+        var quotaSpent: [String] = []
         for advertiserID in byAdvertiser.keys.sorted() {
-            let scopes = byAdvertiser[advertiserID] ?? []
-            guard let account = scopes.first?.account else { continue }
-            do {
-                let checked = try await reconcile(account: account, scopes: scopes, storedTotals: storedTotals, requests: requests)
-                comparisons += checked.comparisons
-                outcome.notCompared += checked.notCompared
-                outcome.checkedDays += scopes.reduce(0) { $0 + $1.window.dayCount }
-            } catch let error as SyncError where error.kind == .quotaExhausted {
-                // Asking again today is refused too: what was compared is kept, the rest waits for the quota.
-                logger.warning("reconciliation stopped: TikTok's daily quota is spent", metadata: ["advertiser_id": "\(advertiserID)"])
-                outcome.notCompared.append("advertiser \(advertiserID) and after: TikTok's daily report quota is spent (it resets at 00:00 UTC; "
-                                           + "`tiktok-ads reconcile` checks these days then)")
-                break
-            } catch let error as SyncError where error.kind != .destination && error.kind != .cancelled {
+            switch checked[advertiserID] {
+            case .success(let result)?:
+                comparisons += result.comparisons
+                outcome.notCompared += result.notCompared
+                outcome.checkedDays += (byAdvertiser[advertiserID] ?? []).reduce(0) { $0 + $1.window.dayCount }
+            case .failure(let error)? where error.kind == .quotaExhausted:
+                quotaSpent.append(advertiserID)
+            case .failure(let error)?:
                 logger.warning("could not reconcile an advertiser; its data stays as loaded", metadata: [
                     "advertiser_id": "\(advertiserID)", "error": "\(error.message)",
                 ])
                 outcome.notCompared.append("advertiser \(advertiserID): account totals not read (\(error.message))")
+            case nil:
+                quotaSpent.append(advertiserID)  // not started: the quota was spent before its turn
             }
+        }
+        if !quotaSpent.isEmpty {
+            // Asking again today is refused too: what was compared is kept, the rest waits for the quota.
+            logger.warning("reconciliation stopped: TikTok's daily quota is spent", metadata: ["advertiser_id": "\(quotaSpent[0])"])
+            let shown = quotaSpent.prefix(10).joined(separator: ", ") + (quotaSpent.count > 10 ? ", …" : "")
+            outcome.notCompared.append("advertiser\(quotaSpent.count == 1 ? "" : "s") \(shown): TikTok's daily report quota is spent "
+                                       + "(it resets at 00:00 UTC; `tiktok-ads reconcile` checks these days then)")
         }
         try await ReconciliationTable.write(comparisons, checkedAt: now, to: destination)
         outcome.differences = comparisons.filter(\.differs).map(\.finding)
         outcome.requests = requests.withLock { $0 }
         return outcome
+    }
+
+    typealias Checked = (comparisons: [ReconciliationTable.Comparison], notCompared: [String])
+
+    /// Checks each advertiser, `concurrency` at a time, in advertiser order. Once TikTok's daily quota is spent no
+    /// further advertiser starts (those in flight end with it). Errors of the destination and cancellation are thrown;
+    /// any other failure is that advertiser's result.
+    private func checkEach(_ byAdvertiser: [String: [Scope]], storedTotals: StoredTotals?,
+                           requests: Protected<Int>) async throws -> [String: Result<Checked, SyncError>] {
+        try await withThrowingTaskGroup(of: (String, Result<Checked, SyncError>).self) { group in
+            var waiting = byAdvertiser.keys.sorted()[...]
+            var results: [String: Result<Checked, SyncError>] = [:]
+            var quotaSpent = false
+            func startNext() {
+                guard !quotaSpent, let advertiserID = waiting.popFirst(), let scopes = byAdvertiser[advertiserID],
+                      let account = scopes.first?.account else { return }
+                group.addTask {
+                    do {
+                        return (advertiserID, .success(try await reconcile(account: account, scopes: scopes, storedTotals: storedTotals,
+                                                                           requests: requests)))
+                    } catch let error as SyncError where error.kind != .destination && error.kind != .cancelled {
+                        return (advertiserID, .failure(error))
+                    }
+                }
+            }
+            for _ in 0..<concurrency { startNext() }
+            while let (advertiserID, result) = try await group.next() {
+                results[advertiserID] = result
+                if case .failure(let error) = result, error.kind == .quotaExhausted { quotaSpent = true }
+                startNext()
+            }
+            return results
+        }
     }
 
     /// Daily sums per metric.

@@ -43,7 +43,7 @@ extension SyncJob {
                 uniquingKeysWith: { first, _ in first }))
         }
         let reconciler = Reconciler(client: client, destination: destination, includeDeleted: settings.includeDeleted,
-                                    logger: logger, statistics: statistics)
+                                    logger: logger, statistics: statistics, concurrency: concurrency)
         let outcome = try await reconciler.reconcile(scopes, storedTotals: stored, now: signpost)
         record.reconciliation = outcome
         record.objects = statistics.snapshot
@@ -114,7 +114,7 @@ extension SyncJob {
             }
         }
         let reconciler = Reconciler(client: client, destination: destination, includeDeleted: settings.includeDeleted,
-                                    logger: logger, statistics: statistics)
+                                    logger: logger, statistics: statistics, concurrency: concurrency)
         var outcome = try await reconciler.reconcile(scopes, storedTotals: nil, now: signpost)
         outcome.notCompared += notLoaded + unavailable.sorted { $0.key < $1.key }.map { "advertiser \($0.key): skipped (\($0.value))" }
         Self.log(outcome, logger: logger)
