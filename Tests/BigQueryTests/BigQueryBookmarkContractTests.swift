@@ -19,4 +19,15 @@ struct BigQueryBookmarkContractTests {
         let observation = try await SnapshotContract.observe { try BigQueryHarness.destination(dataset: dataset) }
         #expect(observation.violations.isEmpty, "\(observation.violations)")
     }
+
+    /// Rows per advertiser and the local days a date and an hour column cover, counted by the destination (one GROUP BY
+    /// query job, not a download of the table), agree with reading every row; a missing table or column is nil.
+    @Test func rowCountsAreCountedByOneQuery() async throws {
+        let destination = try BigQueryHarness.destination(dataset: BigQueryHarness.newDataset("counts"))
+        #expect((destination as any Destination) is any SQLQuerying, "counted by a query (aSQLDestinationCountsRowsWithOneQuery), not by reading every row")
+        let (counted, read) = try await RowCountContract.observe(destination)
+        await destination.close()
+        #expect(counted == RowCountContract.expected)
+        #expect(read == RowCountContract.expected)
+    }
 }

@@ -333,4 +333,14 @@ extension GoogleSheetsDestinationTests {
             #expect(observation.violations.isEmpty, "\(observation.violations)")
         }
     }
+
+    /// Rows per advertiser and the local days a date and an hour column cover (the default: the tab read and counted);
+    /// a missing table or column is nil.
+    @Test func rowCountsAreCountedFromTheTab() async throws {
+        try await Self.withFake { _, url in
+            let (counted, read) = try await RowCountContract.observe(try Self.destination(url))
+            #expect(counted == RowCountContract.expected)
+            #expect(read == RowCountContract.expected)
+        }
+    }
 }

@@ -134,6 +134,16 @@ struct FilesDestinationTests {
         #expect(observation.violations.isEmpty, "\(observation.violations)")
     }
 
+    /// Rows per advertiser and the local days a date and an hour column cover (the default: every row read and counted);
+    /// a missing table or column is nil.
+    @Test(arguments: FileFormat.allCases)
+    func rowCountsAreCountedFromTheFiles(format: FileFormat) async throws {
+        let destination = try FilesDestination(directory: FilesHarness.temporaryDirectory(), format: format)
+        let (counted, read) = try await RowCountContract.observe(destination)
+        #expect(counted == RowCountContract.expected)
+        #expect(read == RowCountContract.expected)
+    }
+
     @Test func retentionAndCleanupRemoveThePartitionsBeforeTheWindow() async throws {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let settings = try SyncHarness.settings(objects: ["campaigns", "ad_insights", "ad_insights_hourly"], startDaysAgo: 10)

@@ -60,4 +60,46 @@ struct SQLDialectTests {
         let keyless = TableSchema(name: "k", fields: report.fields, key: [])
         #expect(RowBatch(schema: keyless, rows: rows).lastPerKey == rows, "a table without a key keeps every row")
     }
+
+    /// A SQL destination counts rows with one GROUP BY query, every cell cast to text, and never reads the rows: the
+    /// `SQLQuerying` count is the one a call through `any Destination` reaches.
+    @Test func aSQLDestinationCountsRowsWithOneQuery() async throws {
+        let stub = CountingStub()
+        let destination: any Destination = stub
+        let counts = try await destination.countRows(of: "t", by: "advertiser_id", days: "stat_time_day")
+        #expect(counts == ["7001": RowCount(rows: 12, days: 3)])
+        #expect(stub.queries.value == [
+            "SELECT CAST(\"advertiser_id\" AS TEXT), CAST(COUNT(*) AS TEXT), CAST(COUNT(DISTINCT SUBSTR(CAST(\"stat_time_day\" AS TEXT), 1, 10)) AS TEXT) "
+                + "FROM \"t\" WHERE \"advertiser_id\" IS NOT NULL GROUP BY 1",
+        ])
+    }
+
+    /// Answers any query with one group's counts; reading rows fails the test.
+    final class CountingStub: SQLQuerying {
+        let queries = Protected<[String]>([])
+        var displayName: String { "stub" }
+        var loadScope: LoadScope { .page }
+        var schemaRules: SchemaRules {
+            SchemaRules(typeName: { _ in nil }, accepts: { _, _ in true }, keyRule: .columns, canAddColumns: true, caseInsensitiveNames: false,
+                        destination: "stub", tableLabel: { $0 }, tableFix: { _ in "" })
+        }
+        func inspectTables(_ names: [String]) async throws -> [String: FoundTable] {
+            ["t": FoundTable(name: "t", columns: [FoundColumn(name: "advertiser_id", type: "TEXT"), FoundColumn(name: "stat_time_day", type: "TEXT")])]
+        }
+        func applySchema(_ plans: [TablePlan]) async throws {}
+        func begin() async throws -> any LoadTransaction { BufferedLoad { _ in } }
+        func rows(of schema: TableSchema) async throws -> [[Value]] {
+            Issue.record("the rows were read")
+            return []
+        }
+        func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int { 0 }
+        func close() async {}
+        func select(_ sql: String) async throws -> [[String?]] {
+            queries.withLock { $0.append(sql) }
+            return [["7001", "12", "3"]]
+        }
+        func queryName(ofTable table: String) -> String { SQLText.quote(table) }
+        func queryName(ofColumn column: String) -> String { SQLText.quote(column) }
+        var textTypeName: String { "TEXT" }
+    }
 }

@@ -41,6 +41,26 @@ struct StatusPageServerTests {
         let daily = try #require(json["daily"] as? [[String: Any]])
         #expect(Set(daily.compactMap { $0["advertiser_id"] as? String }) == Set(granted))
         #expect(daily.allSatisfy { ($0["days"] as? [Any])?.count == 30 })
+        // Each day's figures are the sums of the advertiser's rows of that day in the table the series reads.
+        var daysWithData = 0
+        for entry in daily {
+            guard let advertiser = entry["advertiser_id"] as? String, let object = entry["object"] as? String else { continue }
+            let sums = try await SyncHarness.query(database, """
+                SELECT stat_time_day, SUM(impressions), SUM(clicks), printf('%.2f', SUM(spend)) FROM tiktok_ads_\(object)
+                WHERE advertiser_id = '\(advertiser)' GROUP BY 1
+                """)
+            let expected = Dictionary(sums.map { (String(($0[0] ?? "").prefix(10)), $0) }, uniquingKeysWith: { first, _ in first })
+            for day in entry["days"] as? [[String: Any]] ?? [] {
+                let date = day["date"] as? String ?? ""
+                #expect((day["has_data"] as? Bool ?? false) == (expected[date] != nil), "\(advertiser) \(date)")
+                guard let row = expected[date] else { continue }
+                daysWithData += 1
+                #expect((day["impressions"] as? Int).map(String.init) == row[1], "\(advertiser) \(date)")
+                #expect((day["clicks"] as? Int).map(String.init) == row[2], "\(advertiser) \(date)")
+                #expect((day["spend"] as? NSNumber).map { String(format: "%.2f", $0.doubleValue) } == row[3], "\(advertiser) \(date)")
+            }
+        }
+        #expect(daysWithData > 0)
 
         #expect(page.status == 200)
         #expect(page.headers.first(name: "Content-Type") == "text/html; charset=utf-8")

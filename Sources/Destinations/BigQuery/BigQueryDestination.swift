@@ -9,7 +9,7 @@ import SyncKit
 /// de-duplicating MERGE on the table's unique key per table, drops the staging tables, and only then
 /// merges the checkpoints (the stream state). A crash between MERGE and state repeats work but never
 /// duplicates rows. Never uses insertAll.
-public actor BigQueryDestination: Destination {
+public actor BigQueryDestination: SQLQuerying {
     /// Points where a test can stop `finish`, as a crash there would.
     public enum Step: String, Sendable {
         /// The staging table is loaded; the MERGE has not run.
@@ -82,7 +82,10 @@ public actor BigQueryDestination: Destination {
     }
 
     var datasetName: String { configuration.dataset }
-    func qualified(_ table: String) -> String { BigQuerySQL.table(configuration.project, configuration.dataset, table) }
+    nonisolated func qualified(_ table: String) -> String { BigQuerySQL.table(configuration.project, configuration.dataset, table) }
+    public nonisolated func queryName(ofTable table: String) -> String { qualified(table) }
+    public nonisolated func queryName(ofColumn column: String) -> String { BigQuerySQL.column(column) }
+    public nonisolated var textTypeName: String { "STRING" }
 
     /// A job id unique to this run and deterministic within it: a retried insert of the same step reuses it.
     func jobID(_ kind: BigQueryJobKind, _ table: String) -> String {

@@ -153,7 +153,11 @@ extension PostgresDestination {
         }
     }
 
-    /// Runs a query and returns its rows as text (tests, the bench); cast non-text columns with `::text`.
+    public nonisolated func queryName(ofTable table: String) -> String { dialect.table(table) }
+    public nonisolated func queryName(ofColumn column: String) -> String { SQLText.quote(column) }
+    public nonisolated var textTypeName: String { "text" }
+
+    /// Runs a query and returns its rows as text (tests, the bench, `countRows`); cast non-text columns with `::text`.
     public func select(_ sql: String) async throws -> [[String?]] {
         try await session("run a query", writing: false) { connection, _ in try await Self.strings(connection, sql) }
     }

@@ -10,7 +10,7 @@ import SyncKit
 ///
 /// Connections open on first use: `lanes` data connections, each running one piece of work at a time (concurrent
 /// streams' pages wait for a free one, first come first served), and the lock connection, which only holds the lock.
-public actor PostgresDestination: SQLRowReading, WritabilityChecking {
+public actor PostgresDestination: SQLRowReading, SQLQuerying, WritabilityChecking {
     public nonisolated let configuration: PostgresConfiguration
     public nonisolated var displayName: String { configuration.displayName }
     public nonisolated var loadScope: LoadScope { .page }

@@ -10,7 +10,7 @@ import SyncKit
 /// SQLite is reached through GRDB: one `DatabaseQueue` whose serial dispatch queue runs every statement, so no
 /// blocking SQLite call (a step, a busy wait, a WAL checkpoint) occupies a thread of Swift's cooperative pool.
 /// Only `init` opens the file on its caller's thread, as a synchronous initializer must.
-public actor SQLiteDestination: SQLRowReading {
+public actor SQLiteDestination: SQLRowReading, SQLQuerying {
     public nonisolated let path: String
     public nonisolated var displayName: String { Self.displayName(path: path) }
 
@@ -307,6 +307,10 @@ public actor SQLiteDestination: SQLRowReading {
                 .compactMap { $0.first.flatMap(Self.text) }
         }
     }
+
+    public nonisolated func queryName(ofTable table: String) -> String { Self.dialect.table(table) }
+    public nonisolated func queryName(ofColumn column: String) -> String { SQLText.quote(column) }
+    public nonisolated var textTypeName: String { "TEXT" }
 
     /// Runs a read-only query and returns rows as text (the demo's sample query).
     public func select(_ sql: String) async throws -> [[String?]] {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where synced rows land: storage primitives only. Everything above them (which rows go together, when a
 /// stream's state moves, the run history) is shared code: `SyncEngine`, `StateStore`, `RunHistory`.
 ///
@@ -31,6 +33,17 @@ public protocol Destination: Sendable {
     /// The rows of a time-series table in `range` (values in `schema`'s column order); empty when the table does not
     /// exist. A default reads every row and filters them; a database answers it with a query.
     func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]]
+
+    /// Per value of `column` (e.g. each advertiser's): the table's rows, and with `days` how many local days that
+    /// column's values cover. Nil when the table or a column is missing. A default reads both columns of every row and
+    /// counts them here (`RowCount.readingEveryRow`); a database counts with one query (`SQLQuerying`).
+    func countRows(of table: String, by column: String, days: String?) async throws -> [String: RowCount]?
+
+    /// Per value of `column` and local day (`day`, a daily table's date column) from `from` through `through`: the sums
+    /// of `metrics` in their order (nil where every value is NULL). Nil when the table or a column is missing. A default
+    /// reads the range's rows and sums them here (`RowCount.summingEveryRow`); a database sums with one query.
+    func dailySums(of table: String, by column: String, day: String, metrics: [String],
+                   from: LocalDate, through: LocalDate) async throws -> [String: [LocalDate: [Decimal?]]]?
 
     /// Deletes the rows `filter` matches; returns how many.
     func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int

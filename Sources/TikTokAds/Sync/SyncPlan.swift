@@ -63,29 +63,22 @@ public struct SyncPlan: Sendable, Encodable {
 }
 
 /// What a destination holds per object and advertiser: its rows, and for report objects the local days that have rows
-/// (rows per day = rows / days). Read through `rows(of:)`, only the columns needed: the plan without probes
-/// estimates from it, `status` shows the rows.
+/// (rows per day = rows / days). Counted by the destination (`countRows`: one query in a database): the plan without
+/// probes estimates from it, `status` shows the rows.
 public struct DestinationCensus: Sendable {
     public var rows: [String: [String: Int]] = [:]
     public var days: [String: [String: Int]] = [:]
 
     public init() {}
 
-    /// The census of `objects` (absent tables left out); `countingDays` also reads report tables' date column.
+    /// The census of `objects` (absent tables left out); `countingDays` also counts report tables' local days.
     public static func read(_ objects: [CatalogObject], countingDays: Bool, from destination: any Destination) async throws -> DestinationCensus {
         var census = DestinationCensus()
         for object in objects {
             let time = countingDays ? object.timeField : nil
-            guard let values = try await columns(["advertiser_id"] + (time.map { [$0] } ?? []), of: object.table, in: destination) else { continue }
-            var rows: [String: Int] = [:]
-            var days: [String: Set<Substring>] = [:]
-            for row in values {
-                guard let id = row.first?.text else { continue }
-                rows[id, default: 0] += 1
-                if row.count > 1, let text = row[1].text { days[id, default: []].insert(text.prefix(10)) }
-            }
-            census.rows[object.name] = rows
-            if time != nil { census.days[object.name] = days.mapValues(\.count) }
+            guard let counts = try await destination.countRows(of: object.table, by: "advertiser_id", days: time) else { continue }
+            census.rows[object.name] = counts.mapValues(\.rows)
+            if time != nil { census.days[object.name] = counts.mapValues(\.days) }
         }
         return census
     }

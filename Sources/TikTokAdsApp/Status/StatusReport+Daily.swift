@@ -34,60 +34,56 @@ extension StatusReport {
     /// The daily reports a series is summed from, the account level first (any one level sums to the account's day).
     static let dailySources = ["advertiser_insights", "campaign_insights", "adgroup_insights", "ad_insights"]
 
-    /// Reads each advertiser's last 30 local days from the destination (ranged reads of the daily report table and of
-    /// `_tiktok_ads_reconciliation` when `reconciled`).
+    /// Reads each advertiser's last 30 local days from the destination: per daily report table, the sums of every
+    /// advertiser reading it in one call (`dailySums`: one GROUP BY query in a database, where a read per advertiser
+    /// scanned the whole date range each time), and `_tiktok_ads_reconciliation` in one ranged read when `reconciled`.
     static func dailySeries(state: [StreamKey: StreamState], zones: [String: TimeZone], now: Date, reconciled: Bool,
                             in destination: any Destination) async throws -> [AdvertiserDaily] {
         let advertisers = Set(state.keys.map(\.advertiserID)).sorted()
-        var series: [AdvertiserDaily] = []
-        for advertiser in advertisers {
-            let zone = zones[advertiser] ?? TimeZone(identifier: "UTC")!  // UTC always exists
-            let today = LocalDate(now, in: zone)
-            let first = today.adding(days: -(dailyWindow - 1))
-            let range = RowRange(matching: [ColumnValue("advertiser_id", .string(advertiser))], from: first, through: today)
-            let source = dailySources.first { state[StreamKey(advertiserID: advertiser, object: $0)] != nil }
-            var totals: [String: (spend: Decimal, impressions: Int, clicks: Int)] = [:]
-            if let source, let object = Catalog.object(named: source) {
-                for row in try await destination.rows(of: metricsSchema(object.table), in: range) where row.count == 5 {
-                    guard let day = row[1].text?.prefix(10) else { continue }
-                    var total = totals[String(day)] ?? (0, 0, 0)
-                    total.spend += row[2].text.flatMap { Decimal(string: $0) } ?? 0
-                    total.impressions += row[3].text.flatMap { Int($0) } ?? 0
-                    total.clicks += row[4].text.flatMap { Int($0) } ?? 0
-                    totals[String(day)] = total
-                }
-            }
-            let checks = reconciled ? try await reconciliationByDay(range, in: destination) : [:]
-            let days = (0..<dailyWindow).map { offset -> Day in
-                let date = first.adding(days: offset).description
-                let total = totals[date]
-                return Day(date: date, hasData: total != nil, spend: total?.spend, impressions: total?.impressions, clicks: total?.clicks,
-                           reconciliation: checks[date])
-            }
-            series.append(AdvertiserDaily(advertiserID: advertiser, timeZone: zone.identifier, object: source, days: days))
+        let utc = TimeZone(identifier: "UTC")!  // UTC always exists
+        let today = Dictionary(uniqueKeysWithValues: advertisers.map { ($0, LocalDate(now, in: zones[$0] ?? utc)) })
+        let source = Dictionary(uniqueKeysWithValues: advertisers.compactMap { advertiser in
+            dailySources.first { state[StreamKey(advertiserID: advertiser, object: $0)] != nil }.map { (advertiser, $0) }
+        })
+        guard let latest = today.values.max(), let earliest = today.values.min()?.adding(days: -(dailyWindow - 1)) else { return [] }
+        var sums: [String: [String: [LocalDate: [Decimal?]]]] = [:]
+        for object in Set(source.values).sorted() {
+            guard let table = Catalog.object(named: object)?.table else { continue }
+            sums[object] = try await destination.dailySums(of: table, by: "advertiser_id", day: "stat_time_day",
+                                                           metrics: ["spend", "impressions", "clicks"], from: earliest, through: latest) ?? [:]
         }
-        return series
+        let checks = reconciled ? try await reconciliationByDay(from: earliest, through: latest, in: destination) : [:]
+        return advertisers.map { advertiser in
+            let first = today[advertiser, default: latest].adding(days: -(dailyWindow - 1))
+            let totals = source[advertiser].flatMap { sums[$0]?[advertiser] } ?? [:]
+            let days = (0..<dailyWindow).map { offset -> Day in
+                let date = first.adding(days: offset)
+                let total = totals[date]
+                return Day(date: date.description, hasData: total != nil, spend: total.map { $0[0] ?? 0 },
+                           impressions: total.map { $0[1].map(Self.whole) ?? 0 }, clicks: total.map { $0[2].map(Self.whole) ?? 0 },
+                           reconciliation: checks[advertiser]?[date.description])
+            }
+            return AdvertiserDaily(advertiserID: advertiser, timeZone: (zones[advertiser] ?? utc).identifier, object: source[advertiser], days: days)
+        }
     }
 
-    /// The columns of a daily report the series needs, for a ranged read.
-    static func metricsSchema(_ table: String) -> TableSchema {
-        TableSchema(name: table, fields: [
-            Field("advertiser_id", .string, ""), Field("stat_time_day", .date, ""), Field("spend", .decimal, ""),
-            Field("impressions", .integer, ""), Field("clicks", .integer, ""),
-        ], key: ["advertiser_id", "stat_time_day"], timeField: "stat_time_day")
-    }
+    /// A count summed as a decimal, as a whole number.
+    static func whole(_ value: Decimal) -> Int { NSDecimalNumber(decimal: value).intValue }
 
     /// Each checked day's verdict over every level and metric compared: "differs" beats "explained" beats "matches".
-    static func reconciliationByDay(_ range: RowRange, in destination: any Destination) async throws -> [String: String] {
+    /// Per advertiser, in one ranged read of every advertiser's comparisons.
+    static func reconciliationByDay(from: LocalDate, through: LocalDate, in destination: any Destination) async throws -> [String: [String: String]] {
         let schema = ReconciliationTable.schema
-        var verdicts: [String: String] = [:]
-        for row in try await destination.rows(of: schema, in: range) where row.count == schema.fields.count {
-            guard let day = row[1].text?.prefix(10), let metric = row[3].text else { continue }
+        var verdicts: [String: [String: String]] = [:]
+        for row in try await destination.rows(of: schema, in: RowRange(matching: [], from: from, through: through)) where row.count == schema.fields.count {
+            guard let advertiser = row[0].text, let day = row[1].text?.prefix(10), let metric = row[3].text else { continue }
             let difference = row[6].text.flatMap { Decimal(string: $0) } ?? 0
             let verdict = !ReconciliationTable.isBeyondTolerance(difference, metric: metric) ? "matches"
                 : row[7].isNull ? "differs" : "explained"
             let rank = ["matches": 0, "explained": 1, "differs": 2]
-            if rank[verdict, default: 0] >= rank[verdicts[String(day)] ?? "matches", default: 0] { verdicts[String(day)] = verdict }
+            if rank[verdict, default: 0] >= rank[verdicts[advertiser]?[String(day)] ?? "matches", default: 0] {
+                verdicts[advertiser, default: [:]][String(day)] = verdict
+            }
         }
         return verdicts
     }

@@ -218,6 +218,19 @@ struct PostgresDestinationTests {
         try await PostgresHarness.dropSchema(name)
     }
 
+    /// Rows per advertiser and the local days a date and an hour column cover, counted by the destination (one GROUP BY
+    /// query: dates, timestamps and timestamptz cast to text), agree with reading every row; a missing table or column is nil.
+    @Test func rowCountsAreCountedByOneQuery() async throws {
+        let name = PostgresHarness.uniqueSchema()
+        let destination = try PostgresHarness.destination(schema: name)
+        #expect((destination as any Destination) is any SQLQuerying, "counted by a query (aSQLDestinationCountsRowsWithOneQuery), not by reading every row")
+        let (counted, read) = try await RowCountContract.observe(destination)
+        await destination.close()
+        #expect(counted == RowCountContract.expected)
+        #expect(read == RowCountContract.expected)
+        try await PostgresHarness.dropSchema(name)
+    }
+
     /// The advisory lock is keyed on the schema: a second holder of the same schema is refused, naming the first; another
     /// schema is free; closing releases it.
     @Test func theAdvisoryLockKeepsASecondWriterOffTheSchema() async throws {
