@@ -1,3 +1,6 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
 import Destinations
 import Foundation
 import SyncKit
@@ -144,10 +147,11 @@ import TikTokSimulator
         #expect(try await SyncHarness.query(database, "SELECT COUNT(*) FROM _tiktok_ads_reconciliation").first?.first != "0")
     }
 
-    /// Advertisers are checked `concurrency` at a time (each reads its level tables from the destination: a query job on
-    /// BigQuery, a whole tab on Sheets), never more, and the outcome is the one a check of one advertiser at a time gives.
-    /// The gate holds the first reads until `concurrency` of them are in flight: a check that reads one advertiser after
-    /// another never gets there (the time limit fails it), and one that reads more at once shows a higher peak.
+    /// Advertisers are checked `concurrency` at a time (each asks TikTok for its account totals, and for deleted objects'
+    /// rows where days differ), never more, and the outcome is the one a check of one advertiser at a time gives. A
+    /// proxy in front of the simulator holds the account-total requests until `concurrency` of them are in flight: a
+    /// check that asks one advertiser after another never gets there (the time limit fails it), and one that asks more
+    /// at once shows a higher peak.
     @Test(.timeLimit(.minutes(2)))
     func advertisersAreCheckedSideBySideUpToTheConcurrency() async throws {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions(advertisers: 5))
@@ -159,22 +163,47 @@ import TikTokSimulator
             var outcomes: [ReconciliationOutcome] = []
             for concurrency in [1, 3] {
                 let gate = ReadGate(holdUntil: concurrency)
-                let destination = GatedReads(inner: try SQLiteDestination(path: database), gate: gate)
-                let job = SyncJob(api: TikTokAPIConfiguration(baseURL: url, accessToken: simulator.options.accessToken,
-                                                              appID: simulator.options.appId, appSecret: simulator.options.secret),
-                                  settings: settings, destination: destination, concurrency: concurrency,
-                                  logger: CapturingLogHandler.logger(Protected([])), now: { SyncHarness.now })
-                outcomes.append(try await job.reconcileLoadedData())
-                await destination.close()
-                #expect(gate.peak == concurrency, "ranged reads in flight at once with concurrency \(concurrency)")
+                let origin = "http://127.0.0.1:\(url.port ?? 0)"
+                let outcome = try await HostileServer.with(answer: { request in
+                    let forward = { try await Self.forward(request, to: origin) }
+                    do {
+                        return try await request.query?.contains("AUCTION_ADVERTISER") == true ? gate.read(forward) : forward()
+                    } catch {
+                        return HostileAnswer(status: 502, body: "\(error)")
+                    }
+                }) { proxy, _ in
+                    let destination = SumsCounted(inner: try SQLiteDestination(path: database))
+                    let job = SyncJob(api: TikTokAPIConfiguration(baseURL: try #require(URL(string: proxy + "/open_api/")),
+                                                                  accessToken: simulator.options.accessToken,
+                                                                  appID: simulator.options.appId, appSecret: simulator.options.secret),
+                                      settings: settings, destination: destination, concurrency: concurrency,
+                                      logger: CapturingLogHandler.logger(Protected([])), now: { SyncHarness.now })
+                    let outcome = try await job.reconcileLoadedData()
+                    await destination.close()
+                    #expect(destination.calls.value == ["tiktok_ads_ad_insights"], "the level table summed once for every advertiser")
+                    return outcome
+                }
+                outcomes.append(outcome)
+                #expect(gate.peak == concurrency, "account-total requests in flight at once with concurrency \(concurrency)")
             }
             return outcomes
         }
-        #expect(outcomes[0].checkedDays >= 5 * 20 && !outcomes[0].differences.isEmpty, "\(outcomes[0])")
+        #expect(outcomes[0].checkedDays >= 4 * 20 && !outcomes[0].differences.isEmpty, "\(outcomes[0])")
         #expect(outcomes[0] == outcomes[1])
     }
 
-    /// Holds ranged reads until `holdUntil` are in flight, then lets every read through; counts the peak in flight.
+    /// The simulator's answer to a request the proxy received.
+    static func forward(_ request: RecordedRequest, to origin: String) async throws -> HostileAnswer {
+        var outgoing = HTTPClientRequest(url: origin + request.path + (request.query.map { "?" + $0 } ?? ""))
+        outgoing.method = .init(rawValue: request.method)
+        for (name, value) in request.headers where name.lowercased() != "host" { outgoing.headers.add(name: name, value: value) }
+        if !request.body.isEmpty { outgoing.body = .bytes(ByteBuffer(string: request.body)) }
+        let response = try await HTTPClient.shared.execute(outgoing, timeout: .seconds(60))
+        let body = try await response.body.collect(upTo: 64 << 20)
+        return HostileAnswer(status: Int(response.status.code), headers: [("Content-Type", "application/json")], body: String(buffer: body))
+    }
+
+    /// Holds calls until `holdUntil` are in flight, then lets every call through; counts the peak in flight.
     /// Cancellation (the test's time limit) opens it too, so a check that never gets there fails instead of hanging.
     final class ReadGate: Sendable {
         struct State {
@@ -217,10 +246,10 @@ import TikTokSimulator
         }
     }
 
-    /// A SQLite destination whose ranged reads pass through a `ReadGate`.
-    struct GatedReads: Destination {
+    /// A SQLite destination that logs the tables it is asked to sum (`dailySums`, answered by SQLite's query).
+    struct SumsCounted: Destination {
         let inner: SQLiteDestination
-        let gate: ReadGate
+        let calls = Protected<[String]>([])
 
         var displayName: String { inner.displayName }
         var loadScope: LoadScope { inner.loadScope }
@@ -229,8 +258,11 @@ import TikTokSimulator
         func applySchema(_ plans: [TablePlan]) async throws { try await inner.applySchema(plans) }
         func begin() async throws -> any LoadTransaction { try await inner.begin() }
         func rows(of schema: TableSchema) async throws -> [[Value]] { try await inner.rows(of: schema) }
-        func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] {
-            try await gate.read { try await inner.rows(of: schema, in: range) }
+        func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] { try await inner.rows(of: schema, in: range) }
+        func dailySums(of table: String, by column: String, day: String, metrics: [String],
+                       from: LocalDate, through: LocalDate) async throws -> [String: [LocalDate: [Decimal?]]]? {
+            calls.withLock { $0.append(table) }
+            return try await inner.dailySums(of: table, by: column, day: day, metrics: metrics, from: from, through: through)
         }
         func deleteRows(of schema: TableSchema, where filter: RowFilter) async throws -> Int { try await inner.deleteRows(of: schema, where: filter) }
         func close() async { await inner.close() }

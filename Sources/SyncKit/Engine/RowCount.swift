@@ -109,8 +109,8 @@ extension SQLQuerying {
         let text = { (expression: String) in "CAST(\(expression) AS \(textTypeName))" }
         let dayColumn = queryName(ofColumn: day)
         // Dates are the tool's own (YYYY-MM-DD), so literals; each database reads one compared with a date column as a date.
-        let sql = "SELECT \(text(queryName(ofColumn: column))), SUBSTR(\(text(dayColumn)), 1, 10), "
-            + metrics.map { text("SUM(\(queryName(ofColumn: $0)))") }.joined(separator: ", ")
+        let sql = "SELECT " + ([text(queryName(ofColumn: column)), "SUBSTR(\(text(dayColumn)), 1, 10)"]
+                               + metrics.map { text("SUM(\(queryName(ofColumn: $0)))") }).joined(separator: ", ")
             + " FROM \(queryName(ofTable: table)) WHERE \(queryName(ofColumn: column)) IS NOT NULL"
             + " AND \(dayColumn) >= \(SQLText.literal(from.description)) AND \(dayColumn) < \(SQLText.literal(through.adding(days: 1).description))"
             + " GROUP BY 1, 2"

@@ -87,7 +87,8 @@ public struct Reconciler: Sendable {
         var outcome = ReconciliationOutcome()
         var comparisons: [ReconciliationTable.Comparison] = []
         let byAdvertiser = Dictionary(grouping: scopes, by: \.account.id)
-        let checked = try await checkEach(byAdvertiser, storedTotals: storedTotals, requests: requests)
+        let stored = try await storedSums(scopes, storedTotals: storedTotals)
+        let checked = try await checkEach(byAdvertiser, stored: stored, storedTotals: storedTotals, requests: requests)
         // In advertiser order, whatever order the checks ended in.
         var quotaSpent: [String] = []
         for advertiserID in byAdvertiser.keys.sorted() {
@@ -125,7 +126,7 @@ public struct Reconciler: Sendable {
     /// Checks each advertiser, `concurrency` at a time, in advertiser order. Once TikTok's daily quota is spent no
     /// further advertiser starts (those in flight end with it). Errors of the destination and cancellation are thrown;
     /// any other failure is that advertiser's result.
-    private func checkEach(_ byAdvertiser: [String: [Scope]], storedTotals: StoredTotals?,
+    private func checkEach(_ byAdvertiser: [String: [Scope]], stored: StoredSums, storedTotals: StoredTotals?,
                            requests: Protected<Int>) async throws -> [String: Result<Checked, SyncError>] {
         try await withThrowingTaskGroup(of: (String, Result<Checked, SyncError>).self) { group in
             var waiting = byAdvertiser.keys.sorted()[...]
@@ -136,8 +137,8 @@ public struct Reconciler: Sendable {
                       let account = scopes.first?.account else { return }
                 group.addTask {
                     do {
-                        return (advertiserID, .success(try await reconcile(account: account, scopes: scopes, storedTotals: storedTotals,
-                                                                           requests: requests)))
+                        return (advertiserID, .success(try await reconcile(account: account, scopes: scopes, stored: stored,
+                                                                           storedTotals: storedTotals, requests: requests)))
                     } catch let error as SyncError where error.kind != .destination && error.kind != .cancelled {
                         return (advertiserID, .failure(error))
                     }
@@ -156,11 +157,11 @@ public struct Reconciler: Sendable {
     /// Daily sums per metric.
     typealias DailySums = [LocalDate: [String: Decimal]]
 
-    private func reconcile(account: AdvertiserAccount, scopes: [Scope], storedTotals: StoredTotals?,
+    private func reconcile(account: AdvertiserAccount, scopes: [Scope], stored: StoredSums, storedTotals: StoredTotals?,
                            requests: Protected<Int>) async throws -> (comparisons: [ReconciliationTable.Comparison], notCompared: [String]) {
         guard let start = scopes.map(\.window.start).min(), let end = scopes.map(\.window.end).max() else { return ([], []) }
         let range = DateWindow(start: start, end: end)
-        let totals = try await accountTotals(account: account, range: range, stored: storedTotals, requests: requests)
+        let totals = try await accountTotals(account: account, range: range, stored: stored, storedTotals: storedTotals, requests: requests)
         var comparisons: [ReconciliationTable.Comparison] = []
         var notCompared: [String] = []
         for scope in scopes {
@@ -171,7 +172,7 @@ public struct Reconciler: Sendable {
             if !missing.isEmpty {
                 notCompared.append("\(scope.selection.object.name) of advertiser \(account.id): \(missing.joined(separator: ", ")) (not among the selected fields)")
             }
-            let sums = try await storedSums(of: scope.selection, advertiserID: account.id, window: scope.window, metrics: metrics)
+            let sums = stored.sums(of: scope.selection, advertiserID: account.id, window: scope.window)
             let level = Self.levelName(spec.level)
             var checked: [ReconciliationTable.Comparison] = []
             var day = scope.window.start
@@ -225,13 +226,13 @@ public struct Reconciler: Sendable {
 
     /// The account totals over `range`: from the destination's advertiser-level rows where the run loaded them (and
     /// the table has every metric), from TikTok for the other days.
-    private func accountTotals(account: AdvertiserAccount, range: DateWindow, stored: StoredTotals?,
+    private func accountTotals(account: AdvertiserAccount, range: DateWindow, stored sums: StoredSums, storedTotals stored: StoredTotals?,
                                requests: Protected<Int>) async throws -> DailySums {
         var totals: DailySums = [:]
         let usable = try stored.flatMap { stored in try Self.holdsEveryMetric(stored.selection) ? stored.windows[account.id] : nil }
         let (overlap, fetched) = Self.accountTotalWindows(range: range, stored: usable)
         if let stored, let overlap {
-            totals = try await storedSums(of: stored.selection, advertiserID: account.id, window: overlap, metrics: Self.metrics)
+            totals = sums.sums(of: stored.selection, advertiserID: account.id, window: overlap)
         }
         for window in fetched {
             let sums = try await apiSums(level: .advertiser, account: account, range: window, metrics: Self.metrics,
@@ -259,22 +260,44 @@ public struct Reconciler: Sendable {
         return (overlap, missing.flatMap { $0.chunked(maxDays: Granularity.day.maxDaysPerRequest) })
     }
 
-    /// Daily sums of a table's rows of one advertiser in the destination.
-    private func storedSums(of selection: ObjectSelection, advertiserID: String, window: DateWindow, metrics: [String]) async throws -> DailySums {
-        let schema = try selection.object.schema(selecting: metrics)
-        guard let dayColumn = schema.index(of: Granularity.day.rawValue) else { return [:] }
-        let metricColumns = metrics.compactMap { metric in schema.index(of: metric).map { (metric, $0) } }
-        var sums: DailySums = [:]
-        let rows = try await destination.rows(of: schema, in: RowRange(matching: [ColumnValue("advertiser_id", .string(advertiserID))],
-                                                                        from: window.start, through: window.end))
-        for row in rows {
-            guard let day = row[dayColumn].text.flatMap({ LocalDate($0.prefix(10)) }) else { continue }
-            for (metric, column) in metricColumns {
-                guard let value = row[column].text.flatMap({ Decimal(string: $0) }) else { continue }
-                sums[day, default: [:]][metric, default: 0] += value
+    /// The destination's daily sums of every table the check compares, per advertiser: one `dailySums` per table over
+    /// the days any advertiser's scope covers (a database sums them in one query; a read per advertiser and table
+    /// scanned every advertiser's rows of those days each time).
+    struct StoredSums: Sendable {
+        var byTable: [String: [String: DailySums]] = [:]
+
+        /// One advertiser's sums of the table `selection` loads, on the days of `window`.
+        func sums(of selection: ObjectSelection, advertiserID: String, window: DateWindow) -> DailySums {
+            (byTable[selection.object.table]?[advertiserID] ?? [:]).filter { window.start <= $0.key && $0.key <= window.end }
+        }
+    }
+
+    /// Reads the sums of each level table of `scopes` and of the advertiser-level table where it holds the totals.
+    private func storedSums(_ scopes: [Scope], storedTotals: StoredTotals?) async throws -> StoredSums {
+        var reads: [String: (selection: ObjectSelection, metrics: [String], window: DateWindow)] = [:]
+        func add(_ selection: ObjectSelection, metrics: [String], _ window: DateWindow) {
+            let table = selection.object.table
+            let union = reads[table].map { DateWindow(start: min($0.window.start, window.start), end: max($0.window.end, window.end)) } ?? window
+            reads[table] = (selection, metrics, union)
+        }
+        for scope in scopes {
+            let selected = Set(try scope.selection.schema().columnNames)
+            add(scope.selection, metrics: Self.metrics.filter(selected.contains), scope.window)
+        }
+        if let storedTotals, try Self.holdsEveryMetric(storedTotals.selection) {
+            for window in storedTotals.windows.values { add(storedTotals.selection, metrics: Self.metrics, window) }
+        }
+        var stored = StoredSums()
+        for (table, read) in reads.sorted(by: { $0.key < $1.key }) {
+            let sums = try await destination.dailySums(of: table, by: "advertiser_id", day: Granularity.day.rawValue, metrics: read.metrics,
+                                                       from: read.window.start, through: read.window.end) ?? [:]
+            stored.byTable[table] = sums.mapValues { days in
+                days.mapValues { values in
+                    Dictionary(uniqueKeysWithValues: zip(read.metrics, values).compactMap { metric, value in value.map { (metric, $0) } })
+                }
             }
         }
-        return sums
+        return stored
     }
 
     /// Daily sums of a level's report from TikTok, one request per 30-day window and page.
