@@ -1,5 +1,8 @@
 import Foundation
 
+// Counts and sums a destination gives per value of a column, for `status`, `sync --plan --no-probe` and the
+// reconciliation: `RowCount` and its defaults read every row; `SQLQuerying` databases answer with one query.
+
 /// A table's rows for one value of a column (e.g. one advertiser's), and how many local days they cover: what `status`
 /// shows per stream and what `sync --plan --no-probe` estimates from.
 public struct RowCount: Sendable, Hashable {
