@@ -67,6 +67,14 @@ public struct RowCount: Sendable, Hashable {
 }
 
 extension Destination {
+    /// Those of `names` that `table` has, in their order; nil when the table is missing. A sum of a column a table
+    /// lacks (a field the user left out) is then absent rather than failing the sums of the others.
+    public func columns(_ names: [String], presentIn table: String) async throws -> [String]? {
+        guard let found = try await inspectTables([table])[table] else { return nil }
+        let columns = Set(found.columns.map(\.name))
+        return names.filter(columns.contains)
+    }
+
     public func countRows(of table: String, by column: String, days: String?) async throws -> [String: RowCount]? {
         try await RowCount.readingEveryRow(of: table, by: column, days: days, in: self)
     }

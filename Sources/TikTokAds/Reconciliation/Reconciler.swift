@@ -289,11 +289,13 @@ public struct Reconciler: Sendable {
         }
         var stored = StoredSums()
         for (table, read) in reads.sorted(by: { $0.key < $1.key }) {
-            let sums = try await destination.dailySums(of: table, by: "advertiser_id", day: Granularity.day.rawValue, metrics: read.metrics,
+            // A selected metric the table lacks (it was created before the field was chosen) sums to 0, not the others.
+            guard let present = try await destination.columns(read.metrics, presentIn: table) else { continue }
+            let sums = try await destination.dailySums(of: table, by: "advertiser_id", day: Granularity.day.rawValue, metrics: present,
                                                        from: read.window.start, through: read.window.end) ?? [:]
             stored.byTable[table] = sums.mapValues { days in
                 days.mapValues { values in
-                    Dictionary(uniqueKeysWithValues: zip(read.metrics, values).compactMap { metric, value in value.map { (metric, $0) } })
+                    Dictionary(uniqueKeysWithValues: zip(present, values).compactMap { metric, value in value.map { (metric, $0) } })
                 }
             }
         }
