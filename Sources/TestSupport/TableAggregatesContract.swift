@@ -3,8 +3,9 @@ import SyncKit
 
 /// What every destination's `countRows` and `dailySums` must answer, whether it counts with a query or reads every
 /// row: rows per advertiser, the local days a date column covers and those an hour column covers, daily sums of a
-/// money and a count column over a range of days (NULLs skipped), nil for a missing table or column. Loads known rows,
-/// then reports what the destination counted, for each destination's tests to check.
+/// money and a count column over a range of days (NULLs skipped), nil for a missing table or grouping column, no sums
+/// for a metric column the table lacks. Loads known rows, then reports what the destination counted, for each
+/// destination's tests to check.
 package enum RowCountContract {
     package static let schema = TableSchema(name: "tiktok_ads_contract_counts", fields: [
         Field("id", .string, "Row id"), Field("advertiser_id", .string, "Advertiser"),
@@ -33,7 +34,9 @@ package enum RowCountContract {
         package var missingColumn: [String: RowCount]?
         /// Spend and impressions per advertiser and day, from January 10 through 11.
         package var sums: [String: [LocalDate: [Decimal?]]]?
+        /// Spend and a metric column the table lacks: that one has no sums, spend keeps its own.
         package var sumsOfAMissingColumn: [String: [LocalDate: [Decimal?]]]?
+        package var sumsOfAMissingTable: [String: [LocalDate: [Decimal?]]]?
     }
 
     /// What a correct destination answers.
@@ -43,7 +46,8 @@ package enum RowCountContract {
         rowsOnly: [a: RowCount(rows: 5), b: RowCount(rows: 2)],
         missingTable: nil, missingColumn: nil,
         sums: [a: [january10: [Decimal(string: "3.35"), 15], january11: [nil, 7]], b: [january10: [Decimal(string: "10.5"), 3]]],
-        sumsOfAMissingColumn: nil)
+        sumsOfAMissingColumn: [a: [january10: [Decimal(string: "3.35"), nil], january11: [nil, nil]], b: [january10: [Decimal(string: "10.5"), nil]]],
+        sumsOfAMissingTable: nil)
 
     /// Loads the rows into `destination`, then asks it for each count, and the same counts by reading every row
     /// (`RowCount.readingEveryRow`, the default): a destination that counts with a query must agree with both.
@@ -58,7 +62,8 @@ package enum RowCountContract {
                         missingTable: try await count("tiktok_ads_contract_absent", "advertiser_id", nil),
                         missingColumn: try await count(schema.name, "advertiser_id", "no_such_column"),
                         sums: try await sum(schema.name, ["spend", "impressions"], january10, january11),
-                        sumsOfAMissingColumn: try await sum(schema.name, ["spend", "no_such_column"], january10, january11))
+                        sumsOfAMissingColumn: try await sum(schema.name, ["spend", "no_such_column"], january10, january11),
+                        sumsOfAMissingTable: try await sum("tiktok_ads_contract_absent", ["spend"], january10, january11))
         }
         let counted = try await observation({ try await destination.countRows(of: $0, by: $1, days: $2) }) {
             try await destination.dailySums(of: $0, by: "advertiser_id", day: "stat_time_day", metrics: $1, from: $2, through: $3)

@@ -40,7 +40,8 @@ public protocol Destination: Sendable {
     func countRows(of table: String, by column: String, days: String?) async throws -> [String: RowCount]?
 
     /// Per value of `column` and local day (`day`, a daily table's date column) from `from` through `through`: the sums
-    /// of `metrics` in their order (nil where every value is NULL). Nil when the table or a column is missing. A default
+    /// of `metrics` in their order (nil where every value is NULL, or the table has no such column). Nil when the table,
+    /// `column` or `day` is missing. A default
     /// reads the range's rows and sums them here (`RowCount.summingEveryRow`); a database sums with one query.
     func dailySums(of table: String, by column: String, day: String, metrics: [String],
                    from: LocalDate, through: LocalDate) async throws -> [String: [LocalDate: [Decimal?]]]?

@@ -18,9 +18,7 @@ public struct RowCount: Sendable, Hashable {
     /// The count every destination can give (`Destination.countRows`'s default): the two columns of every row,
     /// read through `rows(of:)` and counted here. Rows without a value in `column` are not counted.
     public static func readingEveryRow(of table: String, by column: String, days: String?, in destination: any Destination) async throws -> [String: RowCount]? {
-        let names = [column] + (days.map { [$0] } ?? [])
-        guard try await hasColumns(names, table, in: destination) else { return nil }
-        let rows = try await destination.rows(of: TableSchema(name: table, fields: names.map { Field($0, .string, "") }, key: [column]))
+        guard let rows = try await destination.readColumns([column] + (days.map { [$0] } ?? []), of: table) else { return nil }
         var counts: [String: Int] = [:]
         var seen: [String: Set<Substring>] = [:]
         for row in rows {
@@ -35,20 +33,25 @@ public struct RowCount: Sendable, Hashable {
     /// `rows(of:in:)` and summed here, as decimals (exact).
     public static func summingEveryRow(of table: String, by column: String, day: String, metrics: [String], from: LocalDate,
                                        through: LocalDate, in destination: any Destination) async throws -> [String: [LocalDate: [Decimal?]]]? {
-        guard try await hasColumns([column, day] + metrics, table, in: destination) else { return nil }
-        let schema = TableSchema(name: table, fields: [Field(column, .string, ""), Field(day, .date, "")] + metrics.map { Field($0, .string, "") },
+        guard let present = try await destination.metricColumns(metrics, of: table, besides: [column, day]) else { return nil }
+        let schema = TableSchema(name: table, fields: [Field(column, .string, ""), Field(day, .date, "")] + present.map { Field($0, .string, "") },
                                  key: [column, day], timeField: day)
         var sums: [String: [LocalDate: [Decimal?]]] = [:]
         for row in try await destination.rows(of: schema, in: RowRange(matching: [], from: from, through: through)) where row.count == schema.fields.count {
             guard let group = row[0].text, let date = row[1].text.flatMap({ LocalDate($0.prefix(10)) }) else { continue }
-            var totals = sums[group]?[date] ?? Array(repeating: nil, count: metrics.count)
-            for index in metrics.indices {
+            var totals = sums[group]?[date] ?? Array(repeating: nil, count: present.count)
+            for index in present.indices {
                 guard let value = row[index + 2].text.flatMap({ Decimal(string: $0) }) else { continue }
                 totals[index] = (totals[index] ?? 0) + value
             }
             sums[group, default: [:]][date] = totals
         }
-        return sums
+        return sums.mapValues { days in days.mapValues { inOrder($0, of: present, as: metrics) } }
+    }
+
+    /// Sums in the order of `present` (the metric columns the table has), laid out as `metrics`: nil for the others.
+    static func inOrder(_ sums: [Decimal?], of present: [String], as metrics: [String]) -> [Decimal?] {
+        metrics.map { present.firstIndex(of: $0).flatMap { sums[$0] } }
     }
 
     /// A database's sum to 6 decimal places: SQLite sums money as binary floating point (9,854.33 can come back as
@@ -58,21 +61,21 @@ public struct RowCount: Sendable, Hashable {
         NSDecimalRound(&rounded, &value, 6, .plain)
         return rounded
     }
-
-    /// Whether `table` exists with every one of `names` among its columns.
-    static func hasColumns(_ names: [String], _ table: String, in destination: any Destination) async throws -> Bool {
-        guard let found = try await destination.inspectTables([table])[table] else { return false }
-        return Set(names).isSubset(of: found.columns.map(\.name))
-    }
 }
 
 extension Destination {
-    /// Those of `names` that `table` has, in their order; nil when the table is missing. A sum of a column a table
-    /// lacks (a field the user left out) is then absent rather than failing the sums of the others.
-    public func columns(_ names: [String], presentIn table: String) async throws -> [String]? {
+    /// The named columns of every row of `table`, read as text; nil when the table or one of the columns is missing.
+    public func readColumns(_ names: [String], of table: String) async throws -> [[Value]]? {
+        guard let found = try await inspectTables([table])[table], Set(names).isSubset(of: found.columns.map(\.name)) else { return nil }
+        return try await rows(of: TableSchema(name: table, fields: names.map { Field($0, .string, "") }, key: [names[0]]))
+    }
+
+    /// Those of `metrics` that `table` has, in their order; nil when the table or one of `required` is missing. A metric
+    /// the table lacks (a field the user left out) sums to nothing rather than hiding the others.
+    func metricColumns(_ metrics: [String], of table: String, besides required: [String]) async throws -> [String]? {
         guard let found = try await inspectTables([table])[table] else { return nil }
         let columns = Set(found.columns.map(\.name))
-        return names.filter(columns.contains)
+        return Set(required).isSubset(of: columns) ? metrics.filter(columns.contains) : nil
     }
 
     public func countRows(of table: String, by column: String, days: String?) async throws -> [String: RowCount]? {
@@ -99,10 +102,11 @@ public protocol SQLQuerying: Destination {
 }
 
 extension SQLQuerying {
+    /// An expression cast to text: every cell of these queries is, as each database's driver hands back text as text.
+    func text(_ expression: String) -> String { "CAST(\(expression) AS \(textTypeName))" }
+
     public func countRows(of table: String, by column: String, days: String?) async throws -> [String: RowCount]? {
-        guard try await RowCount.hasColumns([column] + (days.map { [$0] } ?? []), table, in: self) else { return nil }
-        // Every cell cast to text: each database's driver hands back text as text.
-        let text = { (expression: String) in "CAST(\(expression) AS \(textTypeName))" }
+        guard try await metricColumns([], of: table, besides: [column] + (days.map { [$0] } ?? [])) != nil else { return nil }
         let distinctDays = days.map { "COUNT(DISTINCT SUBSTR(\(text(queryName(ofColumn: $0))), 1, 10))" } ?? "0"
         let sql = "SELECT \(text(queryName(ofColumn: column))), \(text("COUNT(*)")), \(text(distinctDays)) FROM \(queryName(ofTable: table)) "
             + "WHERE \(queryName(ofColumn: column)) IS NOT NULL GROUP BY 1"
@@ -116,19 +120,19 @@ extension SQLQuerying {
 
     public func dailySums(of table: String, by column: String, day: String, metrics: [String],
                           from: LocalDate, through: LocalDate) async throws -> [String: [LocalDate: [Decimal?]]]? {
-        guard try await RowCount.hasColumns([column, day] + metrics, table, in: self) else { return nil }
-        let text = { (expression: String) in "CAST(\(expression) AS \(textTypeName))" }
+        guard let present = try await metricColumns(metrics, of: table, besides: [column, day]) else { return nil }
         let dayColumn = queryName(ofColumn: day)
         // Dates are the tool's own (YYYY-MM-DD), so literals; each database reads one compared with a date column as a date.
         let sql = "SELECT " + ([text(queryName(ofColumn: column)), "SUBSTR(\(text(dayColumn)), 1, 10)"]
-                               + metrics.map { text("SUM(\(queryName(ofColumn: $0)))") }).joined(separator: ", ")
+                               + present.map { text("SUM(\(queryName(ofColumn: $0)))") }).joined(separator: ", ")
             + " FROM \(queryName(ofTable: table)) WHERE \(queryName(ofColumn: column)) IS NOT NULL"
             + " AND \(dayColumn) >= \(SQLText.literal(from.description)) AND \(dayColumn) < \(SQLText.literal(through.adding(days: 1).description))"
             + " GROUP BY 1, 2"
         var sums: [String: [LocalDate: [Decimal?]]] = [:]
-        for row in try await select(sql) where row.count == metrics.count + 2 {
+        for row in try await select(sql) where row.count == present.count + 2 {
             guard let group = row[0], let date = row[1].flatMap({ LocalDate($0) }) else { continue }
-            sums[group, default: [:]][date] = row[2...].map { $0.flatMap { Decimal(string: $0) }.map(RowCount.sixPlaces) }
+            sums[group, default: [:]][date] = RowCount.inOrder(row[2...].map { $0.flatMap { Decimal(string: $0) }.map(RowCount.sixPlaces) },
+                                                               of: present, as: metrics)
         }
         return sums
     }

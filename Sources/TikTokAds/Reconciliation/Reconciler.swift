@@ -49,9 +49,8 @@ public struct Reconciler: Sendable {
     let includeDeleted: Bool
     let logger: Logger
     let statistics: RunStatistics
-    /// Advertisers checked at once: each reads its level tables from the destination (a query job on BigQuery, a
-    /// whole tab on Sheets) and may ask TikTok for its totals, so checking them one after another made a run's check
-    /// last one destination round trip per advertiser and level.
+    /// Advertisers checked at once: each may ask TikTok for its account totals and for deleted objects' rows, so checking
+    /// them one after another made a run's check last a round trip to TikTok per advertiser.
     let concurrency: Int
 
     public init(client: TikTokClient, destination: any Destination, includeDeleted: Bool, logger: Logger,
@@ -289,13 +288,12 @@ public struct Reconciler: Sendable {
         }
         var stored = StoredSums()
         for (table, read) in reads.sorted(by: { $0.key < $1.key }) {
-            // A selected metric the table lacks (it was created before the field was chosen) sums to 0, not the others.
-            guard let present = try await destination.columns(read.metrics, presentIn: table) else { continue }
-            let sums = try await destination.dailySums(of: table, by: "advertiser_id", day: Granularity.day.rawValue, metrics: present,
+            // A selected metric the table lacks (it was created before the field was chosen) has no sums: 0, as NULLs are.
+            let sums = try await destination.dailySums(of: table, by: "advertiser_id", day: Granularity.day.rawValue, metrics: read.metrics,
                                                        from: read.window.start, through: read.window.end) ?? [:]
             stored.byTable[table] = sums.mapValues { days in
                 days.mapValues { values in
-                    Dictionary(uniqueKeysWithValues: zip(present, values).compactMap { metric, value in value.map { (metric, $0) } })
+                    Dictionary(uniqueKeysWithValues: zip(read.metrics, values).compactMap { metric, value in value.map { (metric, $0) } })
                 }
             }
         }

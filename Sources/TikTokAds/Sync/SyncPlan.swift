@@ -83,14 +83,6 @@ public struct DestinationCensus: Sendable {
         return census
     }
 
-    /// The named columns of every row of `table`, read as text; nil when the table or one of the columns is missing.
-    public static func columns(_ names: [String], of table: String, in destination: any Destination) async throws -> [[Value]]? {
-        let schema = TableSchema(name: table, fields: names.map { Field($0, .string, "") }, key: [names[0]])
-        guard let found = try await destination.inspectTables([table])[table],
-              Set(names).isSubset(of: found.columns.map(\.name)) else { return nil }
-        return try await destination.rows(of: schema)
-    }
-
     /// An estimate of a listing's rows, or of a report window's (`windowDays` days at the advertiser's rows per day).
     func rows(object: String, advertiserID: String, windowDays: Int?) -> Int {
         let total = rows[object]?[advertiserID] ?? 0

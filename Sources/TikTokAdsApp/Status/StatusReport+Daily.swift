@@ -47,13 +47,11 @@ extension StatusReport {
         })
         guard let latest = today.values.max(), let earliest = today.values.min()?.adding(days: -(dailyWindow - 1)) else { return [] }
         var sums: [String: [String: [LocalDate: [Decimal?]]]] = [:]
-        let metrics = ["spend", "impressions", "clicks"]
         for object in Set(source.values).sorted() {
-            // A metric the table lacks (left out of its fields) counts as 0, as it did when rows were read.
-            guard let table = Catalog.object(named: object)?.table, let present = try await destination.columns(metrics, presentIn: table),
-                  let read = try await destination.dailySums(of: table, by: "advertiser_id", day: "stat_time_day", metrics: present,
-                                                             from: earliest, through: latest) else { continue }
-            sums[object] = read.mapValues { days in days.mapValues { values in metrics.map { present.firstIndex(of: $0).flatMap { values[$0] } } } }
+            // A metric the table lacks (left out of its fields) has no sums: it counts as 0, as it did when rows were read.
+            guard let table = Catalog.object(named: object)?.table else { continue }
+            sums[object] = try await destination.dailySums(of: table, by: "advertiser_id", day: "stat_time_day", metrics: ["spend", "impressions", "clicks"],
+                                                           from: earliest, through: latest)
         }
         let checks = reconciled ? try await reconciliationByDay(from: earliest, through: latest, in: destination) : [:]
         return advertisers.map { advertiser in

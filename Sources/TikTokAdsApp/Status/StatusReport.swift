@@ -123,7 +123,7 @@ extension SyncRequest {
     /// Each advertiser's name, from the advertiser table when it was synced.
     static func accountNames(in destination: any Destination) async throws -> [String: String] {
         guard let advertiser = Catalog.object(named: "advertiser"),
-              let rows = try await DestinationCensus.columns(["advertiser_id", "advertiser_name"], of: advertiser.table, in: destination) else { return [:] }
+              let rows = try await destination.readColumns(["advertiser_id", "advertiser_name"], of: advertiser.table) else { return [:] }
         var names: [String: String] = [:]
         for row in rows {
             if let id = row[0].text, let name = row[1].text { names[id] = name }
@@ -134,7 +134,7 @@ extension SyncRequest {
     /// Each advertiser's timezone, from the advertiser table when it was synced.
     static func accountTimeZones(in destination: any Destination) async throws -> [String: TimeZone] {
         guard let advertiser = Catalog.object(named: "advertiser"),
-              let rows = try await DestinationCensus.columns(["advertiser_id", "timezone"], of: advertiser.table, in: destination) else { return [:] }
+              let rows = try await destination.readColumns(["advertiser_id", "timezone"], of: advertiser.table) else { return [:] }
         var zones: [String: TimeZone] = [:]
         for row in rows {
             if let id = row[0].text, let name = row[1].text, let zone = TimeZone(identifier: name) { zones[id] = zone }
