@@ -103,6 +103,15 @@ extension SQLiteDestinationTests {
 
     /// Rows per advertiser and the local days a date and an hour column cover, counted by the destination (one GROUP BY
     /// query), agree with reading every row; a missing table or column is nil.
+    /// The connection writes through a WAL and checkpoints it every 8,000 pages, not SQLite's 1,000: the sync's
+    /// figure depends on it (see `SQLiteDestination.walCheckpointPages`).
+    @Test func theConnectionCheckpointsItsWALEvery8000Pages() async throws {
+        let destination = try SQLiteDestination(path: Self.temporaryPath())
+        #expect(try await destination.select("PRAGMA journal_mode") == [["wal"]])
+        #expect(try await destination.select("PRAGMA wal_autocheckpoint") == [["8000"]])
+        await destination.close()
+    }
+
     @Test func rowCountsAreCountedByOneQuery() async throws {
         let destination = try SQLiteDestination(path: Self.temporaryPath())
         #expect((destination as any Destination) is any SQLQuerying, "counted by a query (aSQLDestinationCountsRowsWithOneQuery), not by reading every row")
