@@ -17,6 +17,7 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: """
             Workloads:
               sync       ad-level daily backfill into SQLite: rows/s end to end, requests vs the lower bound, peak RSS
+                         (--rerun: then the same window again, as a lookback re-reads it)
               budget     the same with latency and a QPS budget: wall time vs requests / budget
               adaptive   the simulator enforces a per-endpoint QPS budget (5, 10, 20, 50) at 50, 100 and 300 ms latency and
                          the tool is told none: requests, rate-limit answers, QPM penalties, and the steady rate after the
@@ -71,6 +72,9 @@ struct BenchCommand: AsyncParsableCommand {
 
     @Option(help: "QPS budget (budget workload; also paces the sync workload when set).")
     var qps: Int?
+
+    @Flag(help: "Sync workload: then sync the same window again (every row there already, as in a lookback) and print its rows/s.")
+    var rerun = false
 
     @Option(help: "Streams read at once.")
     var concurrency = 8
@@ -155,8 +159,16 @@ struct BenchCommand: AsyncParsableCommand {
                 lowerBound += max(1, (perWindow["\(advertiser)|\(index)", default: 0] + 999) / 1000)
             }
         }
-        await destination.close()
         let reportRequests = simulator.requestLog.count(endpoint: "report/integrated/get")
+        var rerunLine = ""
+        if rerun {
+            let rerunStarted = clock.now
+            let again = try await job.run()
+            let rerunSeconds = rerunStarted.duration(to: clock.now).seconds
+            rerunLine = "\nre-run:          \(again.status.rawValue), \(String(format: "%.2f", rerunSeconds)) s, "
+                + "\(String(format: "%.0f", Double(again.objects["ad_insights"]?.rows ?? 0) / rerunSeconds)) rows/s (every row there already, none changed)"
+        }
+        await destination.close()
         let rows = record.objects["ad_insights"]?.rows ?? 0
         print("""
             workload:        \(workload.rawValue): \(advertisers) advertisers x \(campaigns * adGroups * ads) ads x \(days) days, ad-level daily backfill into SQLite
@@ -166,7 +178,7 @@ struct BenchCommand: AsyncParsableCommand {
             wall time:       \(String(format: "%.2f", seconds)) s
             rows/second:     \(String(format: "%.0f", Double(rows) / seconds))
             report requests: \(reportRequests) (lower bound from page and window limits: \(lowerBound))
-            all requests:    \(record.totalRequests) (retries \(record.objects.values.reduce(0) { $0 + $1.retries }))
+            all requests:    \(record.totalRequests) (retries \(record.objects.values.reduce(0) { $0 + $1.retries }))\(rerunLine)
             peak RSS:        \(MemoryUsage.megabytes(MemoryUsage.peakResidentBytes())) MB (before the sync: \(MemoryUsage.megabytes(rssBefore)) MB)
             """)
         let arrivals = simulator.arrivals.total

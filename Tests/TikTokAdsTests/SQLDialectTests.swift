@@ -29,8 +29,12 @@ struct SQLDialectTests {
 
     @Test func upsertsReadsAndDeletesUseTheTableNameAndPlaceholdersOfTheDialect() throws {
         #expect(sqlite.upsert(report, rows: "VALUES (?, ?, ?)")
-                == "INSERT INTO \"r\" (\"id\", \"day\", \"spend\") VALUES (?, ?, ?) ON CONFLICT (\"id\", \"day\") DO UPDATE SET \"spend\" = excluded.\"spend\"")
+                == "INSERT INTO \"r\" (\"id\", \"day\", \"spend\") VALUES (?, ?, ?) ON CONFLICT (\"id\", \"day\") DO UPDATE SET \"spend\" = excluded.\"spend\" "
+                + "WHERE \"r\".\"spend\" IS NOT excluded.\"spend\"")
         let postgres = PostgresSQL.dialect(schema: "s")
+        #expect(postgres.upsert(report, rows: "SELECT * FROM staging")
+                == "INSERT INTO \"s\".\"r\" (\"id\", \"day\", \"spend\") SELECT * FROM staging ON CONFLICT (\"id\", \"day\") DO UPDATE SET \"spend\" = excluded.\"spend\" "
+                + "WHERE (\"r\".\"spend\")::text IS DISTINCT FROM (excluded.\"spend\")::text")
         let range = RowRange(matching: [ColumnValue("id", .string("a"))], from: LocalDate("2026-03-01")!, through: LocalDate("2026-03-01")!)
         let select = try #require(postgres.select(report, in: range) { "\($0)::text" })
         #expect(select.sql == "SELECT id::text, day::text, spend::text FROM \"s\".\"r\" WHERE \"id\" = $1::text AND \"day\" >= $2::date AND \"day\" < $3::date")

@@ -103,6 +103,32 @@ extension SQLiteDestinationTests {
 
     /// Rows per advertiser and the local days a date and an hour column cover, counted by the destination (one GROUP BY
     /// query), agree with reading every row; a missing table or column is nil.
+    /// An upsert rewrites only the rows it changes (a trigger counts the updates): the same page again updates none,
+    /// a page with one changed row updates that row, and a row no page names stays.
+    @Test func anUpsertRewritesOnlyTheRowsItChanges() async throws {
+        let path = Self.temporaryPath()
+        let destination = try SQLiteDestination(path: path)
+        try await destination.prepare([schema])
+        let page = RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1.00", impressions: 10), row("2", "2024-01-01", spend: "2.00", impressions: 20)])
+        try await destination.loadPage(page)
+        let probe = try DatabaseQueue(path: path)
+        try await probe.write { db in
+            try db.execute(sql: """
+                CREATE TABLE updates (ad_id TEXT);
+                CREATE TRIGGER counted AFTER UPDATE ON tiktok_ads_ad_insights BEGIN INSERT INTO updates VALUES (new.ad_id); END;
+                """)
+        }
+        try await destination.loadPage(page)
+        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT ad_id FROM updates") } == [])
+        try await destination.loadPage(RowBatch(schema: schema, rows: [row("1", "2024-01-01", spend: "1.00", impressions: 11)]))
+        #expect(try await probe.read { try String.fetchAll($0, sql: "SELECT ad_id FROM updates") } == ["1"])
+        #expect(try await destination.dump(table: schema.name) == [
+            "'1'|'7000000000000000001'|'2024-01-01'|'1.0'|'11'", "'2'|'7000000000000000001'|'2024-01-01'|'2.0'|'20'",
+        ])
+        try probe.close()
+        await destination.close()
+    }
+
     /// The connection writes through a WAL and checkpoints it every 8,000 pages, not SQLite's 1,000: the sync's
     /// figure depends on it (see `SQLiteDestination.walCheckpointPages`).
     @Test func theConnectionCheckpointsItsWALEvery8000Pages() async throws {

@@ -66,9 +66,10 @@ struct SyncKitUtilityTests {
         #expect(SQLText.literal("it's") == "'it''s'")
         #expect(SQLText.createTable(schema, named: "\"t\"") { $0.type == .integer ? "INTEGER" : "TEXT" }
                 == "CREATE TABLE \"t\" (\n  \"id\" TEXT NOT NULL,\n  \"day\" TEXT NOT NULL,\n  \"we\"\"ird\" INTEGER,\n  PRIMARY KEY (\"id\", \"day\")\n)")
-        #expect(SQLText.onConflictUpdate(schema) == " ON CONFLICT (\"id\", \"day\") DO UPDATE SET \"we\"\"ird\" = excluded.\"we\"\"ird\"")
+        #expect(SQLText.onConflictUpdate(schema, table: "t", distinct: "IS NOT")
+                == " ON CONFLICT (\"id\", \"day\") DO UPDATE SET \"we\"\"ird\" = excluded.\"we\"\"ird\" WHERE \"t\".\"we\"\"ird\" IS NOT excluded.\"we\"\"ird\"")
         let keyOnly = TableSchema(name: "k", fields: [Field("id", .string, "")], key: ["id"])
-        #expect(SQLText.onConflictUpdate(keyOnly) == " ON CONFLICT (\"id\") DO NOTHING")
+        #expect(SQLText.onConflictUpdate(keyOnly, table: "k", distinct: "IS NOT") == " ON CONFLICT (\"id\") DO NOTHING")
         #expect(SQLText.equalities([ColumnValue("id", .string("x")), ColumnValue("day", .date("2026-01-01"))]) { "$\($1)" }
                 == ["\"id\" = $1", "\"day\" = $2"])
     }

@@ -39,10 +39,11 @@ public enum PostgresSQL {
 
     /// PostgreSQL's spelling of the shared SQL in `schema`: tables qualified by it, placeholders typed as their column,
     /// the date column's index named by PostgreSQL (so a renamed older table keeping its index name never collides),
-    /// each column's catalog description as its comment.
+    /// each column's catalog description as its comment; an upsert compares columns as text (`json` has no equality,
+    /// and `numeric` would call 1.0 and 1.00 equal where tiktok-ads keeps the API's text).
     public static func dialect(schema: String) -> SQLDialect {
         SQLDialect(table: { "\(SQLText.quote(schema)).\(SQLText.quote($0))" }, columnType: { columnType($0, in: $1) },
-                   numberedPlaceholders: true, distinct: "IS DISTINCT FROM", comments: true,
+                   numberedPlaceholders: true, distinct: "IS DISTINCT FROM", comments: true, compared: { "(\($0))::text" },
                    createIndex: { table, _, column in "CREATE INDEX ON \(table) (\(column))" })
     }
 

@@ -17,15 +17,18 @@ public struct SQLDialect: Sendable {
     public var createIndex: @Sendable (_ table: String, _ name: String, _ column: String) -> String
     /// Whether each column carries its catalog description as a comment.
     public var comments: Bool
+    /// The expression a stored column and the upserted value are compared as (`distinct`), to leave unchanged rows alone.
+    public var compared: @Sendable (String) -> String
 
     public init(table: @escaping @Sendable (String) -> String, columnType: @escaping @Sendable (Field, TableSchema) -> String,
-                numberedPlaceholders: Bool, distinct: String, comments: Bool,
+                numberedPlaceholders: Bool, distinct: String, comments: Bool, compared: @escaping @Sendable (String) -> String = { $0 },
                 createIndex: @escaping @Sendable (_ table: String, _ name: String, _ column: String) -> String) {
         self.table = table
         self.columnType = columnType
         self.numberedPlaceholders = numberedPlaceholders
         self.distinct = distinct
         self.comments = comments
+        self.compared = compared
         self.createIndex = createIndex
     }
 
@@ -44,10 +47,11 @@ public struct SQLDialect: Sendable {
         return statements
     }
 
-    /// `INSERT INTO table (columns) <rows> ON CONFLICT (key) DO UPDATE …`; `rows` is `VALUES (…)` or a `SELECT`.
+    /// `INSERT INTO table (columns) <rows> ON CONFLICT (key) DO UPDATE … WHERE <a column changed>`; `rows` is
+    /// `VALUES (…)` or a `SELECT`.
     public func upsert(_ schema: TableSchema, rows: String) -> String {
         "INSERT INTO \(table(schema.name)) (\(schema.fields.map { SQLText.quote($0.name) }.joined(separator: ", "))) \(rows)"
-            + SQLText.onConflictUpdate(schema)
+            + SQLText.onConflictUpdate(schema, table: schema.name, distinct: distinct, compared: compared)
     }
 
     /// A value's placeholder: `?`, or `$n::type` typed as the table declares the compared column (`text` for none).

@@ -16,13 +16,20 @@ public enum SQLText {
         return "CREATE TABLE \(name) (\n  \(columns.joined(separator: ",\n  "))\n)"
     }
 
-    /// An upsert's conflict clause on the table's key: ` ON CONFLICT (key) DO UPDATE SET column = excluded.column, …`
-    /// (`DO NOTHING` when every column is in the key); empty for a table without a key.
-    public static func onConflictUpdate(_ schema: TableSchema) -> String {
+    /// An upsert's conflict clause on the table's key: ` ON CONFLICT (key) DO UPDATE SET column = excluded.column, …
+    /// WHERE <a column changed>` (`DO NOTHING` when every column is in the key); empty for a table without a key.
+    /// A row whose columns all equal the stored row's is left alone: a re-read window (the lookback, a re-run) then
+    /// writes only what TikTok restated, not every row again. `table` is the table's unqualified name, `distinct` the
+    /// null-safe "not equal", `compared` the expression a column is compared as.
+    public static func onConflictUpdate(_ schema: TableSchema, table: String, distinct: String,
+                                        compared: (String) -> String = { $0 }) -> String {
         guard !schema.key.isEmpty else { return "" }
-        let updates = schema.fields.filter { !schema.key.contains($0.name) }.map { "\(quote($0.name)) = excluded.\(quote($0.name))" }
-        return " ON CONFLICT (\(schema.key.map(quote).joined(separator: ", "))) "
-            + (updates.isEmpty ? "DO NOTHING" : "DO UPDATE SET \(updates.joined(separator: ", "))")
+        let conflict = " ON CONFLICT (\(schema.key.map(quote).joined(separator: ", ")))"
+        let columns = schema.fields.filter { !schema.key.contains($0.name) }.map { quote($0.name) }
+        guard !columns.isEmpty else { return conflict + " DO NOTHING" }
+        let changed = columns.map { "\(compared("\(quote(table)).\($0)")) \(distinct) \(compared("excluded.\($0)"))" }
+        return conflict + " DO UPDATE SET \(columns.map { "\($0) = excluded.\($0)" }.joined(separator: ", "))"
+            + " WHERE \(changed.joined(separator: " OR "))"
     }
 
     /// The condition `column = placeholder` of each pair; `placeholder` gets the pair and its 1-based position.

@@ -48,4 +48,33 @@ struct PostgresStraightCopyTests {
         await second.close()
         try await PostgresHarness.dropSchema(name)
     }
+
+    /// A merged page rewrites only the rows it changes: a row equal to the stored one keeps its tuple (its `xmin`, the
+    /// transaction that wrote it), so a re-read lookback writes what TikTok restated, not the whole window again. A
+    /// value equal as a number but not as text (1.5 and 1.50) is a change: the table keeps the API's text.
+    @Test func aMergedPageRewritesOnlyTheRowsItChanges() async throws {
+        let name = PostgresHarness.uniqueSchema()
+        let destination = try PostgresHarness.destination(schema: name)
+        do {
+            try await destination.prepareWithBookkeeping([schema])
+            let page = RowBatch(schema: schema, rows: [row("a", "1.5"), row("b", "2.00"), row("c", "3.00")])
+            try await destination.loadPage(page)
+            let versions = { try await PostgresHarness.query("SELECT ad_id, xmin::text, spend::text FROM \(name).\(schema.name) ORDER BY ad_id") }
+            let written = try await versions()
+            try await destination.loadPage(page, checkpoint: checkpoint("again"))
+            #expect(try await versions() == written, "the same page again rewrites no row")
+            try await destination.loadPage(RowBatch(schema: schema, rows: [row("a", "1.50"), row("b", "2.00"), row("c", "3.25")]))
+            let after = try await versions()
+            #expect(after.map { $0[2] } == ["1.50", "2.00", "3.25"])
+            #expect(after[1] == written[1], "b is unchanged")
+            #expect(after[0][1] != written[0][1] && after[2][1] != written[2][1], "a (same number, other text) and c are rewritten")
+            #expect(try await destination.loadState().keys.map(\.object) == ["again"], "the checkpoint committed with the page that changed nothing")
+        } catch {
+            await destination.close()
+            try await PostgresHarness.dropSchema(name)
+            throw error
+        }
+        await destination.close()
+        try await PostgresHarness.dropSchema(name)
+    }
 }
