@@ -30,4 +30,14 @@ struct BigQueryBookmarkContractTests {
         #expect(counted == RowCountContract.expected)
         #expect(read == RowCountContract.expected)
     }
+
+    /// The reconciliation table's results per advertiser, summed by one query job, equal reading every row.
+    @Test func reconciliationResultsAreSummedByOneQuery() async throws {
+        let destination = try BigQueryHarness.destination(dataset: BigQueryHarness.newDataset("reconciled"))
+        let (summed, read, empty) = try await ReconciliationResultsContract.observe(destination)
+        await destination.close()
+        #expect(empty.isEmpty, "no table, no results")
+        #expect(summed == read, "the same results, to the character, as reading every row")
+        #expect(ReconciliationResultsContract.summaries(summed) == ReconciliationResultsContract.expected)
+    }
 }

@@ -343,4 +343,14 @@ extension GoogleSheetsDestinationTests {
             #expect(read == RowCountContract.expected)
         }
     }
+
+    /// The reconciliation table's results per advertiser, read from its tab.
+    @Test func reconciliationResultsAreReadFromTheTab() async throws {
+        try await Self.withFake { _, url in
+            let (summed, read, empty) = try await ReconciliationResultsContract.observe(try Self.destination(url))
+            #expect(empty.isEmpty, "no table, no results")
+            #expect(summed == read, "the same results, to the character, as reading every row")
+            #expect(ReconciliationResultsContract.summaries(summed) == ReconciliationResultsContract.expected)
+        }
+    }
 }

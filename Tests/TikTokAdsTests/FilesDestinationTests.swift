@@ -144,6 +144,16 @@ struct FilesDestinationTests {
         #expect(read == RowCountContract.expected)
     }
 
+    /// The reconciliation table's results per advertiser, read from its file.
+    @Test(arguments: FileFormat.allCases)
+    func reconciliationResultsAreReadFromTheFiles(format: FileFormat) async throws {
+        let destination = try FilesDestination(directory: FilesHarness.temporaryDirectory(), format: format)
+        let (summed, read, empty) = try await ReconciliationResultsContract.observe(destination)
+        #expect(empty.isEmpty, "no table, no results")
+        #expect(summed == read, "the same results, to the character, as reading every row")
+        #expect(ReconciliationResultsContract.summaries(summed) == ReconciliationResultsContract.expected)
+    }
+
     @Test func retentionAndCleanupRemoveThePartitionsBeforeTheWindow() async throws {
         let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
         let settings = try SyncHarness.settings(objects: ["campaigns", "ad_insights", "ad_insights_hourly"], startDaysAgo: 10)

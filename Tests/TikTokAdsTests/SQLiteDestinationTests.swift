@@ -138,6 +138,16 @@ extension SQLiteDestinationTests {
         await destination.close()
     }
 
+    /// The reconciliation table's results per advertiser, summed by one query, equal reading every row.
+    @Test func reconciliationResultsAreSummedByOneQuery() async throws {
+        let destination = try SQLiteDestination(path: Self.temporaryPath())
+        let (summed, read, empty) = try await ReconciliationResultsContract.observe(destination)
+        await destination.close()
+        #expect(empty.isEmpty, "no table, no results")
+        #expect(summed == read, "the same results, to the character, as reading every row")
+        #expect(ReconciliationResultsContract.summaries(summed) == ReconciliationResultsContract.expected)
+    }
+
     @Test func rowCountsAreCountedByOneQuery() async throws {
         let destination = try SQLiteDestination(path: Self.temporaryPath())
         #expect((destination as any Destination) is any SQLQuerying, "counted by a query (aSQLDestinationCountsRowsWithOneQuery), not by reading every row")

@@ -231,6 +231,19 @@ struct PostgresDestinationTests {
         try await PostgresHarness.dropSchema(name)
     }
 
+    /// The reconciliation table's results per advertiser, summed by one query, equal reading every row (a timestamptz
+    /// printed without its offset, as the rows read it).
+    @Test func reconciliationResultsAreSummedByOneQuery() async throws {
+        let name = PostgresHarness.uniqueSchema()
+        let destination = try PostgresHarness.destination(schema: name)
+        let (summed, read, empty) = try await ReconciliationResultsContract.observe(destination)
+        await destination.close()
+        try await PostgresHarness.dropSchema(name)
+        #expect(empty.isEmpty, "no table, no results")
+        #expect(summed == read, "the same results, to the character, as reading every row")
+        #expect(ReconciliationResultsContract.summaries(summed) == ReconciliationResultsContract.expected)
+    }
+
     /// The advisory lock is keyed on the schema: a second holder of the same schema is refused, naming the first; another
     /// schema is free; closing releases it.
     @Test func theAdvisoryLockKeepsASecondWriterOffTheSchema() async throws {

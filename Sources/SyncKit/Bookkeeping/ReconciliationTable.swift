@@ -26,6 +26,17 @@ public enum ReconciliationTable {
         public var accountTotal: Decimal
         public var cause: ReconciliationCause?
 
+        public init(advertiserID: String, date: LocalDate, level: String, metric: String, levelSum: Decimal, accountTotal: Decimal,
+                    cause: ReconciliationCause? = nil) {
+            self.advertiserID = advertiserID
+            self.date = date
+            self.level = level
+            self.metric = metric
+            self.levelSum = levelSum
+            self.accountTotal = accountTotal
+            self.cause = cause
+        }
+
         public var difference: Decimal { levelSum - accountTotal }
 
         /// Beyond the tolerance: one cent for money, nothing for counts.
@@ -46,7 +57,7 @@ public enum ReconciliationTable {
         return metric == "spend" ? magnitude > Decimal(string: "0.01")! : magnitude != 0
     }
 
-    static func row(_ comparison: Comparison, checkedAt: Date) -> [Value] {
+    package static func row(_ comparison: Comparison, checkedAt: Date) -> [Value] {
         [.string(comparison.advertiserID), .date(comparison.date.description), .string(comparison.level), .string(comparison.metric),
          .decimal(Comparison.text(comparison.levelSum)), .decimal(Comparison.text(comparison.accountTotal)),
          .decimal(Comparison.text(comparison.difference)),
@@ -55,7 +66,7 @@ public enum ReconciliationTable {
     }
 
     /// Writes the comparisons (upserted on advertiser, day, level and metric) and commits them.
-    static func write(_ comparisons: [Comparison], checkedAt: Date, to destination: any Destination) async throws {
+    package static func write(_ comparisons: [Comparison], checkedAt: Date, to destination: any Destination) async throws {
         guard !comparisons.isEmpty else { return }
         try await destination.commitAlone([RowBatch(schema: schema, rows: comparisons.map { row($0, checkedAt: checkedAt) })])
     }
@@ -75,7 +86,14 @@ public enum ReconciliationTable {
     }
 
     /// Reads the table back, summed per advertiser (a day counts once per level however many metrics differ on it).
+    /// A SQL database sums it with one query (`SQLQuerying`); the other destinations are read row by row.
     public static func results(in destination: any Destination) async throws -> [AdvertiserResult] {
+        if let database = destination as? any SQLQuerying { return try await database.reconciliationResults() }
+        return try await readingEveryRow(in: destination)
+    }
+
+    /// `results` from every row of the table, summed here.
+    package static func readingEveryRow(in destination: any Destination) async throws -> [AdvertiserResult] {
         var byAdvertiser: [String: (days: Set<[String]>, differing: Set<[String]>, unexplained: Set<[String]>, last: String?)] = [:]
         for row in try await destination.rows(of: schema) where row.count == schema.fields.count {
             guard let advertiser = row[0].text, let day = row[1].text, let level = row[2].text else { continue }
@@ -94,5 +112,30 @@ public enum ReconciliationTable {
             AdvertiserResult(advertiserID: $0.key, checkedDays: $0.value.days.count, differingDays: $0.value.differing.count,
                              unexplainedDays: $0.value.unexplained.count, lastChecked: $0.value.last)
         }
+    }
+}
+
+extension SQLQuerying {
+    /// `ReconciliationTable.results` in one `GROUP BY`: the tolerance rule (`isBeyondTolerance`) in SQL, days and
+    /// levels counted as distinct `day|level` texts; no results when the table or one of its columns is missing.
+    func reconciliationResults() async throws -> [ReconciliationTable.AdvertiserResult] {
+        let table = ReconciliationTable.schema
+        guard try await metricColumns([], of: table.name, besides: table.columnNames) != nil else { return [] }
+        let column = { (name: String) in queryName(ofColumn: name) }
+        let dayLevel = "\(text(column("stat_time_day"))) || '|' || \(column("level"))"
+        let difference = column("difference"), metric = column("metric")
+        let beyond = "((\(metric) = 'spend' AND ABS(\(difference)) > 0.01) OR (\(metric) <> 'spend' AND \(difference) <> 0))"
+        let sql = "SELECT " + [text(column("advertiser_id")), text("COUNT(DISTINCT \(dayLevel))"),
+                               text("COUNT(DISTINCT CASE WHEN \(beyond) THEN \(dayLevel) END)"),
+                               text("COUNT(DISTINCT CASE WHEN \(beyond) AND \(column("cause")) IS NULL THEN \(dayLevel) END)"),
+                               text("MAX(\(column("checked_at")))")].joined(separator: ", ")
+            + " FROM \(queryName(ofTable: table.name)) WHERE \(column("advertiser_id")) IS NOT NULL GROUP BY 1"
+        return try await select(sql).compactMap { row -> ReconciliationTable.AdvertiserResult? in
+            guard row.count == 5, let advertiser = row[0], let checked = row[1].flatMap({ Int($0) }), checked > 0 else { return nil }
+            // PostgreSQL prints a timestamptz with its offset, +00 in the UTC sessions tiktok-ads opens; rows read back without.
+            let last = row[4].map { $0.hasSuffix("+00") ? String($0.dropLast(3)) : $0 }.flatMap { Value(text: $0, as: .datetime).text }
+            return ReconciliationTable.AdvertiserResult(advertiserID: advertiser, checkedDays: checked, differingDays: row[2].flatMap { Int($0) } ?? 0,
+                                                        unexplainedDays: row[3].flatMap { Int($0) } ?? 0, lastChecked: last)
+        }.sorted { $0.advertiserID < $1.advertiserID }
     }
 }
