@@ -31,8 +31,9 @@ public actor SQLiteDestination: SQLRowReading, SQLQuerying {
     /// Pages the WAL grows by before a commit copies them back into the database file (SQLite's default is 1,000).
     /// A sync's commits rewrite the same index pages again and again: each checkpoint writes a page back once however
     /// often it changed since the last, and syncs the file once, so a WAL of about 32 MB (8,000 pages of 4 KB) writes
-    /// far less than eight of 4 MB. Measured with `tiktok-ads-bench --workload sync` (README): 1,000 pages 77–84k rows/s,
-    /// 8,000 pages 92–97k; larger WALs were no faster.
+    /// far less than eight of 4 MB. Measured with `tiktok-ads-bench --workload sync`, the two interleaved (README,
+    /// Figures): about 10% more rows per second on 50 advertisers, 15–20% on the 1M-row backfill; larger WALs were no
+    /// faster, and a bigger page cache only raised the peak RSS.
     static let walCheckpointPages = 8_000
 
     /// - Parameter busyTimeout: how long a statement waits for another connection's lock before it fails (seconds).
