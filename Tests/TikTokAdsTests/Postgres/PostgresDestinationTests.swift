@@ -18,19 +18,8 @@ struct PostgresDestinationTests {
         [.string(ad), .string("7000000000000000001"), .date(day), .decimal(spend), .integer(impressions), .float(ctr)]
     }
 
-    /// Runs `body` with a destination on a fresh schema, closes it and drops the schema.
     func withDestination(_ body: (PostgresDestination, String) async throws -> Void) async throws {
-        let name = PostgresHarness.uniqueSchema()
-        let destination = try PostgresHarness.destination(schema: name)
-        do {
-            try await body(destination, name)
-        } catch {
-            await destination.close()
-            try await PostgresHarness.dropSchema(name)
-            throw error
-        }
-        await destination.close()
-        try await PostgresHarness.dropSchema(name)
+        try await PostgresHarness.withDestination(body)
     }
 
     @Test func upsertsOnTheUniqueKeyAndKeepsIdsAndDecimalsExact() async throws {

@@ -40,6 +40,21 @@ enum PostgresHarness {
                             logger: logger, lockWait: lockWait)
     }
 
+    /// Runs `body` with a destination on a fresh schema, closes it and drops the schema, whether `body` throws or not.
+    static func withDestination(_ body: (PostgresDestination, String) async throws -> Void) async throws {
+        let name = uniqueSchema()
+        let destination = try destination(schema: name)
+        do {
+            try await body(destination, name)
+        } catch {
+            await destination.close()
+            try await dropSchema(name)
+            throw error
+        }
+        await destination.close()
+        try await dropSchema(name)
+    }
+
     /// Runs `sql` (one statement) as the test user.
     @discardableResult
     static func query(_ sql: String) async throws -> [[String?]] {

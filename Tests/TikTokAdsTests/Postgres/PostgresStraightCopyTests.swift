@@ -53,9 +53,7 @@ struct PostgresStraightCopyTests {
     /// transaction that wrote it), so a re-read lookback writes what TikTok restated, not the whole window again. A
     /// value equal as a number but not as text (1.5 and 1.50) is a change: the table keeps the API's text.
     @Test func aMergedPageRewritesOnlyTheRowsItChanges() async throws {
-        let name = PostgresHarness.uniqueSchema()
-        let destination = try PostgresHarness.destination(schema: name)
-        do {
+        try await PostgresHarness.withDestination { destination, name in
             try await destination.prepareWithBookkeeping([schema])
             let page = RowBatch(schema: schema, rows: [row("a", "1.5"), row("b", "2.00"), row("c", "3.00")])
             try await destination.loadPage(page)
@@ -69,12 +67,6 @@ struct PostgresStraightCopyTests {
             #expect(after[1] == written[1], "b is unchanged")
             #expect(after[0][1] != written[0][1] && after[2][1] != written[2][1], "a (same number, other text) and c are rewritten")
             #expect(try await destination.loadState().keys.map(\.object) == ["again"], "the checkpoint committed with the page that changed nothing")
-        } catch {
-            await destination.close()
-            try await PostgresHarness.dropSchema(name)
-            throw error
         }
-        await destination.close()
-        try await PostgresHarness.dropSchema(name)
     }
 }
