@@ -51,6 +51,15 @@ struct SyncKitUtilityTests {
         #expect(parsed.arrayValue?.map(\.jsonText) == asStrings)
     }
 
+    /// A datetime read back as text is the tool's own form whichever way a database spells UTC.
+    @Test func aDatetimeReadsTheSameWithAnExplicitUTCOffset() {
+        for text in ["2026-01-12 08:00:00.5", "2026-01-12T08:00:00.5Z", "2026-01-12 08:00:00.5+00", "2026-01-12 08:00:00.5+00:00"] {
+            #expect(Value(text: text, as: .datetime) == .datetime("2026-01-12 08:00:00.5"), "\(text)")
+        }
+        #expect(Value(text: "2026-01-12 08:00:00+05", as: .datetime) == .datetime("2026-01-12 08:00:00+05"), "another offset is kept")
+        #expect(UTCText.parse("2026-01-12 08:00:00.500000+00") == Date(timeIntervalSince1970: 1_768_204_800.5))
+    }
+
     @Test func keyedRowsKeepTheLastRowOfAKeyInTheFirstOnesPlace() {
         var rows = KeyedRows<String>(key: [0])
         for row in [["a", "1"], ["b", "2"], ["a", "3"]] { rows.upsert(row) }

@@ -51,13 +51,16 @@ public enum ReconciliationTable {
         static func text(_ value: Decimal) -> String { value.description }
     }
 
+    /// How far a money metric may differ: one cent (`isBeyondTolerance`, and the summary query's SQL).
+    static let moneyTolerance = "0.01"
+
     /// One cent for money (`spend`), nothing for counts.
     public static func isBeyondTolerance(_ difference: Decimal, metric: String) -> Bool {
         let magnitude = difference < 0 ? -difference : difference
-        return metric == "spend" ? magnitude > Decimal(string: "0.01")! : magnitude != 0
+        return metric == "spend" ? magnitude > Decimal(string: moneyTolerance)! : magnitude != 0
     }
 
-    package static func row(_ comparison: Comparison, checkedAt: Date) -> [Value] {
+    static func row(_ comparison: Comparison, checkedAt: Date) -> [Value] {
         [.string(comparison.advertiserID), .date(comparison.date.description), .string(comparison.level), .string(comparison.metric),
          .decimal(Comparison.text(comparison.levelSum)), .decimal(Comparison.text(comparison.accountTotal)),
          .decimal(Comparison.text(comparison.difference)),
@@ -120,11 +123,12 @@ extension SQLQuerying {
     /// levels counted as distinct `day|level` texts; no results when the table or one of its columns is missing.
     func reconciliationResults() async throws -> [ReconciliationTable.AdvertiserResult] {
         let table = ReconciliationTable.schema
-        guard try await metricColumns([], of: table.name, besides: table.columnNames) != nil else { return [] }
+        let read = ["advertiser_id", "stat_time_day", "level", "metric", "difference", "cause", "checked_at"]
+        guard try await metricColumns([], of: table.name, besides: read) != nil else { return [] }
         let column = { (name: String) in queryName(ofColumn: name) }
         let dayLevel = "\(text(column("stat_time_day"))) || '|' || \(column("level"))"
         let difference = column("difference"), metric = column("metric")
-        let beyond = "((\(metric) = 'spend' AND ABS(\(difference)) > 0.01) OR (\(metric) <> 'spend' AND \(difference) <> 0))"
+        let beyond = "((\(metric) = 'spend' AND ABS(\(difference)) > \(ReconciliationTable.moneyTolerance)) OR (\(metric) <> 'spend' AND \(difference) <> 0))"
         let sql = "SELECT " + [text(column("advertiser_id")), text("COUNT(DISTINCT \(dayLevel))"),
                                text("COUNT(DISTINCT CASE WHEN \(beyond) THEN \(dayLevel) END)"),
                                text("COUNT(DISTINCT CASE WHEN \(beyond) AND \(column("cause")) IS NULL THEN \(dayLevel) END)"),
@@ -132,8 +136,8 @@ extension SQLQuerying {
             + " FROM \(queryName(ofTable: table.name)) WHERE \(column("advertiser_id")) IS NOT NULL GROUP BY 1"
         return try await select(sql).compactMap { row -> ReconciliationTable.AdvertiserResult? in
             guard row.count == 5, let advertiser = row[0], let checked = row[1].flatMap({ Int($0) }), checked > 0 else { return nil }
-            // PostgreSQL prints a timestamptz with its offset, +00 in the UTC sessions tiktok-ads opens; rows read back without.
-            let last = row[4].map { $0.hasSuffix("+00") ? String($0.dropLast(3)) : $0 }.flatMap { Value(text: $0, as: .datetime).text }
+            // As the rows read it (PostgreSQL's +00 dropped, as by the row read's AT TIME ZONE).
+            let last = row[4].flatMap { Value(text: $0, as: .datetime).text }
             return ReconciliationTable.AdvertiserResult(advertiserID: advertiser, checkedDays: checked, differingDays: row[2].flatMap { Int($0) } ?? 0,
                                                         unexplainedDays: row[3].flatMap { Int($0) } ?? 0, lastChecked: last)
         }.sorted { $0.advertiserID < $1.advertiserID }

@@ -50,11 +50,16 @@ extension Value {
         }
     }
 
-    /// `YYYY-MM-DD HH:MM:SS[.ffffff]` from that form or from ISO 8601 (`…T…Z`, as older versions wrote).
+    /// `YYYY-MM-DD HH:MM:SS[.ffffff]` from that form, from ISO 8601 (`…T…Z`, as older versions wrote), or with an
+    /// explicit UTC offset (`+00`, `+00:00`: how PostgreSQL prints a timestamptz in the UTC sessions tiktok-ads opens).
     static func canonicalDateTime(_ text: String) -> String {
         var characters = Array(text)
         if characters.count >= 19, characters[10] == "T" { characters[10] = " " }
-        if characters.last == "Z" { characters.removeLast() }
+        if characters.last == "Z" {
+            characters.removeLast()
+        } else if let offset = ["+00:00", "+00"].first(where: { characters.count >= 19 + $0.count && characters.suffix($0.count) == Array($0) }) {
+            characters.removeLast(offset.count)
+        }
         return String(characters)
     }
 }

@@ -225,13 +225,13 @@ public struct Reconciler: Sendable {
 
     /// The account totals over `range`: from the destination's advertiser-level rows where the run loaded them (and
     /// the table has every metric), from TikTok for the other days.
-    private func accountTotals(account: AdvertiserAccount, range: DateWindow, stored sums: StoredSums, storedTotals stored: StoredTotals?,
+    private func accountTotals(account: AdvertiserAccount, range: DateWindow, stored: StoredSums, storedTotals: StoredTotals?,
                                requests: Protected<Int>) async throws -> DailySums {
         var totals: DailySums = [:]
-        let usable = try stored.flatMap { stored in try Self.holdsEveryMetric(stored.selection) ? stored.windows[account.id] : nil }
+        let usable = try storedTotals.flatMap { try Self.holdsEveryMetric($0.selection) ? $0.windows[account.id] : nil }
         let (overlap, fetched) = Self.accountTotalWindows(range: range, stored: usable)
-        if let stored, let overlap {
-            totals = sums.sums(of: stored.selection, advertiserID: account.id, window: overlap)
+        if let storedTotals, let overlap {
+            totals = stored.sums(of: storedTotals.selection, advertiserID: account.id, window: overlap)
         }
         for window in fetched {
             let sums = try await apiSums(level: .advertiser, account: account, range: window, metrics: Self.metrics,
