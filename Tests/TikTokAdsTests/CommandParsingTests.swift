@@ -22,7 +22,19 @@ struct CommandParsingTests {
         #expect(request.destination.fileFormat == .jsonl)
     }
 
+    /// `--format` is the plan's output (text, json) or, as the files destination's issue names it, the files' format.
+    @Test func syncFormatNamesTheFilesFormatOrThePlanOutput() throws {
+        let files = try #require(try TikTokAdsCommand.parseAsRoot(["sync", "--destination", "files", "--directory", "/tmp/out", "--format", "jsonl"]) as? SyncCommand)
+        #expect(files.request.destination.fileFormat == .jsonl)
+        let plan = try #require(try TikTokAdsCommand.parseAsRoot(["sync", "--plan", "--format", "json"]) as? SyncCommand)
+        #expect(plan.format == .json && plan.request.destination.fileFormat == nil)
+        let both = try #require(try TikTokAdsCommand.parseAsRoot(["sync", "--format", "csv", "--file-format", "csv"]) as? SyncCommand)
+        #expect(both.request.destination.fileFormat == .csv)
+    }
+
     @Test(arguments: [
+        (["sync", "--format", "csv", "--file-format", "jsonl"], "--format csv and --file-format jsonl disagree"),
+        (["sync", "--format", "xml"], "xml"),
         (["sync", "--fields", "spend"], "must look like OBJECT=field1,field2"),
         (["sync", "--start-date", "2026-02-01", "--end-date", "2026-01-01"], "is before --start-date"),
         (["sync", "--destination", "nowhere"], "nowhere"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Destinations
 import SyncKit
 import TikTokAdsApp
 
@@ -21,20 +22,37 @@ struct SyncCommand: AsyncParsableCommand {
     @Flag(help: "With --plan: no request per listing or window; estimate from the rows the destination holds.")
     var noProbe = false
 
-    @Option(help: "With --plan: text or json.")
-    var format: PlanFormat = .text
+    @Option(help: "With --plan: text or json. With --destination files: csv or jsonl (as --file-format).")
+    var format: Format?
 
-    enum PlanFormat: String, ExpressibleByArgument { case text, json }
+    /// The plan's output (text, json) or the files destination's format (csv, jsonl): the values differ, so one flag serves both.
+    enum Format: String, ExpressibleByArgument {
+        case text, json, csv, jsonl
+
+        var fileFormat: FileFormat? { FileFormat(rawValue: rawValue) }
+    }
+
+    var request: SyncRequest {
+        var request = options.request
+        if let fileFormat = format?.fileFormat { request.destination.fileFormat = fileFormat }
+        return request
+    }
+
+    func validate() throws {
+        if let fileFormat = format?.fileFormat, let given = options.destinationOptions.fileFormat, given != fileFormat {
+            throw ValidationError("--format \(fileFormat.rawValue) and --file-format \(given.rawValue) disagree; give one of them.")
+        }
+    }
 
     func run() async throws {
         let logger = LoggingSetup.bootstrap(options.output)
         if plan {
-            let plan = try await options.request.plan(probe: !noProbe, logger: logger)
+            let plan = try await request.plan(probe: !noProbe, logger: logger)
             print(format == .json ? plan.json : plan.text, terminator: "")
             return
         }
         let reporter = options.output.reporter(logger)
-        let request = options.request
+        let request = request
         let record = try await reporter.whileRunning {
             try await request.sync(logger: logger, progress: { reporter.progress($0) })
         }
