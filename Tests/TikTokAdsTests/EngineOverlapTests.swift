@@ -1,7 +1,7 @@
 import Destinations
 import Foundation
 import Logging
-import SyncKit
+@testable import SyncKit
 import Testing
 import TestSupport
 
@@ -46,6 +46,7 @@ struct EngineOverlapTests {
     struct HeldDestination: Destination {
         let inner: SQLiteDestination
         let beforeCommit: @Sendable (_ ids: [String]) async throws -> Void
+        var afterCommit: @Sendable (_ ids: [String]) -> Void = { _ in }
         let log: Protected<[String]>
 
         var displayName: String { inner.displayName }
@@ -59,12 +60,13 @@ struct EngineOverlapTests {
         func close() async { await inner.close() }
 
         func begin() async throws -> any LoadTransaction {
-            Held(inner: try await inner.begin(), beforeCommit: beforeCommit, log: log, ids: Protected([]))
+            Held(inner: try await inner.begin(), beforeCommit: beforeCommit, afterCommit: afterCommit, log: log, ids: Protected([]))
         }
 
         struct Held: LoadTransaction {
             let inner: any LoadTransaction
             let beforeCommit: @Sendable ([String]) async throws -> Void
+            let afterCommit: @Sendable ([String]) -> Void
             let log: Protected<[String]>
             let ids: Protected<[String]>
 
@@ -78,6 +80,7 @@ struct EngineOverlapTests {
                 try await beforeCommit(ids)
                 try await inner.commit(checkpoints: checkpoints)
                 if !ids.isEmpty { log.withLock { $0.append("committed \(ids.joined(separator: ","))") } }
+                afterCommit(ids)
             }
 
             func rollback() async { await inner.rollback() }
@@ -105,9 +108,10 @@ struct EngineOverlapTests {
     }
 
     static func run(_ plans: [StreamPlan], concurrency: Int, log: Protected<[String]>,
+                    afterCommit: @escaping @Sendable ([String]) -> Void = { _ in },
                     beforeCommit: @escaping @Sendable ([String]) async throws -> Void) async throws -> (RunRecord, [StreamKey: StreamState], Set<String>) {
         let inner = try SQLiteDestination(path: SyncHarness.temporaryDatabase())
-        let destination = HeldDestination(inner: inner, beforeCommit: beforeCommit, log: log)
+        let destination = HeldDestination(inner: inner, beforeCommit: beforeCommit, afterCommit: afterCommit, log: log)
         try await destination.prepareWithBookkeeping([schema])
         var logger = Logger(label: "overlap")
         logger.logLevel = .critical
@@ -187,5 +191,132 @@ struct EngineOverlapTests {
         #expect(record.status == .succeeded)
         #expect(ids == ["a-1", "bb-1.1", "bb-2.1", "bb-3.1"])
         #expect(log.value.first == "read bb-1.1")
+    }
+
+    // MARK: Idle slots read a stream's later slices
+
+    @Test func aLoneStreamReadsItsLaterSlicesOnIdleSlots() async throws {
+        let log = Protected<[String]>([])
+        let laterSlicesRead = (Signal(), Signal())
+        // The first slice's first page answers only once both later slices' first pages are being read: a stream that
+        // read its slices one after another would never get there.
+        let plan = Self.plan("s", pages: 2, slices: 3, log: log) { page in
+            switch page {
+            case "s-1.1":
+                await laterSlicesRead.0.wait()
+                await laterSlicesRead.1.wait()
+            case "s-2.1": laterSlicesRead.0.fire()
+            case "s-3.1": laterSlicesRead.1.fire()
+            default: break
+            }
+        }
+        let (record, state, ids) = try await Self.run([plan], concurrency: 3, log: log) { _ in }
+        #expect(record.status == .succeeded)
+        #expect(ids == ["s-1.1", "s-1.2", "s-2.1", "s-2.2", "s-3.1", "s-3.2"])
+        #expect(state[plan.key]?.bookmark == LocalDate(year: 2026, month: 1, day: 3))
+        // Each slice's pages still load in order.
+        let commits = log.value.filter { $0.hasPrefix("committed") }
+        for slice in 1...3 {
+            #expect(commits.firstIndex(of: "committed s-\(slice).1")! < commits.firstIndex(of: "committed s-\(slice).2")!)
+        }
+    }
+
+    @Test func aSliceCommittedBeforeAnEarlierOneMovesNoBookmarkWhenTheEarlierOneFails() async throws {
+        let log = Protected<[String]>([])
+        let secondSliceCommitted = Signal()
+        struct ReadFailure: Error {}
+        let plan = Self.plan("s", pages: 1, slices: 2, log: log) { page in
+            guard page == "s-1.1" else { return }
+            await secondSliceCommitted.wait()
+            throw ReadFailure()
+        }
+        let (record, state, ids) = try await Self.run([plan], concurrency: 2, log: log,
+                                                      afterCommit: { ids in if ids == ["s-2.1"] { secondSliceCommitted.fire() } }) { _ in }
+        #expect(record.status == .failed)
+        #expect(ids == ["s-2.1"], "the later slice's rows are committed (a re-run reads them again)")
+        #expect(state[plan.key] == nil, "the bookmark never passes the first slice, whose rows are missing")
+    }
+
+    @Test func theBookmarkReachesALaterSliceOnceTheEarlierOneCommits() async throws {
+        let log = Protected<[String]>([])
+        let laterSlicesCommitted = (Signal(), Signal())
+        let plan = Self.plan("s", pages: 1, slices: 3, log: log) { page in
+            guard page == "s-1.1" else { return }
+            await laterSlicesCommitted.0.wait()
+            await laterSlicesCommitted.1.wait()
+        }
+        let (record, state, ids) = try await Self.run([plan], concurrency: 3, log: log, afterCommit: { ids in
+            if ids == ["s-2.1"] { laterSlicesCommitted.0.fire() }
+            if ids == ["s-3.1"] { laterSlicesCommitted.1.fire() }
+        }) { _ in }
+        #expect(record.status == .succeeded)
+        #expect(ids == ["s-1.1", "s-2.1", "s-3.1"])
+        #expect(state[plan.key]?.bookmark == LocalDate(year: 2026, month: 1, day: 3))
+        #expect(log.value.filter { $0.hasPrefix("committed") }.last == "committed s-1.1")
+    }
+}
+
+/// The checkpoint bookkeeping of a stream whose slices load side by side, step by step.
+struct SliceLedgerTests {
+    @Test func readInOrderEachSliceCarriesItsOwnCheckpoint() {
+        var ledger = SliceLedger(count: 3)
+        for slice in 0..<3 {
+            #expect(ledger.claim() == slice)
+            #expect(ledger.checkpoint(finishing: slice) == slice)
+            #expect(ledger.loaded(slice, carrying: slice) == nil, "no catch-up")
+            #expect(ledger.checkpointed == slice + 1)
+        }
+        #expect(ledger.claim() == nil)
+    }
+
+    @Test func aLaterSliceWaitsForTheEarlierOneAndRidesWithIt() {
+        var ledger = SliceLedger(count: 3)
+        #expect(ledger.checkpoint(finishing: 1) == nil, "slice 0 is not loaded")
+        #expect(ledger.loaded(1, carrying: nil) == nil)
+        #expect(ledger.checkpointed == 0)
+        #expect(ledger.checkpoint(finishing: 0) == 1, "slice 0's last page carries slice 1's checkpoint")
+        #expect(ledger.loaded(0, carrying: 1) == nil)
+        #expect(ledger.checkpointed == 2)
+    }
+
+    @Test func aSliceLoadedWhileACheckpointIsWrittenIsCaughtUpAfterIt() {
+        var ledger = SliceLedger(count: 2)
+        #expect(ledger.checkpoint(finishing: 0) == 0)
+        // Slice 1 finishes while slice 0's page and checkpoint are committing: it commits its rows alone.
+        #expect(ledger.checkpoint(finishing: 1) == nil)
+        #expect(ledger.loaded(1, carrying: nil) == nil, "slice 0's writer looks again when it is done")
+        #expect(ledger.loaded(0, carrying: 0) == 1, "a catch-up to slice 1")
+        #expect(ledger.checkpointed == 1)
+        #expect(ledger.checkpoint(finishing: 1) == nil, "one checkpoint write at a time")
+        #expect(ledger.caughtUp(1) == nil)
+        #expect(ledger.checkpointed == 2)
+    }
+
+    @Test func aCheckpointThatFailedToCommitCanBeWrittenAgain() {
+        var ledger = SliceLedger(count: 1)
+        #expect(ledger.checkpoint(finishing: 0) == 0)
+        ledger.failed()
+        #expect(ledger.checkpointed == 0)
+        #expect(ledger.checkpoint(finishing: 0) == 0)
+    }
+
+    @Test func idleSlotsAreLentOnlyOnceEveryStreamStartedAndNeverPastTheConcurrency() {
+        let spare = SpareReaders(capacity: 3)
+        let offers = Protected(0)
+        spare.update(everyStreamStarted: false, streamsRunning: 1)
+        let wish = spare.want { offers.withLock { $0 += 1 }; return true }
+        #expect(offers.value == 0, "a stream waiting to start comes first")
+        spare.update(everyStreamStarted: true, streamsRunning: 1)
+        #expect(offers.value == 2 && spare.lent == 2, "1 stream and 2 lent slots read: the concurrency")
+        spare.giveBack()
+        #expect(offers.value == 3 && spare.lent == 2, "a slot given back is lent again")
+        spare.update(everyStreamStarted: true, streamsRunning: 0)
+        #expect(offers.value == 4 && spare.lent == 3, "a stream that ends leaves its slot idle")
+        spare.withdraw(wish)
+        spare.giveBack()
+        #expect(offers.value == 4 && spare.lent == 2)
+        // A stream that no longer takes offers is dropped, and the slot stays idle.
+        _ = spare.want { false }
+        #expect(spare.lent == 2)
     }
 }

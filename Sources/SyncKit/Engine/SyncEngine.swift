@@ -56,8 +56,11 @@ public struct SyncEngine: Sendable {
         // last page is read gives its reading slot to the next stream while that page loads, so the API is kept busy
         // during writes; one stream at most waits on its last load beside the readers, which bounds the pages held
         // (each reader holds the page it loads and the one it reads ahead; more waiting streams raised the 1M-row
-        // backfill's peak RSS past 100 MB, bench `sync`).
+        // backfill's peak RSS past 100 MB, bench `sync`). Once every stream has started, the slots of streams that
+        // ended are lent to the later slices of streams still running (`SpareReaders`), never more lent readers and
+        // running streams than `concurrency`: a lone big advertiser's report windows are read side by side.
         let (events, reported) = AsyncStream.makeStream(of: StreamEvent.self)
+        let spare = SpareReaders(capacity: concurrency)
         await withTaskGroup(of: Void.self) { group in
             var pending = Self.longestFirst(tasks)[...]
             var reading = 0
@@ -72,7 +75,8 @@ public struct SyncEngine: Sendable {
                     if isSkipped { continue }
                     group.addTask {
                         let readingSlot = ReadingSlot(reported)
-                        await execute(plan, into: session, statistics: statistics, outcome: outcome, doneReading: readingSlot.release)
+                        await execute(plan, into: session, statistics: statistics, outcome: outcome, spare: spare,
+                                      doneReading: readingSlot.release)
                         readingSlot.end()
                     }
                     return true
@@ -84,6 +88,7 @@ public struct SyncEngine: Sendable {
                     reading += 1
                     running += 1
                 }
+                spare.update(everyStreamStarted: pending.isEmpty, streamsRunning: running)
             }
             fill()
             var received = events.makeAsyncIterator()
@@ -166,10 +171,10 @@ public struct SyncEngine: Sendable {
     }
 
     private func execute(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics, outcome: Protected<Outcome>,
-                         doneReading: @escaping @Sendable () -> Void) async {
+                         spare: SpareReaders, doneReading: @escaping @Sendable () -> Void) async {
         progress(.started(plan.key))
         do {
-            let rows = try await load(plan, into: session, statistics: statistics, doneReading: doneReading)
+            let rows = try await load(plan, into: session, statistics: statistics, spare: spare, doneReading: doneReading)
             outcome.withLock { _ = $0.finished.insert(plan.key) }
             progress(.finished(plan.key, rows: rows))
         } catch {
@@ -203,49 +208,153 @@ public struct SyncEngine: Sendable {
         }
     }
 
-    /// Pulls every page of every slice of `plan` in order and loads it; the slice's checkpoint goes with
-    /// its last page, never earlier. Returns the rows written.
+    /// Pulls every page of every slice of `plan` and loads it; a slice's checkpoint commits only once its pages and
+    /// every earlier slice's pages are committed (`SliceLedger`), never earlier. Returns the rows written.
     ///
-    /// The next page (or the next slice's first) is read while the current one loads, so a stream's request slot
-    /// is not idle during its writes; the stream still has at most one request in flight, and its pages still
-    /// load one after another, in order. A failed load cancels the read ahead; a failed read ahead surfaces only
-    /// after the page before it is loaded, so what was read is committed first, as without the overlap.
+    /// A reader reads its next page (or the next slice's first) while the current one loads, so its request slot is
+    /// not idle during writes; it has one request in flight, and loads its pages one after another, in order. A
+    /// failed load cancels the read ahead; a failed read ahead surfaces only after the page before it is loaded, so
+    /// what was read is committed first.
     ///
-    /// `doneReading` is called once no read is left, before the last page loads.
-    func load(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics,
-              doneReading: @Sendable () -> Void = {}) async throws -> Int {
-        guard let first = plan.slices.first else {
+    /// The stream has one reader of its own. When every stream of the run has started and reading slots are idle
+    /// (`spare`), it lends them to later slices: a lone big advertiser's report windows are then read side by side
+    /// instead of one after another. Each lent reader holds what any reader holds (the page it loads and the one it
+    /// reads ahead), so memory stays bounded by the run's concurrency. A reader that fails stops the others after the
+    /// page each has in hand, and the stream fails with the first failure.
+    ///
+    /// `doneReading` is called once the stream's own reader has no read left, before its last page loads.
+    func load(_ plan: StreamPlan, into session: LoadSession, statistics: RunStatistics, spare: SpareReaders? = nil,
+              doneReading: @escaping @Sendable () -> Void = {}) async throws -> Int {
+        let ledger = Protected(SliceLedger(count: plan.slices.count))
+        guard let first = ledger.withLock({ $0.claim() }) else {
             doneReading()
             if let snapshot = plan.snapshot { try await session.completed(snapshot, of: plan.schema) }
             return 0
         }
-        var written = 0
-        var sliceIndex = 0
-        try Task.checkCancellation()
-        var page = try await first.firstPage()
-        while true {
-            let endsSlice = page.next == nil
-            let checkpoint = endsSlice ? StreamCheckpoint(key: plan.key, state: plan.slices[sliceIndex].checkpoint) : nil
-            let batch = RowBatch(schema: plan.schema, rows: page.rows, stream: plan.key)
-            let followingSlice = endsSlice ? sliceIndex + 1 : sliceIndex
-            let readAhead = page.next ?? (followingSlice < plan.slices.count ? plan.slices[followingSlice].firstPage : nil)
-            if readAhead == nil { doneReading() }
-            async let following = Self.read(readAhead)
+        let stopped = Protected(false)
+        let (events, reported) = AsyncStream.makeStream(of: ReaderEvent.self)
+        let outcome: (rows: Int, failure: (any Error)?) = await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                let result = await Self.result { try await read(plan, from: first, into: session, statistics: statistics, ledger: ledger,
+                                                           stopped: stopped, noReadLeft: doneReading) }
+                reported.yield(.ended(result))
+            }
+            // Idle slots are offered while the stream has slices no reader has taken.
+            let wish = plan.slices.count > 1 ? spare?.want { if case .terminated = reported.yield(.lent) { false } else { true } } : nil
+            var readers = 1
+            var rows = 0
+            var failure: (any Error)?
+            for await event in events {
+                switch event {
+                case .lent:
+                    guard let spare else { continue }
+                    guard failure == nil, let slice = ledger.withLock({ $0.claim() }) else {
+                        if let wish { spare.withdraw(wish) }
+                        spare.giveBack()
+                        continue
+                    }
+                    if let wish, ledger.withLock({ $0.nextUnclaimed == $0.count }) { spare.withdraw(wish) }
+                    readers += 1
+                    group.addTask {
+                        let result = await Self.result { try await read(plan, from: slice, into: session, statistics: statistics, ledger: ledger,
+                                                                   stopped: stopped) }
+                        spare.giveBack()
+                        reported.yield(.ended(result))
+                    }
+                case .ended(.success(let written)):
+                    readers -= 1
+                    rows += written
+                case .ended(.failure(let error)):
+                    readers -= 1
+                    // The first failure is the stream's; the readers it stopped end without one.
+                    if failure == nil { failure = error }
+                }
+                if readers == 0 { break }
+            }
+            if let wish { spare?.withdraw(wish) }
+            reported.finish()
+            // Slots lent after the last reader ended go back.
+            for await case .lent in events { spare?.giveBack() }
+            if readers > 0, failure == nil { failure = CancellationError() }
+            return (rows, failure)
+        }
+        if let failure = outcome.failure { throw failure }
+        if let snapshot = plan.snapshot { try await session.completed(snapshot, of: plan.schema) }
+        return outcome.rows
+    }
+
+    private static func result<T>(_ body: () async throws -> T) async -> Result<T, any Error> {
+        do { return .success(try await body()) } catch { return .failure(error) }
+    }
+
+    /// What a stream's readers tell the stream's task.
+    enum ReaderEvent: Sendable {
+        /// An idle reading slot was lent to the stream (`SpareReaders.want`).
+        case lent
+        case ended(Result<Int, any Error>)
+    }
+
+    /// One reader of a stream: loads slice `start`, then the next slice no reader has taken, until none is left or
+    /// another reader failed.
+    private func read(_ plan: StreamPlan, from start: Int, into session: LoadSession, statistics: RunStatistics,
+                      ledger: Protected<SliceLedger>, stopped: Protected<Bool>, noReadLeft: () -> Void = {}) async throws -> Int {
+        func checkpoint(_ slice: Int) -> StreamCheckpoint { StreamCheckpoint(key: plan.key, state: plan.slices[slice].checkpoint) }
+        func commit(_ batch: RowBatch, _ carried: Int?) async throws {
             do {
-                try await session.load(batch, completing: checkpoint)
-            } catch let error as SyncError {
-                throw error
+                try await session.load(batch, completing: carried.map(checkpoint))
             } catch {
+                if carried != nil { ledger.withLock { $0.failed() } }
+                stopped.withLock { $0 = true }
+                if let error = error as? SyncError { throw error }
                 throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", cause: error)
             }
+        }
+        var written = 0
+        var slice = start
+        try Task.checkCancellation()
+        var page: SourcePage
+        do {
+            page = try await plan.slices[slice].firstPage()
+        } catch {
+            stopped.withLock { $0 = true }
+            throw error
+        }
+        while true {
+            let endsSlice = page.next == nil
+            var followingSlice = slice
+            var readAhead = page.next
+            if readAhead == nil, !stopped.value, let claimed = ledger.withLock({ $0.claim() }) {
+                followingSlice = claimed
+                readAhead = plan.slices[claimed].firstPage
+            }
+            if readAhead == nil { noReadLeft() }
+            async let following = Self.read(readAhead)
+            let batch = RowBatch(schema: plan.schema, rows: page.rows, stream: plan.key)
+            let carried = endsSlice ? ledger.withLock { $0.checkpoint(finishing: slice) } : nil
+            try await commit(batch, carried)
             statistics.add(object: plan.key.object, rows: batch.count)
             written += batch.count
-            if endsSlice { progress(.sliceLoaded(plan.key)) }
-            guard let next = try await following else { break }
+            if endsSlice {
+                // The stream may have reached further than this slice's checkpoint says: write the one it reached.
+                var catchUp = ledger.withLock { $0.loaded(slice, carrying: carried) }
+                while let reached = catchUp {
+                    try await commit(RowBatch(schema: plan.schema, rows: [], stream: plan.key), reached)
+                    catchUp = ledger.withLock { $0.caughtUp(reached) }
+                }
+                progress(.sliceLoaded(plan.key))
+            }
+            if stopped.value { break }
+            let next: SourcePage?
+            do {
+                next = try await following
+            } catch {
+                stopped.withLock { $0 = true }
+                throw error
+            }
+            guard let next else { break }
             page = next
-            sliceIndex = followingSlice
+            slice = followingSlice
         }
-        if let snapshot = plan.snapshot { try await session.completed(snapshot, of: plan.schema) }
         return written
     }
 
