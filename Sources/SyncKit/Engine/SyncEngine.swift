@@ -266,7 +266,8 @@ public struct SyncEngine: Sendable {
                     rows += written
                 case .ended(.failure(let error)):
                     readers -= 1
-                    // The first failure is the stream's; the readers it stopped end without one.
+                    // The first failure is the stream's; the other readers stop after the page in hand, without one.
+                    stopped.withLock { $0 = true }
                     if failure == nil { failure = error }
                 }
                 if readers == 0 { break }
@@ -304,7 +305,6 @@ public struct SyncEngine: Sendable {
                 try await session.load(batch, completing: carried.map(checkpoint))
             } catch {
                 if carried != nil { ledger.withLock { $0.failed() } }
-                stopped.withLock { $0 = true }
                 if let error = error as? SyncError { throw error }
                 throw SyncError(.destination, "Could not write \(plan.schema.name) to \(destination.displayName).", cause: error)
             }
@@ -312,13 +312,7 @@ public struct SyncEngine: Sendable {
         var written = 0
         var slice = start
         try Task.checkCancellation()
-        var page: SourcePage
-        do {
-            page = try await plan.slices[slice].firstPage()
-        } catch {
-            stopped.withLock { $0 = true }
-            throw error
-        }
+        var page = try await plan.slices[slice].firstPage()
         while true {
             let endsSlice = page.next == nil
             var followingSlice = slice
@@ -344,14 +338,7 @@ public struct SyncEngine: Sendable {
                 progress(.sliceLoaded(plan.key))
             }
             if stopped.value { break }
-            let next: SourcePage?
-            do {
-                next = try await following
-            } catch {
-                stopped.withLock { $0 = true }
-                throw error
-            }
-            guard let next else { break }
+            guard let next = try await following else { break }
             page = next
             slice = followingSlice
         }
