@@ -1,5 +1,5 @@
 import Logging
-import SyncKit
+@testable import SyncKit
 import Testing
 import TestSupport
 
@@ -78,6 +78,16 @@ struct AdaptivePacerTests {
         #expect(clock.now.offset == .zero, "no call waited")
         #expect(await pacer.report().first?.requestsPerSecond == nil)
         #expect(await pacer.learnedRates().isEmpty)
+    }
+
+    /// Only the last minute's sends are kept (the per-minute budget needs no more), however long the run.
+    @Test func itRemembersOnlyTheLastMinutesSends() async throws {
+        let clock = VirtualClock()
+        let pacer = pacer(clock)
+        try await drive(pacer, server: ModelServer(), clock: clock, calls: 3_000, latency: .milliseconds(100))
+        #expect(clock.now.offset == .seconds(300))
+        // One send every 100 ms: the one of the instant a minute ago is the oldest that may still count.
+        #expect(await pacer.sendsRemembered(for: Self.endpoint) <= 601)
     }
 
     /// Rise and settle: from no knowledge, it finds the budget and runs just under it.

@@ -135,10 +135,16 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
         /// The API taught this pace: the endpoint was rate limited, in this run or in the one whose pace it starts from.
         /// Only such paces are kept for the next run; one seeded from another endpoint's is a guess.
         var taught = false
-        /// Send instants of the last minute.
+        /// Send instants of the last minute, in time order.
         var sends: [C.Instant] = []
         /// Success instants of the last second.
         var successes: [C.Instant] = []
+
+        /// Forgets the sends at or before `instant`, in place: they are the oldest, so only they are visited (scanning
+        /// every send of the last minute on each call made a fast sync's pacing quadratic in its calls per minute).
+        mutating func forgetSends(through instant: C.Instant) {
+            sends.removeFirst(sends.prefix { $0 <= instant }.count)
+        }
     }
 
     private struct InFlight {
@@ -223,18 +229,19 @@ public actor AdaptivePacer<C: Clock> where C.Duration == Duration {
         max(state.rate.map { 1 / $0 } ?? 0, state.perMinute.map { 60 / Double($0) } ?? 0)
     }
 
+    /// The send instants kept for `endpoint` (tests: only the last minute's are).
+    func sendsRemembered(for endpoint: String) -> Int { endpoints[endpoint]?.sends.count ?? 0 }
+
     private func earliestSend(_ endpoint: String, now: C.Instant) -> C.Instant {
         var earliest = now
         if let pausedUntil { earliest = max(earliest, pausedUntil) }
-        guard var state = endpoints[endpoint] else { return earliest }
+        endpoints[endpoint]?.forgetSends(through: now.advanced(by: .seconds(-60)))
+        guard let state = endpoints[endpoint] else { return earliest }
         if let until = state.restrictedUntil { earliest = max(earliest, until) }
         if let next = state.nextSendAt { earliest = max(earliest, next) }
-        let minuteAgo = now.advanced(by: .seconds(-60))
-        state.sends.removeAll { $0 <= minuteAgo }
         if let perMinute = state.perMinute, state.sends.count >= perMinute {
             earliest = max(earliest, state.sends[state.sends.count - perMinute].advanced(by: .seconds(60)))
         }
-        endpoints[endpoint] = state
         return earliest
     }
 

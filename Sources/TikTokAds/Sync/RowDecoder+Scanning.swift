@@ -49,8 +49,8 @@ private struct RowScanner {
     }
 
     private mutating func item(_ reader: inout JSONParser.Reader, depth: Int) throws(JSONParseError) -> [Value] {
-        let empty = [Value](repeating: .null, count: decoder.types.count)
-        var row = empty
+        // One array per row, written in place: a row made from a shared empty one would be copied at its first write.
+        var row = [Value](repeating: .null, count: decoder.types.count)
         var sawDimensions = false, sawMetrics = false, isReport = false
         var metricsStart: Int?
         try Self.members(of: &reader) { reader, name, position throws(JSONParseError) in
@@ -59,7 +59,7 @@ private struct RowScanner {
                 sawDimensions = true
                 guard isObject else { return try reader.skipValue(depth: depth + 1) }
                 isReport = true
-                row = empty  // members read before it do not count in a report item
+                for column in row.indices { row[column] = .null }  // members read before it do not count in a report item
                 try fillObject(&row, reader: &reader, level: \.dimensionsLevel, depth: depth + 2)
             } else if !sawMetrics, reader.name(name, is: "metrics") {
                 sawMetrics = true
