@@ -51,7 +51,7 @@ import TikTokSimulator
     static func run(_ destination: GoogleSheetsDestination, _ schema: TableSchema, _ batches: [[[Value]]], bookmark: LocalDate? = nil) async throws {
         try await destination.prepareWithBookkeeping([schema])
         _ = try await destination.loadState()
-        let load = try await destination.begin()
+        let load = await destination.begin()
         for batch in batches { try await load.write(RowBatch(schema: schema, rows: batch)) }
         let checkpoint = StreamCheckpoint(key: StreamKey(advertiserID: "7000000000000000001", object: schema.name),
                                           state: StreamState(bookmark: bookmark, syncedAt: Date(timeIntervalSince1970: 1_700_000_000)))

@@ -60,7 +60,7 @@ struct EngineOverlapTests {
         func close() async { await inner.close() }
 
         func begin() async throws -> any LoadTransaction {
-            Held(inner: try await inner.begin(), beforeCommit: beforeCommit, afterCommit: afterCommit, log: log, ids: Protected([]))
+            Held(inner: await inner.begin(), beforeCommit: beforeCommit, afterCommit: afterCommit, log: log, ids: Protected([]))
         }
 
         struct Held: LoadTransaction {

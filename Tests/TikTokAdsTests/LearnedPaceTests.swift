@@ -41,7 +41,7 @@ struct LearnedPaceTests {
             let stored = try await SyncHarness.query(database, "SELECT endpoint, requests_per_second FROM _tiktok_ads_pacing")
             #expect(stored.count == 1)
             #expect(stored.first?[0] == Self.reports)
-            #expect(abs((stored.first?[1].flatMap { Double($0 ?? "") } ?? 0) - learnedRate) < 0.001)
+            #expect(abs((stored.first?[1].flatMap { Double($0) } ?? 0) - learnedRate) < 0.001)
 
             // The next run paces report calls from the first one, at that pace: its clock was asked to wait about
             // 1 / pace between calls, although this time nothing is rate limited.

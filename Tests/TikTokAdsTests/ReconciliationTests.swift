@@ -257,7 +257,7 @@ import TikTokSimulator
         var schemaRules: SchemaRules { inner.schemaRules }
         func inspectTables(_ names: [String]) async throws -> [String: FoundTable] { try await inner.inspectTables(names) }
         func applySchema(_ plans: [TablePlan]) async throws { try await inner.applySchema(plans) }
-        func begin() async throws -> any LoadTransaction { try await inner.begin() }
+        func begin() async throws -> any LoadTransaction { await inner.begin() }
         func rows(of schema: TableSchema) async throws -> [[Value]] { try await inner.rows(of: schema) }
         func rows(of schema: TableSchema, in range: RowRange) async throws -> [[Value]] { try await inner.rows(of: schema, in: range) }
         func dailySums(of table: String, by column: String, day: String, metrics: [String],

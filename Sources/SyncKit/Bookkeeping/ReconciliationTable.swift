@@ -1,5 +1,4 @@
 import Foundation
-import SyncKit
 
 /// `_tiktok_ads_reconciliation`: every comparison of a report level's daily sum with the account total, one row per
 /// advertiser, local day, level and metric (differences of zero included, so a clean day is on record too).

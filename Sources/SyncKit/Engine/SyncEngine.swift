@@ -39,7 +39,7 @@ public struct SyncEngine: Sendable {
     /// Runs every plan and returns the finished run record (also written to the run history).
     public func run(_ tasks: [StreamPlan], run initial: RunRecord, statistics: RunStatistics,
                     alreadySkipped: [String: String] = [:]) async -> RunRecord {
-        var record = initial
+        let record = initial
         let outcome = Protected(Outcome(skipped: alreadySkipped))
         progress(.planned(streams: tasks.count, slices: tasks.reduce(0) { $0 + $1.slices.count }, statistics: statistics))
         try? await destination.recordRun(record)

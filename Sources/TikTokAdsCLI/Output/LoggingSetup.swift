@@ -14,8 +14,8 @@ enum LoggingSetup {
     /// status line when the command shows one; `--quiet` keeps errors only.
     static func bootstrap(_ options: OutputOptions) -> Logger {
         chosen.withLock { $0 = options.logFormat }
-        var level = Logger.Level(rawValue: options.logLevel) ?? .info
-        if options.quiet { level = max(level, .error) }
+        let chosenLevel = Logger.Level(rawValue: options.logLevel) ?? .info
+        let level = options.quiet ? max(chosenLevel, .error) : chosenLevel
         let statusLine = options.reporterMode == .live ? TerminalStatusLine.standardError : nil
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler
