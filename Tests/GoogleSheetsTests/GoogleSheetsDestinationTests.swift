@@ -164,7 +164,7 @@ import TikTokSimulator
             try await destination.prepareWithBookkeeping([Self.campaigns])
             fake.clearRequestLog()
             let error = await #expect(throws: SyncError.self) {
-                let load = try await destination.begin()
+                let load = await destination.begin()
                 try await load.write(RowBatch(schema: Self.campaigns, rows: Self.campaignRows(0..<999)))
                 try await load.commit()
             }

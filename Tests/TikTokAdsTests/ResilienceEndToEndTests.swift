@@ -37,6 +37,36 @@ struct ResilienceEndToEndTests {
         #expect(SyncHarness.differences(try await SyncHarness.dump(database), try await SyncHarness.dump(clean)).isEmpty)
     }
 
+    /// Rows an offset shift repeats on the next page (a row inserted while the listing was paged) are read, counted
+    /// and loaded once: the run counts what a clean run counts, entity listings and reports alike.
+    @Test func rowsAShiftedPageRepeatsAreCountedOnce() async throws {
+        let objects = ["campaigns", "ads", "ad_insights"]
+        var draft = try SyncHarness.settings(objects: objects, startDaysAgo: 12)
+        draft.pageSize = 5
+        let settings = draft
+
+        let cleanSimulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let clean = SyncHarness.temporaryDatabase()
+        let cleanRecord = try await cleanSimulator.withRunningServer { url in
+            try await SyncHarness.sync(baseURL: url, simulator: cleanSimulator, database: clean, settings: settings)
+        }
+        var options = SyncHarness.simulatorOptions()
+        options.faults = [FaultRule(kind: .rowInserted, rate: 0.5)]
+        let shifting = TikTokSimulator(options: options)
+        let database = SyncHarness.temporaryDatabase()
+        let record = try await shifting.withRunningServer { url in
+            try await SyncHarness.sync(baseURL: url, simulator: shifting, database: database, settings: settings)
+        }
+        #expect(record.status == cleanRecord.status)
+        let shifted = Set(shifting.requestLog.entries.filter { $0.fault == .rowInserted }.map(\.endpoint))
+        #expect(shifted.isSuperset(of: ["ad/get", "report/integrated/get"]), "\(shifted)")
+        for object in objects {
+            let rows = try #require(record.objects[object]?.rows)
+            #expect(rows > 0 && rows == cleanRecord.objects[object]?.rows, "\(object): \(rows) rows")
+        }
+        #expect(SyncHarness.differences(try await SyncHarness.dump(database), try await SyncHarness.dump(clean)).isEmpty)
+    }
+
     @Test func aRateBudgetIsNeverExceeded() async throws {
         var options = SyncHarness.simulatorOptions(advertisers: 3)
         options.rateLimit = .init(qps: 8, qpm: 400)

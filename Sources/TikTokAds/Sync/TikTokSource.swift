@@ -283,7 +283,7 @@ public struct TikTokSource: Sendable {
     /// `pagesWithoutNewRowsBeforeEnding` pages in a row that bring no new key (with a warning); rows seen on an
     /// earlier page (offset paging shifts) are dropped, and report rows outside the window are ignored.
     func page(_ number: Int, endpoint: String, query: [(String, String)], account: AdvertiserAccount, decoder: RowDecoder,
-              window: DateWindow?, seen: Protected<Set<[Value]>>, count: @escaping TikTokClient.AttemptObserver,
+              window: DateWindow?, seen: Protected<Set<RowKeyDigest>>, count: @escaping TikTokClient.AttemptObserver,
               metrics: MetricsInUse? = nil, pagesWithoutNewRows: Int = 0) async throws -> SourcePage {
         let listing = try await fetchPage(number, endpoint: endpoint, query: query, account: account, count: count, metrics: metrics)
         let decoded: [[Value]]
@@ -300,7 +300,7 @@ public struct TikTokSource: Sendable {
         // The slice's keys so far, shared by its pages (read one after another) without copying the set per page.
         seen.withLock { keys in
             for row in decoded {
-                guard keys.insert(decoder.key(of: row)).inserted else { continue }
+                guard keys.insert(decoder.keyDigest(of: row)).inserted else { continue }
                 broughtNewKey = true
                 if let window, !decoder.isInside(row, window) { continue }
                 rows.append(row)
