@@ -46,6 +46,7 @@ public final class RequestLog: Sendable {
     }
 
     private struct State {
+        var observer: (@Sendable (Int) -> Void)?
         var entries: [Entry] = []
         var dropped = 0
         var counts: [String: Int] = [:]
@@ -70,7 +71,7 @@ public final class RequestLog: Sendable {
     }
 
     func append(_ entry: Entry) {
-        state.withLock { s in
+        let (observer, total) = state.withLock { s in
             s.counts[entry.endpoint, default: 0] += 1
             if let kind = entry.rateLimit {
                 s.total.counts.rateLimited[kind, default: 0] += 1
@@ -82,7 +83,15 @@ public final class RequestLog: Sendable {
                 s.entries.removeFirst(drop)
                 s.dropped += drop
             }
+            return (s.observer, s.counts.values.reduce(0, +))
         }
+        observer?(total)
+    }
+
+    /// Calls `observer` with `totalCount` each time a request is logged, before its answer leaves the simulator (tests
+    /// kill a client at an exact request this way: it never receives that answer). One observer at a time; nil removes it.
+    public func observe(_ observer: (@Sendable (_ totalCount: Int) -> Void)?) {
+        state.withLock { $0.observer = observer }
     }
 
     /// The kept entries, oldest first.
@@ -110,7 +119,7 @@ public final class RequestLog: Sendable {
 
     /// Forgets every entry and count.
     public func reset() {
-        state.withLock { $0 = State() }
+        state.withLock { $0 = State(observer: $0.observer) }
     }
 
     /// "/open_api/v1.3/campaign/get/" -> "campaign/get".

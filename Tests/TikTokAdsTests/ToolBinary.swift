@@ -50,24 +50,39 @@ enum ToolBinary {
         return Child(pid: process.processIdentifier, exit: exit, exited: exited)
     }
 
-    /// Starts the tool once per fraction and SIGKILLs it after that fraction of `requestsPerRun` API calls has reached
-    /// the simulator (`requestLog`): during the first fetches, mid-run, late. Returns how many runs were killed (a run
-    /// that finished first is not counted).
+    /// Starts the tool once per fraction and SIGKILLs it when the simulator logs the request that reaches that fraction
+    /// of `requestsPerRun` API calls (`requestLog`), before answering it: during the first fetches, mid-run, late. The
+    /// run never receives that answer, so the kill lands mid-run however slowly the machine lets this test watch (it
+    /// once polled the count, and on a loaded machine a run finished and recorded success before the kill came).
+    /// Returns how many runs were killed (a run that finished first is not counted).
     static func killMidRun(_ arguments: [String], environment: [String: String], requestsPerRun: Int, fractions: [Double],
                            requestLog: RequestLog) async throws -> Int {
         var kills = 0
         for fraction in fractions {
             let target = max(1, Int(Double(requestsPerRun) * fraction))
             let base = requestLog.totalCount
-            let child = try start(arguments, environment: environment)
-            while child.isRunning, requestLog.totalCount - base < target {
-                try await Task.sleep(for: .milliseconds(1))
+            // The child's pid, whether its target request came (before the pid was known), and whether it was killed.
+            let run = Protected<(pid: pid_t?, due: Bool, killed: Bool)>((nil, false, false))
+            @Sendable func killIfDue(_ state: inout (pid: pid_t?, due: Bool, killed: Bool)) {
+                guard state.due, !state.killed, let pid = state.pid else { return }
+                kill(pid, SIGKILL)
+                state.killed = true
             }
-            if child.isRunning {
-                kill(child.pid, SIGKILL)
-                kills += 1
+            requestLog.observe { total in
+                guard total - base >= target else { return }
+                run.withLock { state in
+                    state.due = true
+                    killIfDue(&state)
+                }
+            }
+            defer { requestLog.observe(nil) }
+            let child = try start(arguments, environment: environment)
+            run.withLock { state in
+                state.pid = child.pid
+                killIfDue(&state)
             }
             _ = await child.exit.value
+            if run.withLock({ $0.killed }) { kills += 1 }
         }
         return kills
     }
