@@ -7,6 +7,16 @@ import TikTokSimulator
 /// Syncs under injected faults and rate-limit budgets.
 @Suite(.serialized)
 struct ResilienceEndToEndTests {
+    /// A sync of the harness's simulator with no fault: its record and its database.
+    static func syncWithoutFaults(_ settings: SyncSettings) async throws -> (RunRecord, String) {
+        let simulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
+        let database = SyncHarness.temporaryDatabase()
+        let record = try await simulator.withRunningServer { url in
+            try await SyncHarness.sync(baseURL: url, simulator: simulator, database: database, settings: settings)
+        }
+        return (record, database)
+    }
+
     @Test func underEveryKindOfFaultTheSyncGivesTheContentOfACleanRun() async throws {
         let objects = ["advertiser", "campaigns", "ad_groups", "ads", "audiences", "ad_insights", "ad_insights_by_country"]
         var draft = try SyncHarness.settings(objects: objects, startDaysAgo: 12)
@@ -14,11 +24,7 @@ struct ResilienceEndToEndTests {
         draft.audiencePageSize = 3
         let settings = draft
 
-        let cleanSimulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
-        let clean = SyncHarness.temporaryDatabase()
-        let cleanRecord = try await cleanSimulator.withRunningServer { url in
-            try await SyncHarness.sync(baseURL: url, simulator: cleanSimulator, database: clean, settings: settings)
-        }
+        let (cleanRecord, clean) = try await Self.syncWithoutFaults(settings)
         #expect(cleanRecord.status == .succeeded)
 
         let options = SyncHarness.everyFaultOptions()
@@ -45,11 +51,7 @@ struct ResilienceEndToEndTests {
         draft.pageSize = 5
         let settings = draft
 
-        let cleanSimulator = TikTokSimulator(options: SyncHarness.simulatorOptions())
-        let clean = SyncHarness.temporaryDatabase()
-        let cleanRecord = try await cleanSimulator.withRunningServer { url in
-            try await SyncHarness.sync(baseURL: url, simulator: cleanSimulator, database: clean, settings: settings)
-        }
+        let (cleanRecord, clean) = try await Self.syncWithoutFaults(settings)
         var options = SyncHarness.simulatorOptions()
         options.faults = [FaultRule(kind: .rowInserted, rate: 0.5)]
         let shifting = TikTokSimulator(options: options)
