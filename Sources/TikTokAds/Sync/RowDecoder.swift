@@ -78,8 +78,8 @@ struct RowDecoder: Sendable {
 
 /// A row's key as 128 bits: two digests of its values, one of them salted, so independent of each other. A listing's
 /// pages remember the keys they returned (rows an offset shift repeats are dropped) as these, 16 bytes a key however
-/// long its ids: a window of 276,000 rows kept 32 MB of key arrays and their strings, and about 6 MB as digests. Two different keys
-/// share a digest with a chance of about n² / 2¹²⁹, 10⁻²⁷ for a million rows.
+/// long its ids: a window of 276,000 rows kept 32 MB of key arrays and their strings, and about 6 MB as digests.
+/// Two different keys share a digest with a chance of about n² / 2¹²⁹, 10⁻²⁷ for a million rows.
 struct RowKeyDigest: Hashable, Sendable {
     static let salt: UInt64 = 0x9E37_79B9_7F4A_7C15
     let first: Int
