@@ -103,11 +103,11 @@ final class SimulatorCore: Sendable {
             }
         }
 
+        // The answer leaves `latency` after the arrival, however long building it took (as a real server's
+        // latency includes its work), so a benchmark at 100 ms measures the client, not this process's CPU.
         let latency = options.latency
-        if latency.fixedMs > 0 || latency.jitterMs > 0 {
-            let jitter = latency.jitterMs > 0 ? Int.random(in: 0...latency.jitterMs) : 0
-            try? await Task.sleep(for: .milliseconds(latency.fixedMs + jitter))
-        }
+        let jitter = latency.jitterMs > 0 ? Int.random(in: 0...latency.jitterMs) : 0
+        let answerDue = ContinuousClock.now.advanced(by: .milliseconds(latency.fixedMs + jitter))
 
         var outcome: (status: Int, code: Int?, response: SimulatedResponse)
         var limitedBy: RateLimitKind?
@@ -131,9 +131,6 @@ final class SimulatorCore: Sendable {
             outcome = (200, 0, .normal(status: 200, contentType: "application/json", body: Array(text.utf8)))
         case .slowResponse, .truncatedBody, .rowInserted, .missingRows, nil:
             request.dropsFirstRow = fault == .missingRows
-            if fault == .slowResponse {
-                try? await Task.sleep(for: .milliseconds(Int64(options.slowResponseSeconds * 1000)))
-            }
             if isListing {
                 let key = endpoint + "?" + params.listingKey
                 request.insertedRows = insertedRows.withLock { rows in
@@ -156,6 +153,10 @@ final class SimulatorCore: Sendable {
             }
         }
 
+        if latency.fixedMs > 0 || jitter > 0 { try? await Task.sleep(until: answerDue, clock: .continuous) }
+        if fault == .slowResponse {
+            try? await Task.sleep(for: .milliseconds(Int64(options.slowResponseSeconds * 1000)))
+        }
         requestLog.append(
             RequestLog.Entry(
                 sequence: seq, time: Date(), method: method, endpoint: endpoint, query: params.values,

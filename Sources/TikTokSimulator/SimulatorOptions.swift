@@ -2,7 +2,8 @@ import Foundation
 
 /// Options for a simulator instance; Codable with snake_case keys so the CLI can read them from a YAML/JSON file.
 public struct SimulatorOptions: Sendable, Codable, Equatable {
-    /// Response latency added to every API request.
+    /// How long after its arrival every API request is answered; building the answer takes part of it, as on a
+    /// real server (a fault's slow response comes on top).
     public struct Latency: Sendable, Codable, Equatable {
         public var fixedMs: Int
         public var jitterMs: Int

@@ -43,7 +43,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Simulated now (ISO 8601, e.g. 2026-01-31T12:00:00Z); default the wall clock.")
     var now: String?
 
-    @Option(help: "Fixed latency per response, milliseconds.")
+    @Option(help: "Milliseconds from a request's arrival to its answer (building the answer included).")
     var latencyMs: Int?
 
     @Option(help: "Random extra latency up to this many milliseconds.")
