@@ -185,7 +185,7 @@ struct BenchCommand: AsyncParsableCommand {
         print("server arrivals: at most \(arrivals.maxPerSecond) in any second, \(arrivals.maxPerMinute) in any minute; 40100 answers: \(RateLimitKind.allCases.map { "\($0.rawValue) \(arrivals.rateLimited($0))" }.joined(separator: ", "))")
         if let budget {
             let ideal = Double(record.totalRequests) / Double(budget)
-            print("budget:          requests / budget = \(String(format: "%.2f", ideal)) s; wall time / that = \(String(format: "%.3f", seconds / ideal))")
+            print("budget:          requests / budget = \(String(format: "%.2f", ideal)) s; wall time / that = \(String(format: "%.4f", seconds / ideal))")
         }
     }
 
