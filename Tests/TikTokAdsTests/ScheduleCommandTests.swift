@@ -96,13 +96,11 @@ struct ScheduleCommandTests {
         let database = SyncHarness.temporaryDatabase()
         let reference = SyncHarness.temporaryDatabase()
         let exit = try await simulator.withRunningServer { url in
-            let child = try ToolBinary.start(arguments(url, database, simulator), environment: ["TIKTOK_ACCESS_TOKEN": "sim-access-token"])
-            while child.isRunning, simulator.requestLog.count(endpoint: "report/integrated/get") < 12 {
-                try await Task.sleep(for: .milliseconds(2))
-            }
-            #expect(child.isRunning, "the run should still be going when it is stopped")
-            kill(child.pid, SIGTERM)
-            let exit = await child.exit.value
+            let log = simulator.requestLog
+            let run = try await ToolBinary.run(arguments(url, database, simulator), environment: ["TIKTOK_ACCESS_TOKEN": "sim-access-token"],
+                                               signal: SIGTERM, requestLog: log) { _ in log.count(endpoint: "report/integrated/get") >= 12 }
+            #expect(run.signalled, "the run should still be going when it is stopped")
+            let exit = run.exit
             // Finish the job with a manual sync, and make a reference with an uninterrupted one.
             for path in [database, reference] {
                 let sync = ["sync", "--api-base-url", url.absoluteString, "--sqlite", path, "--now", "2026-03-15T12:00:00Z",

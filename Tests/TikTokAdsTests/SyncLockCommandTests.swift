@@ -85,15 +85,13 @@ struct SyncLockCommandTests {
     }
 
     /// Starts a slow sync and returns once it has made `requests` API calls, still running.
-    static func startSlowSync(_ url: URL, _ database: String, _ simulator: TikTokSimulator, requests: Int) async throws -> ToolBinary.Child {
+    /// Runs a slow sync and sends it `signal` as its 12th request arrives: mid-run.
+    static func stopSlowSync(_ url: URL, _ database: String, _ simulator: TikTokSimulator, with signal: Int32) async throws -> Int32 {
         let base = simulator.requestLog.totalCount
-        let child = try ToolBinary.start(syncArguments(url, database, simulator, extra: ["--concurrency", "1", "--lookback-days", "60"]),
-                                         environment: environment)
-        while child.isRunning, simulator.requestLog.totalCount - base < requests {
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        #expect(child.isRunning, "the sync should still be going when it is stopped")
-        return child
+        let run = try await ToolBinary.run(syncArguments(url, database, simulator, extra: ["--concurrency", "1", "--lookback-days", "60"]),
+                                           environment: environment, signal: signal, requestLog: simulator.requestLog) { $0 - base >= 12 }
+        #expect(run.signalled, "the sync should still be going when it is stopped")
+        return run.exit
     }
 
     static func slowSimulator() -> TikTokSimulator {
@@ -108,9 +106,7 @@ struct SyncLockCommandTests {
         let database = SyncHarness.temporaryDatabase()
         let reference = SyncHarness.temporaryDatabase()
         let (exit, runsAfterStop) = try await simulator.withRunningServer { url in
-            let child = try await Self.startSlowSync(url, database, simulator, requests: 12)
-            kill(child.pid, signal)
-            let exit = await child.exit.value
+            let exit = try await Self.stopSlowSync(url, database, simulator, with: signal)
             let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs ORDER BY rowid")
             for path in [database, reference] {
                 #expect(try await ToolBinary.run(Self.syncArguments(url, path, simulator), environment: Self.environment) == 0)
@@ -129,9 +125,7 @@ struct SyncLockCommandTests {
         let simulator = Self.slowSimulator()
         let database = SyncHarness.temporaryDatabase()
         let (runsAfterKill, resumed) = try await simulator.withRunningServer { url in
-            let child = try await Self.startSlowSync(url, database, simulator, requests: 12)
-            kill(child.pid, SIGKILL)
-            _ = await child.exit.value
+            _ = try await Self.stopSlowSync(url, database, simulator, with: SIGKILL)
             let runs = try await SyncHarness.query(database, "SELECT status FROM _tiktok_ads_runs ORDER BY rowid")
             let resumed = try await ToolBinary.run(Self.syncArguments(url, database, simulator), environment: Self.environment)
             return (runs, resumed)

@@ -51,9 +51,7 @@ enum ToolBinary {
     }
 
     /// Starts the tool once per fraction and SIGKILLs it when the simulator logs the request that reaches that fraction
-    /// of `requestsPerRun` API calls (`requestLog`), before answering it: during the first fetches, mid-run, late. The
-    /// run never receives that answer, so the kill lands mid-run however slowly the machine lets this test watch (it
-    /// once polled the count, and on a loaded machine a run finished and recorded success before the kill came).
+    /// of `requestsPerRun` API calls (`requestLog`), before answering it: during the first fetches, mid-run, late.
     /// Returns how many runs were killed (a run that finished first is not counted).
     static func killMidRun(_ arguments: [String], environment: [String: String], requestsPerRun: Int, fractions: [Double],
                            requestLog: RequestLog) async throws -> Int {
@@ -61,30 +59,41 @@ enum ToolBinary {
         for fraction in fractions {
             let target = max(1, Int(Double(requestsPerRun) * fraction))
             let base = requestLog.totalCount
-            // The child's pid, whether its target request came (before the pid was known), and whether it was killed.
-            let run = Protected<(pid: pid_t?, due: Bool, killed: Bool)>((nil, false, false))
-            @Sendable func killIfDue(_ state: inout (pid: pid_t?, due: Bool, killed: Bool)) {
-                guard state.due, !state.killed, let pid = state.pid else { return }
-                kill(pid, SIGKILL)
-                state.killed = true
-            }
-            requestLog.observe { total in
-                guard total - base >= target else { return }
-                run.withLock { state in
-                    state.due = true
-                    killIfDue(&state)
-                }
-            }
-            defer { requestLog.observe(nil) }
-            let child = try start(arguments, environment: environment)
-            run.withLock { state in
-                state.pid = child.pid
-                killIfDue(&state)
-            }
-            _ = await child.exit.value
-            if run.withLock({ $0.killed }) { kills += 1 }
+            let run = try await run(arguments, environment: environment, signal: SIGKILL, requestLog: requestLog) { $0 - base >= target }
+            if run.signalled { kills += 1 }
         }
         return kills
+    }
+
+    /// Runs the tool and sends it `signal` from the simulator as soon as `isDue` holds for a request just logged (it
+    /// gets the log's total count), before that request is answered: the child has not received that answer, so the
+    /// signal lands mid-run however slowly the machine lets this test watch. (Tests once polled the count, and on a
+    /// loaded machine a run finished and recorded success before the signal came.) Returns the exit status and whether
+    /// the signal was sent.
+    static func run(_ arguments: [String], environment: [String: String], signal: Int32, requestLog: RequestLog,
+                    when isDue: @escaping @Sendable (_ totalCount: Int) -> Bool) async throws -> (exit: Int32, signalled: Bool) {
+        // The child's pid, whether its due request came (maybe before the pid was known), and whether it was signalled.
+        let run = Protected<(pid: pid_t?, due: Bool, signalled: Bool)>((nil, false, false))
+        @Sendable func signalIfDue(_ state: inout (pid: pid_t?, due: Bool, signalled: Bool)) {
+            guard state.due, !state.signalled, let pid = state.pid else { return }
+            kill(pid, signal)
+            state.signalled = true
+        }
+        requestLog.observe { total in
+            guard isDue(total) else { return }
+            run.withLock { state in
+                state.due = true
+                signalIfDue(&state)
+            }
+        }
+        defer { requestLog.observe(nil) }
+        let child = try start(arguments, environment: environment)
+        run.withLock { state in
+            state.pid = child.pid
+            signalIfDue(&state)
+        }
+        let exit = await child.exit.value
+        return (exit, run.withLock { $0.signalled })
     }
 
     /// Runs the tool to completion and returns its exit code.
