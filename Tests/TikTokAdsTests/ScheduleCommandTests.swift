@@ -32,8 +32,11 @@ struct ScheduleCommandTests {
         return (child, String(match.1))
     }
 
+    /// Polls `/metrics` until it shows `needle`. A bound of minutes against a hang, not a speed assertion: a loaded
+    /// machine may take long over the scheduled run.
     func waitForMetric(_ base: String, containing needle: String) async throws -> String {
-        for _ in 0..<300 {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(600))
+        while ContinuousClock.now < deadline {
             let (_, text) = try await get(base + "/metrics")
             if text.contains(needle) { return text }
             try await Task.sleep(for: .milliseconds(50))
