@@ -84,7 +84,6 @@ struct SyncLockCommandTests {
         #expect(runs.map { $0[0] } == ["succeeded", "succeeded"])
     }
 
-    /// Starts a slow sync and returns once it has made `requests` API calls, still running.
     /// Runs a slow sync and sends it `signal` as its 12th request arrives: mid-run.
     static func stopSlowSync(_ url: URL, _ database: String, _ simulator: TikTokSimulator, with signal: Int32) async throws -> Int32 {
         let base = simulator.requestLog.totalCount
