@@ -112,7 +112,7 @@ struct FilesDestinationTests {
         let directory = FilesHarness.temporaryDirectory()
         let record = try await faulty.withRunningServer { url in
             try await FilesHarness.sync(baseURL: url, simulator: faulty, directory: directory, format: format, settings: settings,
-                                        retryPolicy: SyncHarness.faultRetries(), timeout: .milliseconds(500))
+                                        retryPolicy: SyncHarness.faultRetries(), timeout: SyncHarness.faultTimeout)
         }
         #expect(record.status == .succeeded, "\(record.errors)")
         #expect(Set(faulty.requestLog.entries.compactMap(\.fault)) == Set(FaultKind.recoverable), "every fault kind should have happened")

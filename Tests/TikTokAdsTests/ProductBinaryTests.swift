@@ -18,17 +18,19 @@ struct ProductBinaryTests {
         }
     }
 
-    /// The executable stays a thin layer over the libraries: flags, commands and output setup. It grows with each
-    /// command's flags, so the bound is a share of the product's code: under 6% of the libraries' lines (it was 28%
-    /// before the logic moved into TikTokAdsApp; a command's work belongs there, not here).
+    /// The executable stays a thin layer over the libraries: flags, commands and output setup. Its code is the
+    /// `tiktok-ads` target's `main.swift` and the command tree it runs (`TikTokAdsCLI`, a library only so tests can
+    /// parse command lines in-process), counted together. It grows with each command's flags, so the bound is a
+    /// share of the product's code: under 6% of the libraries' lines (it was 28% before the logic moved into
+    /// TikTokAdsApp; a command's work belongs there, not here).
     @Test func theExecutableStaysThin() throws {
         let sources = READMECommandTests.root.appendingPathComponent("Sources")
-        let executable = try Self.lines(in: sources.appendingPathComponent("tiktok-ads"))
+        let executable = try ["tiktok-ads", "TikTokAdsCLI"].reduce(0) { $0 + (try Self.lines(in: sources.appendingPathComponent($1))) }
         let libraries = try ["SyncKit", "HTTPTransport", "TikTokAds", "Destinations", "TikTokSimulator", "TikTokAdsApp"]
             .reduce(0) { $0 + (try Self.lines(in: sources.appendingPathComponent($1))) }
-        #expect(executable > 0 && libraries > 10_000)
+        #expect(executable > 500 && libraries > 10_000, "the count found \(executable) executable and \(libraries) library lines: are the targets renamed?")
         #expect(Double(executable) < 0.06 * Double(libraries),
-                "Sources/tiktok-ads has \(executable) lines, \(executable * 100 / max(1, libraries))% of the libraries' \(libraries): move logic into TikTokAdsApp")
+                "Sources/tiktok-ads and Sources/TikTokAdsCLI have \(executable) lines, \(executable * 100 / max(1, libraries))% of the libraries' \(libraries): move logic into TikTokAdsApp")
     }
 
     /// Lines of the Swift files under `directory`.

@@ -32,7 +32,7 @@ struct ResilienceEndToEndTests {
         let database = SyncHarness.temporaryDatabase()
         let record = try await faulty.withRunningServer { url in
             try await SyncHarness.sync(baseURL: url, simulator: faulty, database: database, settings: settings,
-                                       retryPolicy: SyncHarness.faultRetries(), timeout: .milliseconds(500))
+                                       retryPolicy: SyncHarness.faultRetries(), timeout: SyncHarness.faultTimeout)
         }
         #expect(record.status == .succeeded, "\(record.errors)")
         let entries = faulty.requestLog.entries

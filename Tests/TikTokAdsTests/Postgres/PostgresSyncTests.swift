@@ -98,7 +98,7 @@ struct PostgresSyncTests {
         let simulator = TikTokSimulator(options: options)
         let record = try await simulator.withRunningServer { url in
             try await PostgresHarness.sync(baseURL: url, simulator: simulator, schema: faulty, settings: settings,
-                                           retryPolicy: SyncHarness.faultRetries(), timeout: .milliseconds(500))
+                                           retryPolicy: SyncHarness.faultRetries(), timeout: SyncHarness.faultTimeout)
         }
         #expect(record.status == .succeeded, "\(record.errors)")
         #expect(Set(simulator.requestLog.entries.compactMap(\.fault)) == Set(FaultKind.recoverable), "every fault kind should have happened")
