@@ -31,7 +31,7 @@ struct SyncHarness {
     /// `faultTimeout` long so they time the client out.
     static func everyFaultOptions() -> SimulatorOptions {
         var options = simulatorOptions()
-        options.slowResponseSeconds = 4 * Double(faultTimeout.components.seconds)
+        options.slowResponseSeconds = (faultTimeout * 4) / .seconds(1)
         let kinds = FaultKind.recoverable.filter { $0 != .slowResponse }
         options.faults = kinds.map { FaultRule(kind: $0, rate: 0.09) } + [FaultRule(kind: .slowResponse, rate: 0.02)]
         return options
